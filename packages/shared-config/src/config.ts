@@ -1,0 +1,302 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './errors.js';
+
+/**
+ * Every environment variable InsightFlow reads is declared here, one zod schema per runtime
+ * (each Lambda and the CLI). Nothing else in the code base touches `process.env`.
+ *
+ * A runtime reads its configuration once, at start (a Lambda at cold start), through its
+ * `readXxxConfig()` function; a bad or missing variable raises a {@link ConfigError} that
+ * names the variable, the value received and the form expected.
+ */
+
+/** The raw environment: a map of variable names to strings. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Local defaults, used by the CLI and the local services only; Lambdas get theirs from the stacks. */
+export const LOCAL_DEFAULTS = {
+  region: 'us-east-1',
+  rawBucket: 'insightflow-raw-bucket',
+  cleanBucket: 'insightflow-clean-bucket',
+  stageBucket: 'insightflow-stage',
+  home: '.insightflow',
+} as const;
+
+const BUCKET_RE = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION_RE = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+const bucket = () =>
+  z.string().regex(BUCKET_RE).describe('an S3 bucket name: 3–63 lowercase letters, digits, dots or hyphens');
+const region = () => z.string().regex(REGION_RE).describe('an AWS region such as us-east-1');
+const httpUrl = () => z.url({ protocol: /^https?$/ }).describe('an http(s) URL such as http://127.0.0.1:4569');
+const positiveInt = (example: number) =>
+  z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe(`a positive whole number, e.g. ${example}`);
+const identifier = (what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/)
+    .describe(`a ${what} identifier: letters, digits and underscores`);
+const arn = (service: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`))
+    .describe(`an ARN of ${service}, e.g. arn:aws:${service}:us-east-1:123456789012:…`);
+
+/** Where objects live: shared by every runtime that touches S3. */
+const objectStoreShape = {
+  AWS_REGION: region().default(LOCAL_DEFAULTS.region),
+  /** Set only for S3-compatible local servers; path-style addressing follows. */
+  S3_ENDPOINT: httpUrl().optional(),
+};
+
+/** Which warehouse to read from or load into, and how to reach Snowflake. */
+const warehouseShape = {
+  WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb').describe('duckdb or snowflake'),
+  DUCKDB_PATH: z.string().min(1).optional().describe('a path to a DuckDB database file'),
+  SNOWFLAKE_ACCOUNT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional()
+    .describe('a Snowflake account identifier such as myorg-myaccount'),
+  SNOWFLAKE_USER: identifier('Snowflake user').optional(),
+  SNOWFLAKE_ROLE: identifier('Snowflake role').optional(),
+  SNOWFLAKE_WAREHOUSE: identifier('Snowflake warehouse').optional(),
+  SNOWFLAKE_DATABASE: identifier('Snowflake database').default('INSIGHTFLOW'),
+  SNOWFLAKE_SCHEMA: identifier('Snowflake schema').default('RAW'),
+  /** Secrets Manager secret holding `{"privateKey": …}` or `{"password": …}`; never the secret itself. */
+  SNOWFLAKE_SECRET_ARN: arn('secretsmanager').optional(),
+  /** Overrides the Snowflake endpoint, for the protocol test server. */
+  SNOWFLAKE_ACCESS_URL: httpUrl().optional(),
+  SNOWFLAKE_STORAGE_INTEGRATION: identifier('Snowflake storage integration').optional(),
+};
+
+type WarehouseFields = {
+  WAREHOUSE: 'duckdb' | 'snowflake';
+  SNOWFLAKE_ACCOUNT?: string | undefined;
+  SNOWFLAKE_USER?: string | undefined;
+  SNOWFLAKE_SECRET_ARN?: string | undefined;
+  SNOWFLAKE_ACCESS_URL?: string | undefined;
+};
+
+/** Snowflake needs an account, a user and where its credentials are; DuckDB needs nothing. */
+function requireSnowflakeFields(cfg: WarehouseFields, ctx: z.RefinementCtx): void {
+  if (cfg.WAREHOUSE !== 'snowflake') return;
+  const required = ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER'] as const;
+  for (const variable of required) {
+    if (!cfg[variable]) {
+      ctx.addIssue({ code: 'custom', path: [variable], message: 'required when WAREHOUSE=snowflake' });
+    }
+  }
+  if (!cfg.SNOWFLAKE_SECRET_ARN && !cfg.SNOWFLAKE_ACCESS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SNOWFLAKE_SECRET_ARN'],
+      message: 'required when WAREHOUSE=snowflake (the Secrets Manager secret with the key pair or password)',
+    });
+  }
+}
+
+/** Environment of the snowflake-loader Lambda. */
+export const SnowflakeLoaderConfigSchema = z
+  .object({
+    ...objectStoreShape,
+    ...warehouseShape,
+    STAGE_BUCKET: bucket(),
+    STAGE_PREFIX: z
+      .string()
+      .regex(/^([a-z0-9_-]+\/)*$/)
+      .default('instacart/')
+      .describe('an S3 prefix ending in /, e.g. instacart/'),
+  })
+  .superRefine(requireSnowflakeFields);
+export type SnowflakeLoaderConfig = z.infer<typeof SnowflakeLoaderConfigSchema>;
+
+/** Environment of the batch-ingest Lambda. */
+export const BatchIngestConfigSchema = z
+  .object({
+    ...objectStoreShape,
+    ...warehouseShape,
+    RAW_BUCKET: bucket(),
+    BATCH_SIZE: positiveInt(1_000_000).default(1_000_000),
+    INGEST_MODE: z.enum(['stream', 'unload']).default('stream').describe('stream or unload'),
+    /** The Snowflake stage over the raw bucket that unload mode writes to. */
+    RAW_STAGE: identifier('Snowflake stage').default('INSIGHTFLOW_RAW_STAGE'),
+  })
+  .superRefine(requireSnowflakeFields);
+export type BatchIngestConfig = z.infer<typeof BatchIngestConfigSchema>;
+
+/** Environment of the stream-publisher Lambda. */
+export const StreamPublisherConfigSchema = z.object({
+  AWS_REGION: objectStoreShape.AWS_REGION,
+  DELIVERY_STREAM_NAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,64}$/)
+    .describe('a Firehose delivery stream name (1–64 letters, digits, _ . -)'),
+  /** Set only for the local delivery stream. */
+  FIREHOSE_ENDPOINT: httpUrl().optional(),
+  PUBLISH_EVENTS: positiveInt(500).default(500),
+  PUBLISH_MAX_ATTEMPTS: positiveInt(6).max(20).default(6),
+});
+export type StreamPublisherConfig = z.infer<typeof StreamPublisherConfigSchema>;
+
+/** Environment of the stream-transformer Lambda (Firehose's data-transformation function). */
+export const StreamTransformerConfigSchema = z.object({
+  /** Firehose refuses a response over 6 MB; leave headroom for the envelope. */
+  MAX_RESPONSE_BYTES: positiveInt(6_000_000).max(6_291_456).default(6_000_000),
+});
+export type StreamTransformerConfig = z.infer<typeof StreamTransformerConfigSchema>;
+
+/** Environment of the s3-to-rds-sync Lambda. */
+export const SyncConfigSchema = z
+  .object({
+    ...objectStoreShape,
+    RAW_BUCKET: bucket(),
+    /** Local and CI only. On AWS the sync authenticates with an IAM token instead. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//)
+      .optional()
+      .describe('a postgres:// connection URL'),
+    DB_HOST: z.string().min(1).optional().describe('the database host name'),
+    DB_PORT: positiveInt(5432).max(65_535).default(5432),
+    DB_NAME: identifier('PostgreSQL database').default('insightflow'),
+    DB_USER: identifier('PostgreSQL role').default('insightflow_sync'),
+    /** Path to the CA bundle that signs the database's TLS certificate. */
+    DB_CA_BUNDLE: z.string().min(1).optional().describe('a path to a PEM CA bundle'),
+    /** Stop taking new objects this long before the Lambda's deadline. */
+    SYNC_DEADLINE_MARGIN_MS: positiveInt(60_000).default(60_000),
+    /** Set by the Lambda runtime; its presence means a password must not come from the environment. */
+    AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    if (!cfg.DATABASE_URL && !cfg.DB_HOST) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DB_HOST'],
+        message: 'set DB_HOST (IAM authentication) or, outside AWS, DATABASE_URL',
+      });
+    }
+    if (cfg.AWS_LAMBDA_FUNCTION_NAME && cfg.DATABASE_URL && hasPassword(cfg.DATABASE_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'no password in a Lambda environment: remove DATABASE_URL and set DB_HOST for IAM authentication',
+      });
+    }
+  });
+export type SyncConfig = z.infer<typeof SyncConfigSchema>;
+
+/** Environment of the `insightflow` CLI: every value may point at a real service instead of a local one. */
+export const CliConfigSchema = z.object({
+  INSIGHTFLOW_HOME: z.string().min(1).optional().describe('a directory for local state, e.g. .insightflow'),
+  AWS_REGION: objectStoreShape.AWS_REGION,
+  S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  DATABASE_URL: SyncConfigSchema.shape.DATABASE_URL,
+  RAW_BUCKET: bucket().default(LOCAL_DEFAULTS.rawBucket),
+  CLEAN_BUCKET: bucket().default(LOCAL_DEFAULTS.cleanBucket),
+  STAGE_BUCKET: bucket().default(LOCAL_DEFAULTS.stageBucket),
+  WAREHOUSE: warehouseShape.WAREHOUSE,
+  NO_COLOR: z.string().optional(),
+});
+export type CliConfig = z.infer<typeof CliConfigSchema>;
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
+const SECRET_NAME_RE = /PASSWORD|SECRET(?!_ARN)|TOKEN|PRIVATE|ACCESS_KEY/;
+
+/** How a value may appear in an error: secrets masked, URLs without their password. */
+function displayValue(variable: string, value: string): string {
+  if (SECRET_NAME_RE.test(variable)) return '"****" (hidden)';
+  if (variable.endsWith('_URL')) {
+    try {
+      const url = new URL(value);
+      if (url.password) url.password = '****';
+      return JSON.stringify(url.toString());
+    } catch {
+      return '(an unparseable URL)';
+    }
+  }
+  return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
+}
+
+/**
+ * Reads the variables a schema declares from `env` and validates them. Empty strings count as
+ * unset. Throws {@link ConfigError} listing every problem at once.
+ */
+export function readConfig<S extends z.ZodType<object>>(
+  runtime: string,
+  schema: S,
+  env: Environment = process.env,
+): z.infer<S> {
+  const shape = objectShape(schema);
+  const input: Record<string, string> = {};
+  for (const variable of Object.keys(shape)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') input[variable] = value;
+  }
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+
+  const problems: ConfigProblem[] = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(configuration)');
+    const description = describedAs(shape[variable]);
+    const raw = input[variable];
+    const expected =
+      issue.code === 'custom'
+        ? issue.message
+        : description
+          ? description
+          : issue.message.replace(/^Invalid input: /, '');
+    return { variable, received: raw === undefined ? undefined : displayValue(variable, raw), expected };
+  });
+  throw new ConfigError(runtime, problems);
+}
+
+/** The description of a field, looking through `.default()` and `.optional()` wrappers. */
+function describedAs(schema: z.ZodType | undefined): string | undefined {
+  let current = schema;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current.description) return current.description;
+    current = (current as unknown as { def?: { innerType?: z.ZodType } }).def?.innerType;
+  }
+  return undefined;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
+  // Refinements wrap the object; its shape is what names the variables.
+  let current: z.ZodType = schema;
+  for (let depth = 0; depth < 5; depth++) {
+    if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+    const inner = (current as unknown as { def?: { in?: z.ZodType; innerType?: z.ZodType; schema?: z.ZodType } }).def;
+    const next = inner?.in ?? inner?.innerType ?? inner?.schema;
+    if (!next) break;
+    current = next;
+  }
+  throw new TypeError('readConfig needs a zod object schema');
+}
+
+/** Reads the snowflake-loader Lambda's configuration. */
+export const readSnowflakeLoaderConfig = (env: Environment = process.env): SnowflakeLoaderConfig =>
+  readConfig('snowflake-loader', SnowflakeLoaderConfigSchema, env);
+/** Reads the batch-ingest Lambda's configuration. */
+export const readBatchIngestConfig = (env: Environment = process.env): BatchIngestConfig =>
+  readConfig('batch-ingest', BatchIngestConfigSchema, env);
+/** Reads the stream-publisher Lambda's configuration. */
+export const readStreamPublisherConfig = (env: Environment = process.env): StreamPublisherConfig =>
+  readConfig('stream-publisher', StreamPublisherConfigSchema, env);
+/** Reads the stream-transformer Lambda's configuration. */
+export const readStreamTransformerConfig = (env: Environment = process.env): StreamTransformerConfig =>
+  readConfig('stream-transformer', StreamTransformerConfigSchema, env);
+/** Reads the s3-to-rds-sync Lambda's configuration. */
+export const readSyncConfig = (env: Environment = process.env): SyncConfig =>
+  readConfig('s3-to-rds-sync', SyncConfigSchema, env);
+/** Reads the CLI's configuration. */
+export const readCliConfig = (env: Environment = process.env): CliConfig =>
+  readConfig('insightflow CLI', CliConfigSchema, env);

@@ -1,0 +1,223 @@
+import { isTableName, TABLE_NAMES, type TableName } from './catalog.js';
+import { LakeKeyError } from './errors.js';
+
+/**
+ * The lake layout: where every object lives in the raw bucket, as a pure function of
+ * (table, run time, part). All times are UTC and truncated to the minute.
+ *
+ *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<table>_part<N>.csv
+ *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/_manifest.json
+ *   data/streaming/orders/year=YYYY/month=MM/day=DD/hhmm=HHMM/<firehose object name>
+ */
+
+/** Top-level prefix of batch runs. */
+export const BATCH_PREFIX = 'data/batch/';
+/** Prefix under which Firehose delivers transformed order events. */
+export const STREAMING_PREFIX = 'data/streaming/orders/';
+/** Prefix under which Firehose delivers records it could not transform or write. */
+export const STREAMING_ERROR_PREFIX = 'data/streaming/orders_error/';
+/** The commit marker of a batch run folder. */
+export const MANIFEST_FILE = '_manifest.json';
+
+/**
+ * Firehose's S3 prefix expressions for the streaming path: Firehose substitutes the
+ * arrival time (UTC) and, for errors, the error type.
+ */
+export const FIREHOSE_PREFIXES = {
+  data: `${STREAMING_PREFIX}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/`,
+  error: `${STREAMING_ERROR_PREFIX}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
+} as const;
+
+/** A run's time, as the partition folders spell it. */
+export interface PartitionTime {
+  year: string;
+  month: string;
+  day: string;
+  hhmm: string;
+}
+
+/** A batch part: one CSV file of one run of one table. */
+export interface PartLocation {
+  table: TableName;
+  /** The run's trigger time, truncated to the minute (UTC). */
+  runAt: Date;
+  /** Part number, from 0. */
+  part: number;
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** Truncates a time to the minute, in UTC; throws on an invalid date. */
+export function truncateToMinute(at: Date): Date {
+  const ms = at.getTime();
+  if (!Number.isFinite(ms)) throw new LakeKeyError(String(at), 'the run time is not a valid date');
+  return new Date(Math.floor(ms / 60_000) * 60_000);
+}
+
+/** The partition folder values for a time, in UTC. */
+export function partitionTime(at: Date): PartitionTime {
+  const t = truncateToMinute(at);
+  const year = t.getUTCFullYear();
+  if (year < 1000 || year > 9999) throw new LakeKeyError(t.toISOString(), 'the year must have four digits');
+  return {
+    year: pad(year, 4),
+    month: pad(t.getUTCMonth() + 1, 2),
+    day: pad(t.getUTCDate(), 2),
+    hhmm: `${pad(t.getUTCHours(), 2)}${pad(t.getUTCMinutes(), 2)}`,
+  };
+}
+
+function partitionPath(at: Date): string {
+  const p = partitionTime(at);
+  return `year=${p.year}/month=${p.month}/day=${p.day}/hhmm=${p.hhmm}/`;
+}
+
+function assertTable(table: string, key: string): asserts table is TableName {
+  if (!isTableName(table)) throw new LakeKeyError(key, `unknown table (expected one of ${TABLE_NAMES.join(', ')})`);
+}
+
+/** Prefix of every run of a table: `data/batch/<table>/`. */
+export function tablePrefix(table: TableName): string {
+  assertTable(table, table);
+  return `${BATCH_PREFIX}${table}/`;
+}
+
+/** The folder of one run of a table. */
+export function buildRunFolder(table: TableName, runAt: Date): string {
+  return `${tablePrefix(table)}${partitionPath(runAt)}`;
+}
+
+/** The key of one CSV part of a run. */
+export function buildPartKey(location: PartLocation): string {
+  const { table, runAt, part } = location;
+  if (!Number.isSafeInteger(part) || part < 0) {
+    throw new LakeKeyError(String(part), 'the part number must be a whole number from 0');
+  }
+  return `${buildRunFolder(table, runAt)}${table}_part${part}.csv`;
+}
+
+/** The key of a run's manifest, written last: the run's commit marker. */
+export function buildManifestKey(table: TableName, runAt: Date): string {
+  return `${buildRunFolder(table, runAt)}${MANIFEST_FILE}`;
+}
+
+const PARTITION = String.raw`year=(\d{4})/month=(\d{2})/day=(\d{2})/hhmm=(\d{4})/`;
+const RUN_FOLDER_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}$`);
+const PART_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}([a-z_]+)_part(0|[1-9]\d{0,8})\.csv$`);
+const MANIFEST_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}_manifest\.json$`);
+const STREAMING_RE = new RegExp(String.raw`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
+
+/** Parses partition folder values back into a time, refusing impossible dates. */
+export function parsePartitionTime(p: PartitionTime, key: string): Date {
+  const year = Number(p.year);
+  const month = Number(p.month);
+  const day = Number(p.day);
+  const hours = Number(p.hhmm.slice(0, 2));
+  const minutes = Number(p.hhmm.slice(2, 4));
+  const at = new Date(Date.UTC(year, month - 1, day, hours, minutes));
+  const valid =
+    month >= 1 &&
+    month <= 12 &&
+    hours <= 23 &&
+    minutes <= 59 &&
+    at.getUTCFullYear() === year &&
+    at.getUTCMonth() === month - 1 &&
+    at.getUTCDate() === day;
+  if (!valid)
+    throw new LakeKeyError(key, `year=${p.year}/month=${p.month}/day=${p.day}/hhmm=${p.hhmm} is not a real UTC time`);
+  return at;
+}
+
+function matchPartition(m: RegExpExecArray, key: string): Date {
+  const [, , year, month, day, hhmm] = m as unknown as [string, string, string, string, string, string];
+  return parsePartitionTime({ year, month, day, hhmm }, key);
+}
+
+/** Parses a run folder key (with its trailing slash). */
+export function parseRunFolder(key: string): { table: TableName; runAt: Date } {
+  const m = RUN_FOLDER_RE.exec(key);
+  if (!m) throw new LakeKeyError(key, 'not a batch run folder');
+  const table = m[1] as string;
+  assertTable(table, key);
+  return { table, runAt: matchPartition(m, key) };
+}
+
+/** Parses a batch part key; the inverse of {@link buildPartKey}. */
+export function parsePartKey(key: string): PartLocation {
+  const m = PART_RE.exec(key);
+  if (!m) throw new LakeKeyError(key, 'not a batch part key');
+  const table = m[1] as string;
+  assertTable(table, key);
+  if (m[6] !== table) throw new LakeKeyError(key, `the file is named for ${m[6]} but sits in ${table}'s folder`);
+  return { table, runAt: matchPartition(m, key), part: Number(m[7]) };
+}
+
+/** Parses a manifest key; the inverse of {@link buildManifestKey}. */
+export function parseManifestKey(key: string): { table: TableName; runAt: Date } {
+  const m = MANIFEST_RE.exec(key);
+  if (!m) throw new LakeKeyError(key, 'not a batch manifest key');
+  const table = m[1] as string;
+  assertTable(table, key);
+  return { table, runAt: matchPartition(m, key) };
+}
+
+/** The folder Firehose writes order events into for a given arrival time. */
+export function buildStreamingFolder(arrivedAt: Date): string {
+  return `${STREAMING_PREFIX}${partitionPath(arrivedAt)}`;
+}
+
+/**
+ * The error folder Firehose writes failed records into, for an error type such as
+ * `processing-failed`.
+ */
+export function buildStreamingErrorFolder(errorType: string, arrivedAt: Date): string {
+  if (!/^[a-z-]+$/.test(errorType)) throw new LakeKeyError(errorType, 'not a Firehose error output type');
+  const p = partitionTime(arrivedAt);
+  return `${STREAMING_ERROR_PREFIX}${errorType}/year=${p.year}/month=${p.month}/day=${p.day}/`;
+}
+
+/**
+ * Firehose's default object name under a custom prefix:
+ * `<stream>-<version>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<random>`.
+ */
+export function buildFirehoseObjectName(streamName: string, version: number, writtenAt: Date, random: string): string {
+  const t = writtenAt;
+  const stamp = [
+    t.getUTCFullYear(),
+    t.getUTCMonth() + 1,
+    t.getUTCDate(),
+    t.getUTCHours(),
+    t.getUTCMinutes(),
+    t.getUTCSeconds(),
+  ]
+    .map((n, i) => pad(n, i === 0 ? 4 : 2))
+    .join('-');
+  return `${streamName}-${version}-${stamp}-${random}`;
+}
+
+/** Parses a streaming object key into its arrival minute. */
+export function parseStreamingKey(key: string): { arrivedAt: Date; objectName: string } {
+  const m = STREAMING_RE.exec(key);
+  if (!m) throw new LakeKeyError(key, 'not a streaming object key under data/streaming/orders/');
+  const objectName = m[5] as string;
+  if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data');
+  const [, year, month, day, hhmm] = m as unknown as [string, string, string, string, string];
+  return { arrivedAt: parsePartitionTime({ year, month, day, hhmm }, key), objectName };
+}
+
+/**
+ * Window bounds for the sync, `YYYY-MM-DD-HHMM` in UTC (the original system's format).
+ * Throws {@link LakeKeyError} on anything else.
+ */
+export function parseWindowTimestamp(value: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})-(\d{4})$/.exec(value);
+  if (!m) throw new LakeKeyError(value, 'a window bound must look like YYYY-MM-DD-HHMM (UTC), e.g. 2026-11-23-1400');
+  const [, year, month, day, hhmm] = m as unknown as [string, string, string, string, string];
+  return parsePartitionTime({ year, month, day, hhmm }, value);
+}
+
+/** Formats a time as a window bound, `YYYY-MM-DD-HHMM` (UTC). */
+export function formatWindowTimestamp(at: Date): string {
+  const p = partitionTime(at);
+  return `${p.year}-${p.month}-${p.day}-${p.hhmm}`;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  readBatchIngestConfig,
+  readCliConfig,
+  readStreamPublisherConfig,
+  readSyncConfig,
+  s3ClientOptions,
+} from '../../src/index.js';
+
+function configError(read: () => unknown): ConfigError {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Function: readBatchIngestConfig()', () => {
+  it('applies defaults and coerces numbers', () => {
+    const cfg = readBatchIngestConfig({ RAW_BUCKET: 'my-raw', BATCH_SIZE: '5000' });
+    expect(cfg).toMatchObject({ RAW_BUCKET: 'my-raw', BATCH_SIZE: 5000, INGEST_MODE: 'stream', WAREHOUSE: 'duckdb' });
+  });
+
+  it('names the variable, the bad value and the expected form', () => {
+    const error = configError(() => readBatchIngestConfig({ RAW_BUCKET: 'My_Bucket', BATCH_SIZE: 'lots' }));
+    expect(error.message).toContain('batch-ingest');
+    expect(error.message).toMatch(/RAW_BUCKET: got "My_Bucket"; expected an S3 bucket name/);
+    expect(error.message).toMatch(/BATCH_SIZE: got "lots"; expected a positive whole number/);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['BATCH_SIZE', 'RAW_BUCKET']);
+  });
+
+  it('reports a missing variable as not set, and an empty one counts as missing', () => {
+    const error = configError(() => readBatchIngestConfig({ RAW_BUCKET: '' }));
+    expect(error.message).toMatch(/RAW_BUCKET: not set/);
+  });
+
+  it('requires Snowflake account, user and secret only when WAREHOUSE=snowflake', () => {
+    const error = configError(() => readBatchIngestConfig({ RAW_BUCKET: 'raw', WAREHOUSE: 'snowflake' }));
+    expect(error.problems.map((p) => p.variable).sort()).toEqual([
+      'SNOWFLAKE_ACCOUNT',
+      'SNOWFLAKE_SECRET_ARN',
+      'SNOWFLAKE_USER',
+    ]);
+  });
+
+  it('refuses an invalid ingest mode with the allowed values', () => {
+    const error = configError(() => readBatchIngestConfig({ RAW_BUCKET: 'raw', INGEST_MODE: 'fast' }));
+    expect(error.message).toMatch(/INGEST_MODE: got "fast"; expected stream or unload/);
+  });
+});
+
+describe('Function: readSyncConfig()', () => {
+  it('accepts a DATABASE_URL outside Lambda', () => {
+    const cfg = readSyncConfig({ RAW_BUCKET: 'raw', DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db' });
+    expect(cfg.DATABASE_URL).toBe('postgres://u:p@127.0.0.1:5432/db');
+  });
+
+  it('refuses a password in a Lambda environment and never prints it', () => {
+    const error = configError(() =>
+      readSyncConfig({
+        RAW_BUCKET: 'raw',
+        DATABASE_URL: 'postgres://admin:hunter2@db:5432/x',
+        AWS_LAMBDA_FUNCTION_NAME: 'sync',
+      }),
+    );
+    expect(error.message).toMatch(/DATABASE_URL: got "postgres:\/\/admin:\*\*\*\*@db:5432\/x"; expected no password/);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('asks for DB_HOST or DATABASE_URL when neither is set', () => {
+    expect(() => readSyncConfig({ RAW_BUCKET: 'raw' })).toThrow(/DB_HOST: not set; expected set DB_HOST/);
+  });
+});
+
+describe('Function: readStreamPublisherConfig()', () => {
+  it('refuses a delivery stream name Firehose would refuse', () => {
+    expect(() => readStreamPublisherConfig({ DELIVERY_STREAM_NAME: 'orders stream!' })).toThrow(
+      /DELIVERY_STREAM_NAME: got "orders stream!"; expected a Firehose delivery stream name/,
+    );
+  });
+});
+
+describe('Function: readCliConfig()', () => {
+  it('defaults to the local bucket names', () => {
+    expect(readCliConfig({})).toMatchObject({
+      RAW_BUCKET: 'insightflow-raw-bucket',
+      CLEAN_BUCKET: 'insightflow-clean-bucket',
+      STAGE_BUCKET: 'insightflow-stage',
+    });
+  });
+
+  it('refuses an S3 endpoint that is not an http(s) URL', () => {
+    expect(() => readCliConfig({ S3_ENDPOINT: 'localhost:4569' })).toThrow(/S3_ENDPOINT: got "localhost:4569"/);
+  });
+});
+
+describe('Function: s3ClientOptions()', () => {
+  it('uses path-style addressing and on-demand checksums for a local endpoint', () => {
+    expect(s3ClientOptions({ AWS_REGION: 'us-east-1', S3_ENDPOINT: 'http://127.0.0.1:9000' })).toEqual({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  });
+
+  it('leaves the AWS endpoint alone when none is configured', () => {
+    expect(s3ClientOptions({ AWS_REGION: 'eu-west-1' })).not.toHaveProperty('endpoint');
+  });
+});

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildFirehoseObjectName,
+  buildManifestKey,
+  buildPartKey,
+  buildRunFolder,
+  buildStreamingErrorFolder,
+  buildStreamingFolder,
+  formatWindowTimestamp,
+  LakeKeyError,
+  parseManifestKey,
+  parsePartKey,
+  parseRunFolder,
+  parseStreamingKey,
+  parseWindowTimestamp,
+  TABLE_NAMES,
+} from '../../src/index.js';
+
+const tableArb = fc.constantFrom(...TABLE_NAMES);
+// Any minute from year 1000 to 9999, UTC.
+const minuteArb = fc
+  .integer({ min: Date.UTC(1000, 0, 1) / 60_000, max: Date.UTC(9999, 11, 31, 23, 59) / 60_000 })
+  .map((m) => new Date(m * 60_000));
+const partArb = fc.integer({ min: 0, max: 999_999_999 });
+
+describe('Function: buildPartKey()', () => {
+  it('writes the documented layout in UTC, whatever the local time zone', () => {
+    const key = buildPartKey({ table: 'orders', runAt: new Date('2026-11-23T14:05:59.999+11:00'), part: 3 });
+    expect(key).toBe('data/batch/orders/year=2026/month=11/day=23/hhmm=0305/orders_part3.csv');
+  });
+
+  it('round-trips through parsePartKey for every table, minute and part number', () => {
+    fc.assert(
+      fc.property(tableArb, minuteArb, partArb, (table, runAt, part) => {
+        const parsed = parsePartKey(buildPartKey({ table, runAt, part }));
+        expect(parsed).toEqual({ table, runAt, part });
+      }),
+    );
+  });
+
+  it('truncates seconds, so every part of one run shares one folder', () => {
+    fc.assert(
+      fc.property(tableArb, minuteArb, fc.integer({ min: 0, max: 59_999 }), (table, runAt, ms) => {
+        const later = new Date(runAt.getTime() + ms);
+        expect(buildRunFolder(table, later)).toBe(buildRunFolder(table, runAt));
+      }),
+    );
+  });
+
+  it('refuses a negative or fractional part number', () => {
+    expect(() => buildPartKey({ table: 'orders', runAt: new Date(), part: -1 })).toThrow(LakeKeyError);
+    expect(() => buildPartKey({ table: 'orders', runAt: new Date(), part: 1.5 })).toThrow(LakeKeyError);
+  });
+
+  it('refuses an unknown table and an invalid date', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a caller outside TypeScript's reach
+    expect(() => buildPartKey({ table: 'users' as any, runAt: new Date(), part: 0 })).toThrow(/unknown table/);
+    expect(() => buildPartKey({ table: 'orders', runAt: new Date('nope'), part: 0 })).toThrow(/not a valid date/);
+  });
+});
+
+describe('Function: parsePartKey()', () => {
+  const valid = 'data/batch/aisles/year=2026/month=02/day=28/hhmm=2359/aisles_part0.csv';
+
+  it('accepts a well-formed key', () => {
+    expect(parsePartKey(valid)).toEqual({ table: 'aisles', runAt: new Date('2026-02-28T23:59:00Z'), part: 0 });
+  });
+
+  it.each([
+    ['a path traversal', 'data/batch/aisles/year=2026/month=02/day=28/hhmm=2359/../aisles_part0.csv'],
+    ['a traversal in the table', 'data/batch/../aisles/year=2026/month=02/day=28/hhmm=2359/aisles_part0.csv'],
+    ['an unknown table', 'data/batch/users/year=2026/month=02/day=28/hhmm=2359/users_part0.csv'],
+    ['a file named for another table', 'data/batch/aisles/year=2026/month=02/day=28/hhmm=2359/orders_part0.csv'],
+    ['February 30th', 'data/batch/aisles/year=2026/month=02/day=30/hhmm=2359/aisles_part0.csv'],
+    ['month 13', 'data/batch/aisles/year=2026/month=13/day=01/hhmm=0000/aisles_part0.csv'],
+    ['hour 24', 'data/batch/aisles/year=2026/month=01/day=01/hhmm=2400/aisles_part0.csv'],
+    ['minute 60', 'data/batch/aisles/year=2026/month=01/day=01/hhmm=1260/aisles_part0.csv'],
+    ['a padded part number', 'data/batch/aisles/year=2026/month=01/day=01/hhmm=1200/aisles_part01.csv'],
+    ['a leading slash', `/${valid}`],
+    ['a trailing suffix', `${valid}.tmp`],
+    ['a different extension', valid.replace('.csv', '.json')],
+    ['an upper-case table', valid.replaceAll('aisles', 'AISLES')],
+    ['a NUL byte', valid.replace('aisles_part0', 'aisles\u0000_part0')],
+    ['an empty string', ''],
+  ])('refuses %s', (_, key) => {
+    expect(() => parsePartKey(key)).toThrow(LakeKeyError);
+  });
+
+  it('never accepts a key that buildPartKey would not produce', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }), (key) => {
+        let parsed: ReturnType<typeof parsePartKey>;
+        try {
+          parsed = parsePartKey(key);
+        } catch (error) {
+          expect(error).toBeInstanceOf(LakeKeyError);
+          return;
+        }
+        expect(buildPartKey(parsed)).toBe(key);
+      }),
+    );
+  });
+
+  it('names the key and the expected form in its error', () => {
+    expect(() => parsePartKey('data/batch/users/x.csv')).toThrow(
+      /"data\/batch\/users\/x.csv".*data\/batch\/<table>\/year=YYYY/,
+    );
+  });
+});
+
+describe('Function: buildManifestKey()', () => {
+  it('sits in the run folder and round-trips', () => {
+    fc.assert(
+      fc.property(tableArb, minuteArb, (table, runAt) => {
+        const key = buildManifestKey(table, runAt);
+        expect(key.startsWith(buildRunFolder(table, runAt))).toBe(true);
+        expect(parseManifestKey(key)).toEqual({ table, runAt });
+        expect(parseRunFolder(buildRunFolder(table, runAt))).toEqual({ table, runAt });
+      }),
+    );
+  });
+});
+
+describe('Function: parseStreamingKey()', () => {
+  it('reads the arrival minute of an object Firehose named', () => {
+    const at = new Date('2026-11-23T14:05:07Z');
+    const key = `${buildStreamingFolder(at)}${buildFirehoseObjectName('insightflow-dev-orders', 1, at, 'a1b2c3')}`;
+    expect(key).toBe(
+      'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
+    );
+    expect(parseStreamingKey(key)).toEqual({
+      arrivedAt: new Date('2026-11-23T14:05:00Z'),
+      objectName: 'insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
+    });
+  });
+
+  it.each([
+    'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/../secret',
+    'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/.hidden',
+    'data/streaming/orders/year=2026/month=11/day=31/hhmm=1405/x',
+    'data/streaming/orders_error/processing-failed/year=2026/month=11/day=23/x',
+  ])('refuses %s', (key) => {
+    expect(() => parseStreamingKey(key)).toThrow(LakeKeyError);
+  });
+
+  it('puts processing failures under the error prefix by type', () => {
+    expect(buildStreamingErrorFolder('processing-failed', new Date('2026-01-02T03:04:05Z'))).toBe(
+      'data/streaming/orders_error/processing-failed/year=2026/month=01/day=02/',
+    );
+    expect(() => buildStreamingErrorFolder('../x', new Date())).toThrow(LakeKeyError);
+  });
+});
+
+describe('Function: parseWindowTimestamp()', () => {
+  it('round-trips with formatWindowTimestamp', () => {
+    fc.assert(
+      fc.property(minuteArb, (at) => {
+        expect(parseWindowTimestamp(formatWindowTimestamp(at))).toEqual(at);
+      }),
+    );
+  });
+
+  it.each(['2026-11-23', '2026-11-23T14:00', '2026-02-29-0000', '1900-01-01-2400', ' 2026-11-23-1400'])(
+    'refuses %j with the expected form in the message',
+    (value) => {
+      expect(() => parseWindowTimestamp(value)).toThrow(/YYYY-MM-DD-HHMM|not a real UTC time/);
+    },
+  );
+
+  it('accepts the original system\u2019s full-sync bounds', () => {
+    expect(parseWindowTimestamp('1900-01-01-0000')).toEqual(new Date('1900-01-01T00:00:00Z'));
+    expect(parseWindowTimestamp('2099-12-31-2359')).toEqual(new Date('2099-12-31T23:59:00Z'));
+  });
+});
