@@ -1,8 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { insightflowProject } from '../../vitest.shared.js';
 
-export default defineProject({
-  test: {
-    name: 'shared-config',
-    include: ['tests/**/*.test.ts'],
-  },
-});
+export default insightflowProject('shared-config');

@@ -188,6 +188,11 @@ export type SyncConfig = z.infer<typeof SyncConfigSchema>;
 
 /** Environment of the `insightflow` CLI: every value may point at a real service instead of a local one. */
 export const CliConfigSchema = z.object({
+  /**
+   * `local` (default): the embedded S3 API server, PostgreSQL and DuckDB, unless S3_ENDPOINT or
+   * DATABASE_URL point elsewhere. `aws`: nothing local; S3 through the default credential chain.
+   */
+  INSIGHTFLOW_TARGET: z.enum(['local', 'aws']).default('local').describe('local or aws'),
   INSIGHTFLOW_HOME: z.string().min(1).optional().describe('a directory for local state, e.g. .insightflow'),
   AWS_REGION: objectStoreShape.AWS_REGION,
   S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,

@@ -102,10 +102,10 @@ export function buildManifestKey(table: TableName, runAt: Date): string {
 }
 
 const PARTITION = String.raw`year=(\d{4})/month=(\d{2})/day=(\d{2})/hhmm=(\d{4})/`;
-const RUN_FOLDER_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}$`);
+const RUN_FOLDER_RE = new RegExp(`^data/batch/([a-z_]+)/${PARTITION}$`);
 const PART_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}([a-z_]+)_part(0|[1-9]\d{0,8})\.csv$`);
 const MANIFEST_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}_manifest\.json$`);
-const STREAMING_RE = new RegExp(String.raw`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
+const STREAMING_RE = new RegExp(`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
 
 /** Parses partition folder values back into a time, refusing impossible dates. */
 export function parsePartitionTime(p: PartitionTime, key: string): Date {

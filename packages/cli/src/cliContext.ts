@@ -1,0 +1,34 @@
+import { type HomeLayout, resolveHomeLayout } from '@insightflow/local-services';
+import { type CliConfig, readCliConfig } from '@insightflow/shared-config';
+
+/** What every command gets: options, configuration and the output channels. */
+export interface CliContext {
+  home: HomeLayout;
+  json: boolean;
+  config: CliConfig;
+  /** Human-readable progress and logs: always stderr, so stdout stays machine-readable. */
+  info(message: string): void;
+  /** The command's result: JSON on stdout with --json, else the human text. */
+  result(document: unknown, human: string): void;
+}
+
+/** Global options every command accepts. */
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+/** Builds the context from the global options and the environment. */
+export function createContext(options: GlobalOptions): CliContext {
+  const config = readCliConfig();
+  const json = options.json ?? false;
+  return {
+    home: resolveHomeLayout(options.home ?? config.INSIGHTFLOW_HOME),
+    json,
+    config,
+    info: (message) => process.stderr.write(`${message}\n`),
+    result: (document, human) => {
+      process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${human}\n`);
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { findRunningServices } from '@insightflow/local-services';
+import {
+  BATCH_PREFIX,
+  MANIFEST_FILE,
+  quoteIdentifier,
+  STREAMING_ERROR_PREFIX,
+  STREAMING_PREFIX,
+  TABLE_NAMES,
+  type TableName,
+} from '@insightflow/shared-config';
+import { DuckDbWarehouse } from '@insightflow/warehouse';
+import pg from 'pg';
+import type { CliContext } from '../cliContext.js';
+import type { StatusResult } from '../contracts.js';
+import { type Endpoints, withEndpoints } from '../endpoints.js';
+import { ExitCode } from '../exitCodes.js';
+
+type TableCounts = StatusResult['warehouse'];
+const emptyCounts = (): TableCounts =>
+  Object.fromEntries(TABLE_NAMES.map((t) => [t, null])) as Record<TableName, number | null>;
+
+/** The PostgreSQL schema the sync writes to. */
+const SYNC_SCHEMA = 'insightflow_raw';
+
+async function warehouseCounts(path: string): Promise<TableCounts> {
+  const counts = emptyCounts();
+  if (!(await DuckDbWarehouse.exists(path))) return counts;
+  const warehouse = await DuckDbWarehouse.open({ path, readOnly: true });
+  try {
+    for (const table of TABLE_NAMES) counts[table] = (await warehouse.countRows(table)) ?? null;
+  } finally {
+    await warehouse.close();
+  }
+  return counts;
+}
+
+async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts: TableCounts; reachable: boolean }> {
+  const counts = emptyCounts();
+  if (!databaseUrl) return { counts, reachable: false };
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch {
+    return { counts, reachable: false };
+  }
+  try {
+    const { rows } = await client.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [SYNC_SCHEMA],
+    );
+    const present = new Set(rows.map((r) => r.table_name));
+    for (const table of TABLE_NAMES) {
+      if (!present.has(table)) continue;
+      const result = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${quoteIdentifier(SYNC_SCHEMA)}.${quoteIdentifier(table)}`,
+      );
+      counts[table] = Number(result.rows[0]?.n ?? 0);
+    }
+  } finally {
+    await client.end();
+  }
+  return { counts, reachable: true };
+}
+
+async function countObjects(s3: S3Client, bucket: string, prefix: string, match?: (key: string) => boolean) {
+  let n = 0;
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) if (object.Key && (!match || match(object.Key))) n++;
+  }
+  return n;
+}
+
+async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<StatusResult['lake']> {
+  try {
+    await endpoints.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+  } catch {
+    return null;
+  }
+  const batch: NonNullable<StatusResult['lake']>['batch'] = {};
+  for (const table of TABLE_NAMES) {
+    const prefix = `${BATCH_PREFIX}${table}/`;
+    batch[table] = {
+      committedRuns: await countObjects(endpoints.s3, bucket, prefix, (k) => k.endsWith(`/${MANIFEST_FILE}`)),
+      objects: await countObjects(endpoints.s3, bucket, prefix, (k) => !k.endsWith(`/${MANIFEST_FILE}`)),
+    };
+  }
+  return {
+    bucket,
+    batch,
+    streaming: {
+      objects: await countObjects(endpoints.s3, bucket, STREAMING_PREFIX),
+      errorObjects: await countObjects(endpoints.s3, bucket, STREAMING_ERROR_PREFIX),
+    },
+  };
+}
+
+function formatCounts(title: string, counts: TableCounts): string {
+  const lines = TABLE_NAMES.map(
+    (t) => `  ${t.padEnd(22)} ${counts[t] === null ? '—' : counts[t]?.toLocaleString('en')}`,
+  );
+  return [title, ...lines].join('\n');
+}
+
+/** `insightflow status`: what is there now, without starting anything. */
+export async function statusCommand(context: CliContext): Promise<ExitCode> {
+  const local = context.config.INSIGHTFLOW_TARGET === 'local' ? await findRunningServices(context.home) : undefined;
+  const warehousePath = local?.warehousePath ?? context.home.warehouseFile;
+  const running = local !== undefined || context.config.INSIGHTFLOW_TARGET === 'aws';
+
+  let lake: StatusResult['lake'] = null;
+  let pgResult = { counts: emptyCounts(), reachable: false };
+  let s3Endpoint: string | null = null;
+  if (running) {
+    // Only inspect what is already running: status never starts services.
+    await withEndpoints(context, async (endpoints) => {
+      s3Endpoint = endpoints.s3Endpoint ?? null;
+      lake = await lakeSummary(endpoints, context.config.RAW_BUCKET);
+      pgResult = await postgresCounts(endpoints.databaseUrl);
+    });
+  }
+  const status: StatusResult = {
+    services: {
+      running,
+      target: context.config.INSIGHTFLOW_TARGET,
+      s3: { endpoint: s3Endpoint, reachable: lake !== null },
+      postgres: {
+        host: local?.state.postgres.host ?? null,
+        port: local?.state.postgres.port ?? null,
+        reachable: pgResult.reachable,
+      },
+      ...(local ? { pids: [local.state.pid, local.state.s3.pid, local.state.postgres.pid] } : {}),
+    },
+    warehouse: await warehouseCounts(warehousePath),
+    postgres: pgResult.counts,
+    lake,
+  };
+  const lakeText = lake as StatusResult['lake'];
+  context.result(
+    status,
+    [
+      running
+        ? `Services: running (S3 ${s3Endpoint ?? 'AWS'}, PostgreSQL ${pgResult.reachable ? 'reachable' : 'unreachable'})`
+        : 'Services: not running (start them with `npx insightflow up`)',
+      formatCounts('Warehouse (DuckDB) rows:', status.warehouse),
+      formatCounts('PostgreSQL rows:', status.postgres),
+      lakeText
+        ? `Lake (${lakeText.bucket}): ${Object.values(lakeText.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lakeText.streaming.objects} streaming objects`
+        : 'Lake: not reachable',
+    ].join('\n'),
+  );
+  return ExitCode.ok;
+}

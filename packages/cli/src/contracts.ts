@@ -1,0 +1,51 @@
+import { TABLE_NAMES } from '@insightflow/shared-config';
+import { z } from 'zod';
+
+/**
+ * The JSON documents the CLI prints with `--json`: one per invocation, on stdout. Scripts may
+ * rely on these shapes; fields may be added, never removed.
+ */
+
+const count = z.number().int().nonnegative();
+
+/** What one command moved and refused for one table. */
+export const TableMovementSchema = z.looseObject({ rows: count, rejected: count });
+
+/** The result of every command that moves data (generate, load, ingest, publish, sync, run). */
+export const DataMovementResultSchema = z.looseObject({
+  tables: z.record(z.string(), TableMovementSchema),
+  rows: count,
+  rejected: count,
+});
+export type DataMovementResult = z.infer<typeof DataMovementResultSchema>;
+
+const tableCounts = z.object(
+  Object.fromEntries(TABLE_NAMES.map((t) => [t, count.nullable()])) as Record<
+    (typeof TABLE_NAMES)[number],
+    z.ZodNullable<typeof count>
+  >,
+);
+
+/** `status --json`: what is there now. A null count means that part is not set up yet. */
+export const StatusResultSchema = z.object({
+  services: z.object({
+    running: z.boolean(),
+    target: z.enum(['local', 'aws']),
+    s3: z.object({ endpoint: z.string().nullable(), reachable: z.boolean() }),
+    postgres: z.object({ host: z.string().nullable(), port: z.number().int().nullable(), reachable: z.boolean() }),
+    pids: z.array(z.number().int()).optional(),
+  }),
+  /** Row count per catalog table in the warehouse; null = not loaded yet. */
+  warehouse: tableCounts,
+  /** Row count per catalog table in PostgreSQL; null = not synced yet or unreachable. */
+  postgres: tableCounts,
+  /** Batch runs and streaming objects in the raw bucket; null = bucket unreachable. */
+  lake: z
+    .object({
+      bucket: z.string(),
+      batch: z.record(z.string(), z.object({ committedRuns: count, objects: count })),
+      streaming: z.object({ objects: count, errorObjects: count }),
+    })
+    .nullable(),
+});
+export type StatusResult = z.infer<typeof StatusResultSchema>;

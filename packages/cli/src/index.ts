@@ -1,0 +1,9 @@
+export {
+  type DataMovementResult,
+  DataMovementResultSchema,
+  type StatusResult,
+  StatusResultSchema,
+  TableMovementSchema,
+} from './contracts.js';
+export { ExitCode } from './exitCodes.js';
+export { main } from './main.js';

@@ -1,0 +1,2 @@
+export { DuckDbWarehouse, type DuckDbWarehouseOptions } from './adapters/duckDbWarehouse.js';
+export type { Warehouse } from './warehouse.js';
