@@ -161,12 +161,15 @@ describe('Function: parseWindowTimestamp()', () => {
     );
   });
 
-  it.each(['2026-11-23', '2026-11-23T14:00', '2026-02-29-0000', '1900-01-01-2400', ' 2026-11-23-1400'])(
-    'refuses %j with the expected form in the message',
-    (value) => {
-      expect(() => parseWindowTimestamp(value)).toThrow(/YYYY-MM-DD-HHMM|not a real UTC time/);
-    },
-  );
+  it.each([
+    '2026-11-23',
+    '2026-11-23T14:00',
+    '2026-02-29-0000',
+    '1900-01-01-2400',
+    ' 2026-11-23-1400',
+  ])('refuses %j with the expected form in the message', (value) => {
+    expect(() => parseWindowTimestamp(value)).toThrow(/YYYY-MM-DD-HHMM|not a real UTC time/);
+  });
 
   it('accepts the original system\u2019s full-sync bounds', () => {
     expect(parseWindowTimestamp('1900-01-01-0000')).toEqual(new Date('1900-01-01T00:00:00Z'));
