@@ -1,6 +1,7 @@
 export { LocalServiceError } from './errors.js';
 export { type HomeLayout, resolveHomeLayout } from './homeLayout.js';
 export { LOCAL_DATABASE, localDatabaseUrl } from './postgresCredentials.js';
+export { LOCAL_BUCKETS, type RunningS3Server, type S3ServerOptions, startS3Server } from './s3Server.js';
 export {
   findRunningServices,
   type LocalServices,

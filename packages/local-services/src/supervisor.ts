@@ -6,15 +6,15 @@
  *
  * Usage: node --import tsx supervisor.ts --home DIR [--attached]
  */
-import { appendFileSync, openSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_DEFAULTS } from '@insightflow/shared-config';
 import { resolveHomeLayout } from './homeLayout.js';
 import { ensurePostgresCredentials, LOCAL_DATABASE } from './postgresCredentials.js';
 import { type RunningPostgres, startPostgres } from './postgresServer.js';
-import { entryPoint, findFreePort, spawnEntryPoint, stopProcess, waitForReady } from './processes.js';
+import { findFreePort, stopProcess } from './processes.js';
+import { startS3Server } from './s3Server.js';
 import { clearServiceState, type ServiceState, writeServiceState } from './serviceState.js';
 
 const { values } = parseArgs({
@@ -22,7 +22,6 @@ const { values } = parseArgs({
 });
 const home = resolveHomeLayout(values.home);
 const attached = values.attached ?? false;
-const buckets = [LOCAL_DEFAULTS.rawBucket, LOCAL_DEFAULTS.cleanBucket, LOCAL_DEFAULTS.stageBucket];
 
 await mkdir(home.logsDir, { recursive: true, mode: 0o755 });
 await mkdir(home.s3Dir, { recursive: true, mode: 0o755 });
@@ -34,14 +33,8 @@ let s3Pid: number | undefined;
 let stopping = false;
 
 async function startS3(port: number): Promise<number> {
-  const out = openSync(path.join(home.logsDir, 's3.log'), 'a');
-  const child = spawnEntryPoint(
-    entryPoint('s3ServerProcess.ts'),
-    ['--dir', home.s3Dir, '--port', String(port), '--buckets', buckets.join(',')],
-    { nodeFlags: ['--openssl-legacy-provider'], stdio: out },
-  );
-  const ready = await waitForReady<{ pid: number }>(child, 'The S3 API server', 30_000, 'logs/s3.log');
-  child.on('exit', (code, signal) => {
+  const server = await startS3Server({ dir: home.s3Dir, port, logFile: path.join(home.logsDir, 's3.log') });
+  server.process.on('exit', (code, signal) => {
     if (stopping) return;
     log(`S3 API server exited (${signal ?? code}); restarting it on port ${port}`);
     startS3(port).then(
@@ -51,7 +44,7 @@ async function startS3(port: number): Promise<number> {
       (error) => log(`S3 API server restart failed: ${String(error)}`),
     );
   });
-  return ready.pid;
+  return server.pid;
 }
 
 async function shutdown(code: number): Promise<never> {

@@ -1,0 +1,18 @@
+export {
+  aisleRows,
+  departmentRows,
+  type GenerationPlan,
+  GenerationPlanError,
+  orderProductRows,
+  orderRows,
+  planGeneration,
+  productRows,
+  type Row,
+  tableRows,
+} from './instacartModel.js';
+export {
+  GENERATION_RECORD,
+  type StagedTableReport,
+  type WriteStagedTablesOptions,
+  writeStagedTables,
+} from './writeStagedTables.js';
