@@ -6,8 +6,10 @@ export interface CliContext {
   home: HomeLayout;
   json: boolean;
   config: CliConfig;
-  /** Human-readable progress and logs: always stderr, so stdout stays machine-readable. */
+  /** Human-readable messages and logs: always stderr, so stdout stays machine-readable. */
   info(message: string): void;
+  /** A live status line on a terminal (stderr); nothing when stderr is not a terminal. */
+  progress(message: string): void;
   /** The command's result: JSON on stdout with --json, else the human text. */
   result(document: unknown, human: string): void;
 }
@@ -27,7 +29,12 @@ export function createContext(options: GlobalOptions): CliContext {
     json,
     config,
     info: (message) => process.stderr.write(`${message}\n`),
+    progress: (message) => {
+      if (process.stderr.isTTY)
+        process.stderr.write(`\r\x1b[2K${message.slice(0, (process.stderr.columns ?? 80) - 1)}`);
+    },
     result: (document, human) => {
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
       process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${human}\n`);
     },
   };

@@ -1,10 +1,42 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { isTableName, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { type CliContext, createContext } from './cliContext.js';
 import { downCommand } from './commands/down.js';
 import { envCommand } from './commands/env.js';
+import { generateCommand } from './commands/generate.js';
+import { loadCommand } from './commands/load.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import type { ExitCode } from './exitCodes.js';
+
+/** Parses `--tables a,b` against the catalog. */
+export function parseTables(value: string): TableName[] {
+  const tables = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const unknown = tables.filter((t) => !isTableName(t));
+  if (tables.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown table ${unknown.join(', ') || '(none)'}; use ${TABLE_NAMES.join(', ')}`);
+  }
+  return tables as TableName[];
+}
+
+/** Parses a number option within bounds. */
+function numberIn(min: number, max: number, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+const tablesOption = () =>
+  new Option('--tables <list>', `comma-separated tables (default: all of ${TABLE_NAMES.join(', ')})`).argParser(
+    parseTables,
+  );
 
 /** A command's implementation: takes the context and its own options, returns the exit code. */
 type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
@@ -40,6 +72,22 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
     .command('env')
     .description('print export lines for DATABASE_URL, S3_ENDPOINT, AWS credentials and bucket names')
     .action(run(envCommand));
+  program
+    .command('generate')
+    .description('write deterministic Instacart-shaped CSV files to the stage bucket')
+    .addOption(
+      new Option('--scale <factor>', 'size relative to the real data set (1 = 37 M rows)')
+        .argParser(numberIn(0.000_001, 10))
+        .default(0.01),
+    )
+    .addOption(new Option('--seed <n>', 'random seed').argParser(numberIn(0, 0xffff_ffff, true)).default(42))
+    .addOption(tablesOption())
+    .action(run(generateCommand));
+  program
+    .command('load')
+    .description("load the staged files into the warehouse's catalog tables, once each")
+    .addOption(tablesOption())
+    .action(run(loadCommand));
   program
     .command('status')
     .description('show services, and row counts in the warehouse, the lake and PostgreSQL')

@@ -236,6 +236,15 @@ export function quoteIdentifier(name: string): string {
 }
 
 /**
+ * A catalog identifier as `dialect` spells it. Snowflake folds unquoted names to upper case, so
+ * its identifiers stay unquoted (and work in any later unquoted query); the others are quoted.
+ */
+export function dialectIdentifier(name: string, dialect: SqlDialect): string {
+  const quoted = quoteIdentifier(name);
+  return dialect === 'snowflake' ? name.toUpperCase() : quoted;
+}
+
+/**
  * `CREATE TABLE IF NOT EXISTS` for a catalog table in `dialect`, with `extraColumns`
  * (already typed SQL fragments such as `"year" smallint NOT NULL`) appended.
  */
@@ -244,9 +253,8 @@ export function createTableSql(
   dialect: SqlDialect,
   options: { qualifiedName?: string; extraColumns?: readonly string[]; primaryKey?: boolean } = {},
 ): string {
-  const columns = table.columns.map(
-    (c) => `${quoteIdentifier(c.name)} ${sqlType(c, dialect)}${c.nullable ? '' : ' NOT NULL'}`,
-  );
+  const ident = (name: string) => dialectIdentifier(name, dialect);
+  const columns = table.columns.map((c) => `${ident(c.name)} ${sqlType(c, dialect)}${c.nullable ? '' : ' NOT NULL'}`);
   const extra = options.extraColumns ?? [];
   const key = options.primaryKey === false ? [] : [`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`];
   const name = options.qualifiedName ?? quoteIdentifier(table.name);

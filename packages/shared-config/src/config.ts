@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { DEFAULT_STAGE_PREFIX } from './lakeLayout.js';
 
 /**
  * Every environment variable InsightFlow reads is declared here, one zod schema per runtime
@@ -105,7 +106,7 @@ export const SnowflakeLoaderConfigSchema = z
     STAGE_PREFIX: z
       .string()
       .regex(/^([a-z0-9_-]+\/)*$/)
-      .default('instacart/')
+      .default(DEFAULT_STAGE_PREFIX)
       .describe('an S3 prefix ending in /, e.g. instacart/'),
   })
   .superRefine(requireSnowflakeFields);
@@ -187,23 +188,26 @@ export const SyncConfigSchema = z
 export type SyncConfig = z.infer<typeof SyncConfigSchema>;
 
 /** Environment of the `insightflow` CLI: every value may point at a real service instead of a local one. */
-export const CliConfigSchema = z.object({
-  /**
-   * `local` (default): the embedded S3 API server, PostgreSQL and DuckDB, unless S3_ENDPOINT or
-   * DATABASE_URL point elsewhere. `aws`: nothing local; S3 through the default credential chain.
-   */
-  INSIGHTFLOW_TARGET: z.enum(['local', 'aws']).default('local').describe('local or aws'),
-  INSIGHTFLOW_HOME: z.string().min(1).optional().describe('a directory for local state, e.g. .insightflow'),
-  AWS_REGION: objectStoreShape.AWS_REGION,
-  S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,
-  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-  DATABASE_URL: SyncConfigSchema.shape.DATABASE_URL,
-  RAW_BUCKET: bucket().default(LOCAL_DEFAULTS.rawBucket),
-  CLEAN_BUCKET: bucket().default(LOCAL_DEFAULTS.cleanBucket),
-  STAGE_BUCKET: bucket().default(LOCAL_DEFAULTS.stageBucket),
-  WAREHOUSE: warehouseShape.WAREHOUSE,
-  NO_COLOR: z.string().optional(),
-});
+export const CliConfigSchema = z
+  .object({
+    /**
+     * `local` (default): the embedded S3 API server, PostgreSQL and DuckDB, unless S3_ENDPOINT or
+     * DATABASE_URL point elsewhere. `aws`: nothing local; S3 through the default credential chain.
+     */
+    INSIGHTFLOW_TARGET: z.enum(['local', 'aws']).default('local').describe('local or aws'),
+    INSIGHTFLOW_HOME: z.string().min(1).optional().describe('a directory for local state, e.g. .insightflow'),
+    AWS_REGION: objectStoreShape.AWS_REGION,
+    S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    DATABASE_URL: SyncConfigSchema.shape.DATABASE_URL,
+    RAW_BUCKET: bucket().default(LOCAL_DEFAULTS.rawBucket),
+    CLEAN_BUCKET: bucket().default(LOCAL_DEFAULTS.cleanBucket),
+    STAGE_BUCKET: bucket().default(LOCAL_DEFAULTS.stageBucket),
+    ...warehouseShape,
+    NO_COLOR: z.string().optional(),
+  })
+  .superRefine(requireSnowflakeFields);
+
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
 function hasPassword(url: string): boolean {

@@ -16,6 +16,8 @@ export const BATCH_PREFIX = 'data/batch/';
 export const STREAMING_PREFIX = 'data/streaming/orders/';
 /** Prefix under which Firehose delivers records it could not transform or write. */
 export const STREAMING_ERROR_PREFIX = 'data/streaming/orders_error/';
+/** Where the source files are staged in the stage bucket (the original's Instacart layout). */
+export const DEFAULT_STAGE_PREFIX = 'instacart/';
 /** The commit marker of a batch run folder. */
 export const MANIFEST_FILE = '_manifest.json';
 

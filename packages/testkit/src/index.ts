@@ -1,1 +1,8 @@
+export {
+  type CannedError,
+  type CannedResult,
+  type ServerLog,
+  type SnowflakeTestServer,
+  startSnowflakeTestServer,
+} from './snowflakeTestServer.js';
 export { localS3Client, startTestS3, type TestS3 } from './testS3.js';

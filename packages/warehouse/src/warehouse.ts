@@ -2,11 +2,85 @@ import type { TableName } from '@insightflow/shared-config';
 
 /**
  * The Warehouse port: what InsightFlow needs from a SQL warehouse (Snowflake on AWS, DuckDB
- * locally). Adapters live in `adapters/`.
+ * locally). Adapters live in `adapters/`; the snowflake-loader and batch-ingest cores use only
+ * this interface.
  */
+
+/** One result row: values in the query's column order; null is SQL NULL. */
+export type WarehouseRow = readonly (string | number | boolean | bigint | null)[];
+
+/** A staged source file to load into a catalog table. */
+export interface StagedFile {
+  table: TableName;
+  bucket: string;
+  /** Object key of the file (CSV with a header row; `.gz` means gzip). */
+  key: string;
+}
+
+/** One problem in a staged file. */
+export interface StagedFileProblem {
+  /** 1-based line in the file (the header is line 1), when known. */
+  line: number | null;
+  column: string | null;
+  message: string;
+}
+
+/** What loading one staged file did. */
+export interface FileLoadReport {
+  table: TableName;
+  file: string;
+  /**
+   * `loaded`: every row went in. `skipped`: loaded before, nothing done. `rejected`: the file had
+   * bad rows and, by the ON_ERROR=SKIP_FILE policy, none of its rows were loaded.
+   */
+  status: 'loaded' | 'skipped' | 'rejected';
+  rowsLoaded: number;
+  /** Rows found bad (rejected files only). */
+  rowsRejected: number;
+  /** The first problems found, with file lines (at most {@link MAX_REPORTED_PROBLEMS}). */
+  problems: StagedFileProblem[];
+}
+
+/** How many problems a report lists per file; the count in `rowsRejected` is complete. */
+export const MAX_REPORTED_PROBLEMS = 20;
+
+/** A request to unload a query's result to CSV files in the object store. */
+export interface UnloadRequest {
+  /** The query; its columns become the CSV header. */
+  sql: string;
+  bucket: string;
+  /** Key prefix (a folder, ending in `/`) the files are written under. */
+  prefix: string;
+  /** Rows per file (DuckDB) — Snowflake sizes files by bytes instead. */
+  rowsPerFile: number;
+  /** Upper bound on a file's size in bytes (Snowflake's MAX_FILE_SIZE). */
+  maxFileBytes: number;
+}
+
+/** One file an unload wrote. */
+export interface UnloadedFile {
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+/** A SQL warehouse. */
 export interface Warehouse {
   /** Which adapter this is, for messages and metrics. */
   readonly kind: 'duckdb' | 'snowflake';
+  /** Runs statements whose results are not needed. */
+  execute(sql: string): Promise<void>;
+  /**
+   * Streams a query's rows in batches. The next batch is fetched only when the consumer asks for
+   * it, so a slow consumer holds the producer back (memory stays flat).
+   */
+  streamRows(sql: string): AsyncIterable<WarehouseRow[]>;
+  /** Has the warehouse itself write a query's result as CSV files (with a header) in the object store. */
+  unload(request: UnloadRequest): Promise<UnloadedFile[]>;
+  /** Creates the catalog's tables that are missing; never drops or replaces one. */
+  ensureCatalogTables(): Promise<void>;
+  /** Loads one staged file into its table, once: a file loaded before is skipped. */
+  loadStagedFile(file: StagedFile): Promise<FileLoadReport>;
   /** Row count of a catalog table, or undefined when the table does not exist yet. */
   countRows(table: TableName): Promise<number | undefined>;
   /** Releases the connection. */

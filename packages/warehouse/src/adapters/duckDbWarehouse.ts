@@ -1,7 +1,31 @@
-import { access } from 'node:fs/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { quoteIdentifier, type TableName } from '@insightflow/shared-config';
-import type { Warehouse } from '../warehouse.js';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  createTableSql,
+  getTable,
+  listTables,
+  quoteIdentifier,
+  sqlType,
+  type TableName,
+  type TableSpec,
+} from '@insightflow/shared-config';
+import { WarehouseError } from '../errors.js';
+import {
+  type FileLoadReport,
+  MAX_REPORTED_PROBLEMS,
+  type StagedFile,
+  type UnloadedFile,
+  type UnloadRequest,
+  type Warehouse,
+  type WarehouseRow,
+} from '../warehouse.js';
 
 /** Options for opening the local DuckDB warehouse. */
 export interface DuckDbWarehouseOptions {
@@ -9,32 +33,238 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** Open without taking the write lock (for status reports). */
   readOnly?: boolean;
+  /** The object store staged files are read from and unloads are written to. */
+  s3?: S3Client;
 }
 
-/** The local warehouse: a DuckDB database file. */
+/** The ledger of staged files loaded into the warehouse: what makes `load` idempotent. */
+const LOADED_FILES_TABLE = '_insightflow_loaded_files';
+const PART_COLUMN = '__insightflow_part';
+
+/** A SQL string literal. Only paths this adapter made itself are passed here. */
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `read_csv(...)` over a staged file with the catalog's columns and types: no guessing. */
+function readCsvSql(file: string, table: TableSpec, extra = ''): string {
+  const columns = table.columns.map((c) => `${literal(c.name)}: ${literal(sqlType(c, 'duckdb'))}`).join(', ');
+  return (
+    `read_csv(${literal(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `nullstr = '', columns = {${columns}}${extra})`
+  );
+}
+
+/** The local warehouse: a DuckDB database file, reading and writing S3 through local files. */
 export class DuckDbWarehouse implements Warehouse {
   public readonly kind = 'duckdb' as const;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly connection: Awaited<ReturnType<DuckDBInstance['connect']>>,
+    private readonly connection: DuckDBConnection,
+    private readonly s3: S3Client | undefined,
   ) {}
 
   /** Opens (creating when writable) the database file. */
   public static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
-    const instance = await DuckDBInstance.create(
-      options.path,
-      options.readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' },
-    );
-    return new DuckDbWarehouse(instance, await instance.connect());
+    if (!options.readOnly) await mkdir(path.dirname(options.path), { recursive: true });
+    const instance = await DuckDBInstance.create(options.path, {
+      access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
+    });
+    return new DuckDbWarehouse(instance, await instance.connect(), options.s3);
   }
 
   /** True when the database file exists (nothing has been loaded otherwise). */
-  public static async exists(path: string): Promise<boolean> {
-    return access(path).then(
+  public static async exists(file: string): Promise<boolean> {
+    return access(file).then(
       () => true,
       () => false,
     );
+  }
+
+  public async execute(sql: string): Promise<void> {
+    try {
+      await this.connection.run(sql);
+    } catch (error) {
+      throw new WarehouseError(`DuckDB refused a statement: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  public async *streamRows(sql: string): AsyncIterable<WarehouseRow[]> {
+    let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
+    try {
+      result = await this.connection.stream(sql);
+    } catch (error) {
+      throw new WarehouseError(`DuckDB refused a query: ${(error as Error).message}`, { cause: error });
+    }
+    for await (const rows of result.yieldRowsJs()) yield rows as WarehouseRow[];
+  }
+
+  /**
+   * `COPY (query) TO` local CSV files of `rowsPerFile` rows each (partitioned by row number),
+   * then uploads them under the prefix as `<n>.csv`, in order.
+   */
+  public async unload(request: UnloadRequest): Promise<UnloadedFile[]> {
+    const s3 = this.requireS3('unload');
+    const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-unload-'));
+    try {
+      await this.execute(
+        `COPY (SELECT q.*, (row_number() OVER () - 1) // ${Math.max(1, Math.floor(request.rowsPerFile))} AS ${PART_COLUMN} ` +
+          `FROM (${request.sql}) q) TO ${literal(dir)} ` +
+          `(FORMAT csv, HEADER true, PARTITION_BY (${PART_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE true)`,
+      );
+      const files = await this.partitionFiles(dir);
+      const unloaded: UnloadedFile[] = [];
+      for (const [index, file] of files.entries()) {
+        const key = `${request.prefix}${index}.csv`;
+        const count = await this.connection.runAndReadAll(
+          `SELECT count(*) FROM read_csv(${literal(file)}, header = true, all_varchar = true, auto_detect = false, ` +
+            `delim = ',', quote = '"', escape = '"', columns = {'_': 'VARCHAR'}, null_padding = true)`,
+        );
+        const { size } = await stat(file);
+        await this.uploadFile(s3, request.bucket, key, file);
+        unloaded.push({ key, rows: Number(count.getRows()[0]?.[0] ?? 0), bytes: size });
+      }
+      // A query with no rows writes no file; a header-only file keeps the unload's shape.
+      return unloaded;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The CSV files of a partitioned COPY, ordered by partition then file. */
+  private async partitionFiles(dir: string): Promise<string[]> {
+    const partitions = (await readdir(dir))
+      .map((name) => ({ name, n: Number(/=(\d+)$/.exec(name)?.[1]) }))
+      .filter((p) => Number.isInteger(p.n))
+      .sort((a, b) => a.n - b.n);
+    const files: string[] = [];
+    for (const partition of partitions) {
+      const inner = (await readdir(path.join(dir, partition.name))).filter((f) => f.endsWith('.csv')).sort();
+      files.push(...inner.map((f) => path.join(dir, partition.name, f)));
+    }
+    return files;
+  }
+
+  private async uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
+    await new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv; charset=utf-8' },
+      queueSize: 2,
+    }).done();
+  }
+
+  public async ensureCatalogTables(): Promise<void> {
+    for (const table of listTables()) await this.execute(createTableSql(table, 'duckdb'));
+    await this.execute(
+      `CREATE TABLE IF NOT EXISTS ${LOADED_FILES_TABLE} (file_key VARCHAR NOT NULL, etag VARCHAR NOT NULL, ` +
+        'table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMPTZ NOT NULL DEFAULT now(), ' +
+        'PRIMARY KEY (file_key, etag))',
+    );
+  }
+
+  /**
+   * Loads a staged file under the SKIP_FILE policy: the file is validated against the catalog's
+   * types first (every bad line is reported with its number); a file with any bad line loads
+   * nothing. The rows and the ledger entry commit in one transaction.
+   */
+  public async loadStagedFile(file: StagedFile): Promise<FileLoadReport> {
+    const s3 = this.requireS3('load staged files');
+    const table = getTable(file.table);
+    const etag = await this.etagOf(s3, file);
+    const already = await this.connection.runAndReadAll(
+      `SELECT count(*) FROM ${LOADED_FILES_TABLE} WHERE file_key = $1 AND etag = $2`,
+      [file.key, etag],
+    );
+    const base = { table: file.table, file: file.key };
+    if (Number(already.getRows()[0]?.[0] ?? 0) > 0) {
+      return { ...base, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
+    }
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-stage-'));
+    const local = path.join(dir, path.basename(file.key));
+    try {
+      await this.download(s3, file, local);
+      const problems = await this.validate(local, table);
+      if (problems.count > 0) {
+        return {
+          ...base,
+          status: 'rejected',
+          rowsLoaded: 0,
+          rowsRejected: problems.count,
+          problems: problems.first,
+        };
+      }
+      const rowsLoaded = await this.insertInTransaction(local, table, file, etag);
+      return { ...base, status: 'loaded', rowsLoaded, rowsRejected: 0, problems: [] };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async etagOf(s3: S3Client, file: StagedFile): Promise<string> {
+    try {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: file.bucket, Key: file.key }));
+      return head.ETag ?? '';
+    } catch (error) {
+      throw new WarehouseError(
+        `Staged file s3://${file.bucket}/${file.key} cannot be read: ${(error as Error).name}. ` +
+          'Generate it first (`insightflow generate`) or check STAGE_BUCKET.',
+        { cause: error },
+      );
+    }
+  }
+
+  private async download(s3: S3Client, file: StagedFile, local: string): Promise<void> {
+    const object = await s3.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }));
+    await pipeline(object.Body as Readable, createWriteStream(local));
+  }
+
+  private async validate(local: string, table: TableSpec) {
+    await this.execute('DROP TABLE IF EXISTS insightflow_reject_errors; DROP TABLE IF EXISTS insightflow_reject_scans');
+    await this.execute(
+      `SELECT count(*) FROM ${readCsvSql(
+        local,
+        table,
+        ", store_rejects = true, rejects_table = 'insightflow_reject_errors', rejects_scan = 'insightflow_reject_scans'",
+      )}`,
+    );
+    const errors = await this.connection.runAndReadAll(
+      'SELECT line, column_name, error_type, error_message FROM insightflow_reject_errors ORDER BY line',
+    );
+    const rows = errors.getRowObjectsJS() as { line: bigint; column_name: string | null; error_message: string }[];
+    const lines = new Set(rows.map((r) => Number(r.line)));
+    return {
+      count: lines.size,
+      first: rows.slice(0, MAX_REPORTED_PROBLEMS).map((r) => ({
+        line: Number(r.line),
+        column: r.column_name,
+        message: r.error_message.split('\n')[0] ?? r.error_message,
+      })),
+    };
+  }
+
+  private async insertInTransaction(local: string, table: TableSpec, file: StagedFile, etag: string): Promise<number> {
+    await this.execute('BEGIN TRANSACTION');
+    try {
+      const inserted = await this.connection.runAndReadAll(
+        `INSERT INTO ${quoteIdentifier(table.name)} SELECT * FROM ${readCsvSql(local, table)}`,
+      );
+      const rows = Number(inserted.getRows()[0]?.[0] ?? 0);
+      await this.connection.run(
+        `INSERT INTO ${LOADED_FILES_TABLE} (file_key, etag, table_name, rows) VALUES ($1, $2, $3, $4)`,
+        [file.key, etag, table.name, rows],
+      );
+      await this.execute('COMMIT');
+      return rows;
+    } catch (error) {
+      await this.execute('ROLLBACK').catch(() => undefined);
+      if (error instanceof WarehouseError) throw error;
+      throw new WarehouseError(
+        `Loading s3://${file.bucket}/${file.key} into ${table.name} failed and was rolled back: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
   public async countRows(table: TableName): Promise<number | undefined> {
@@ -50,5 +280,10 @@ export class DuckDbWarehouse implements Warehouse {
   public async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  private requireS3(action: string): S3Client {
+    if (!this.s3) throw new WarehouseError(`The DuckDB warehouse needs an S3 client to ${action}`);
+    return this.s3;
   }
 }
