@@ -55,6 +55,8 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
     sourcesContent: false,
     legalComments: 'none',
     banner: { js: ESM_BANNER },
+    // DuckDB is the local warehouse only (loaded on demand); its native addon never ships to Lambda.
+    external: ['@duckdb/*'],
     // Source map paths are relative; nothing machine-specific lands in the zip.
     sourceRoot: '',
     logLevel: 'warning',

@@ -6,7 +6,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+// Type-only: the native module loads when a DuckDB warehouse is opened, so Lambda bundles (which
+// use Snowflake) leave it out.
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   createTableSql,
   getTable,
@@ -68,6 +70,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** Opens (creating when writable) the database file. */
   public static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
     if (!options.readOnly) await mkdir(path.dirname(options.path), { recursive: true });
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(options.path, {
       access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
     });
@@ -118,8 +121,8 @@ export class DuckDbWarehouse implements Warehouse {
       for (const [index, file] of files.entries()) {
         const key = `${request.prefix}${index}.csv`;
         const count = await this.connection.runAndReadAll(
-          `SELECT count(*) FROM read_csv(${literal(file)}, header = true, all_varchar = true, auto_detect = false, ` +
-            `delim = ',', quote = '"', escape = '"', columns = {'_': 'VARCHAR'}, null_padding = true)`,
+          `SELECT count(*) FROM read_csv(${literal(file)}, header = true, all_varchar = true, ` +
+            `delim = ',', quote = '"', escape = '"')`,
         );
         const { size } = await stat(file);
         await this.uploadFile(s3, request.bucket, key, file);
@@ -222,8 +225,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   private async validate(local: string, table: TableSpec) {
     await this.execute('DROP TABLE IF EXISTS insightflow_reject_errors; DROP TABLE IF EXISTS insightflow_reject_scans');
+    // Count every column: with count(*) alone, DuckDB would skip reading (and converting) them.
+    const everyColumn = table.columns.map((c) => `count(${quoteIdentifier(c.name)})`).join(', ');
     await this.execute(
-      `SELECT count(*) FROM ${readCsvSql(
+      `SELECT ${everyColumn} FROM ${readCsvSql(
         local,
         table,
         ", store_rejects = true, rejects_table = 'insightflow_reject_errors', rejects_scan = 'insightflow_reject_scans'",
@@ -233,10 +238,11 @@ export class DuckDbWarehouse implements Warehouse {
       'SELECT line, column_name, error_type, error_message FROM insightflow_reject_errors ORDER BY line',
     );
     const rows = errors.getRowObjectsJS() as { line: bigint; column_name: string | null; error_message: string }[];
-    const lines = new Set(rows.map((r) => Number(r.line)));
+    // One problem per line: a short line is reported once per missing column.
+    const firstPerLine = [...new Map(rows.map((r) => [Number(r.line), r] as const)).values()];
     return {
-      count: lines.size,
-      first: rows.slice(0, MAX_REPORTED_PROBLEMS).map((r) => ({
+      count: firstPerLine.length,
+      first: firstPerLine.slice(0, MAX_REPORTED_PROBLEMS).map((r) => ({
         line: Number(r.line),
         column: r.column_name,
         message: r.error_message.split('\n')[0] ?? r.error_message,

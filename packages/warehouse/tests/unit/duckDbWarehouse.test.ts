@@ -1,0 +1,95 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startTestS3, type TestS3 } from '@insightflow/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbWarehouse } from '../../src/index.js';
+
+const STAGE = 'insightflow-stage';
+const ORDERS_HEADER = 'order_id,user_id,eval_set,order_number,order_dow,order_hour_of_day,days_since_prior_order';
+
+describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
+  let s3: TestS3;
+  let warehouse: DuckDbWarehouse;
+  const put = (key: string, body: string) =>
+    s3.client.send(new PutObjectCommand({ Bucket: STAGE, Key: key, Body: body }));
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-wh-'));
+    warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
+    await warehouse.ensureCatalogTables();
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    await s3?.stop();
+  });
+
+  it('loads a staged CSV with quotes, commas, newlines, accents and NULLs, then skips it on a rerun', async () => {
+    await put(
+      'good/products.csv',
+      'product_id,product_name,aisle_id,department_id\n1,"Crème ""Fraîche"", 8 oz",2,3\n2,"Gift Box\nHoliday, Edition",4,5\n',
+    );
+    const file = { table: 'products' as const, bucket: STAGE, key: 'good/products.csv' };
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 2 });
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'skipped', rowsLoaded: 0 });
+    const names: string[] = [];
+    for await (const batch of warehouse.streamRows('SELECT product_name FROM products ORDER BY product_id')) {
+      names.push(...batch.map((r) => r[0] as string));
+    }
+    expect(names).toEqual(['Crème "Fraîche", 8 oz', 'Gift Box\nHoliday, Edition']);
+  });
+
+  it('rejects a file with bad rows whole, naming every bad line, and loads it once it is fixed', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `${i + 1},7,prior,${i + 1},3,14,${i === 0 ? '' : '5'}`);
+    rows[4] = '5,7,prior,five,3,14,5'; // line 6: order_number not a number
+    rows[9] = '10,7,prior,10,3'; // line 11: missing columns
+    await put('bad/orders.csv', `${ORDERS_HEADER}\n${rows.join('\n')}\n`);
+    const file = { table: 'orders' as const, bucket: STAGE, key: 'bad/orders.csv' };
+
+    const report = await warehouse.loadStagedFile(file);
+    expect(report.status).toBe('rejected');
+    expect(report.rowsRejected).toBe(2);
+    expect(report.problems.map((p) => p.line)).toEqual([6, 11]);
+    expect(report.problems[0]?.column).toBe('order_number');
+    expect(await warehouse.countRows('orders')).toBe(0);
+
+    rows[4] = '5,7,prior,5,3,14,5';
+    rows[9] = '10,7,prior,10,3,14,5';
+    await put('bad/orders.csv', `${ORDERS_HEADER}\n${rows.join('\n')}\n`);
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 20 });
+    expect(await warehouse.countRows('orders')).toBe(20);
+  });
+
+  it('rolls back a file that breaks the table key, leaving nothing half-loaded', async () => {
+    await put('dup/aisles.csv', 'aisle_id,aisle\n1,fresh fruits\n2,yogurt\n1,duplicate id\n');
+    const error = await warehouse
+      .loadStagedFile({ table: 'aisles', bucket: STAGE, key: 'dup/aisles.csv' })
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/dup\/aisles.csv.*rolled back/);
+    expect(await warehouse.countRows('aisles')).toBe(0);
+  });
+
+  it('unloads a query to CSV files of at most rowsPerFile rows whose rows equal the query\u2019s', async () => {
+    expect(await warehouse.countRows('orders')).toBe(20);
+    const files = await warehouse.unload({
+      sql: 'SELECT * FROM orders',
+      bucket: 'insightflow-raw-bucket',
+      prefix: 'unload/',
+      rowsPerFile: 6,
+      maxFileBytes: 1_000_000,
+    });
+    expect(files.map((f) => f.rows)).toEqual([6, 6, 6, 2]);
+    const lines: string[] = [];
+    for (const f of files) {
+      const [header, ...body] = (await s3.read('insightflow-raw-bucket', f.key)).toString().trim().split('\n');
+      expect(header).toBe(ORDERS_HEADER);
+      lines.push(...body);
+    }
+    expect(lines.sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `${i + 1},7,prior,${i + 1},3,14,${i === 0 ? '' : '5.0'}`).sort(),
+    );
+  });
+});
