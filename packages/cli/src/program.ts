@@ -4,6 +4,7 @@ import { type CliContext, createContext } from './cliContext.js';
 import { downCommand } from './commands/down.js';
 import { envCommand } from './commands/env.js';
 import { generateCommand } from './commands/generate.js';
+import { ingestCommand } from './commands/ingest.js';
 import { loadCommand } from './commands/load.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
@@ -88,6 +89,21 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
     .description("load the staged files into the warehouse's catalog tables, once each")
     .addOption(tablesOption())
     .action(run(loadCommand));
+  program
+    .command('ingest')
+    .description('export warehouse tables to the raw bucket as CSV parts, one committed run per table')
+    .addOption(tablesOption())
+    .addOption(
+      new Option('--batch-size <rows>', 'rows per CSV part')
+        .argParser(numberIn(1, 100_000_000, true))
+        .default(1_000_000),
+    )
+    .addOption(
+      new Option('--mode <mode>', 'stream rows through InsightFlow, or have the warehouse unload')
+        .choices(['stream', 'unload'] as const)
+        .default('stream' as const),
+    )
+    .action(run(ingestCommand));
   program
     .command('status')
     .description('show services, and row counts in the warehouse, the lake and PostgreSQL')

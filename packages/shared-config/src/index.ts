@@ -76,3 +76,4 @@ export {
   truncateToMinute,
 } from './lakeLayout.js';
 export { type OrderEvent, OrderEventSchema, type OrderRow, OrderRowSchema } from './orderEvent.js';
+export { type ManifestPart, ManifestPartSchema, type RunManifest, RunManifestSchema } from './runManifest.js';

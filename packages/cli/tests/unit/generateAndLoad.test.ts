@@ -33,6 +33,16 @@ describe('Commands: insightflow generate / load (real S3 API server, DuckDB)', (
 
     const status = JSON.parse((await runCli(['--home', home, '--json', 'status'])).stdout);
     expect(status.warehouse.orders).toBe(generation.tables.orders?.rows);
+
+    const ingested = await runCli(['--home', home, '--json', 'ingest', '--batch-size', '100000']);
+    expect(ingested.code, ingested.stderr).toBe(0);
+    const ingest = DataMovementResultSchema.parse(JSON.parse(ingested.stdout));
+    expect(ingest.rows).toBe(generation.rows);
+    expect(ingest.tables.order_products_prior?.parts).toBe(
+      Math.ceil((generation.tables.order_products_prior?.rows ?? 0) / 100_000),
+    );
+    const lake = JSON.parse((await runCli(['--home', home, '--json', 'status'])).stdout).lake;
+    expect(lake.batch.orders.committedRuns).toBe(1);
   });
 
   it('exits 3 and names the file and line when a staged file has malformed rows', async () => {

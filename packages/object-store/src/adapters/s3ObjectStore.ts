@@ -128,7 +128,8 @@ export class S3ObjectStore implements ObjectStore {
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: toKey,
-          CopySource: `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+          // URL-encoded as S3 expects; `?` and `#` would otherwise end the path.
+          CopySource: encodeURI(`${this.bucket}/${fromKey}`).replaceAll('?', '%3F').replaceAll('#', '%23'),
         }),
       );
       const head = await this.head(toKey);

@@ -42,11 +42,9 @@ describe('Adapter: S3ObjectStore (real S3 API server)', () => {
     expect(listed).toEqual(keys);
   });
 
-  it('copies server-side and deletes in batches', async () => {
-    // s3rver decodes a copy source with decodeURI, so a comma or accent in one cannot round-trip
-    // locally; InsightFlow only copies its own lake keys ([a-z0-9_=/.]).
-    await store.put('src/a quoted file.csv', 'a,b\n1,2\n');
-    await store.copy('src/a quoted file.csv', 'dst/copied.csv');
+  it('copies server-side, keys with spaces, commas, accents and = included, and deletes in batches', async () => {
+    await store.put('src/year=2026/été, "quoted" file.csv', 'a,b\n1,2\n');
+    await store.copy('src/year=2026/été, "quoted" file.csv', 'dst/copied.csv');
     await store.put('src/été.csv', 'ü');
     expect((await text((await store.get('src/été.csv')).body)).toString()).toBe('ü');
     expect((await text((await store.get('dst/copied.csv')).body)).toString()).toBe('a,b\n1,2\n');

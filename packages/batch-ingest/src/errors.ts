@@ -1,0 +1,32 @@
+import { InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+
+/** Base error of the batch-ingest package. */
+export class BatchIngestError extends InsightFlowError {
+  public constructor(message: string, options: InsightFlowErrorOptions = {}) {
+    super(message, options);
+    this.name = 'BatchIngestError';
+  }
+}
+
+/** The table cannot be streamed within the invocation's remaining time. */
+export class TimeBudgetError extends BatchIngestError {
+  public constructor(table: string, rows: number, neededSeconds: number, remainingSeconds: number) {
+    super(
+      `Table ${table} has ${rows.toLocaleString('en')} rows: streaming it needs about ${Math.ceil(neededSeconds)} s ` +
+        `but only ${Math.floor(remainingSeconds)} s remain. Ingest it with mode "unload" (the warehouse writes ` +
+        'the files itself), or raise the function timeout.',
+    );
+    this.name = 'TimeBudgetError';
+  }
+}
+
+/** The invocation event is not one batch-ingest understands. */
+export class InvalidIngestEventError extends BatchIngestError {
+  public constructor(details: string) {
+    super(
+      `The batch-ingest event is invalid: ${details}. Send {"table": "orders"} (optionally with "runAt", "mode", ` +
+        '"batchSize"), or a scheduled event.',
+    );
+    this.name = 'InvalidIngestEventError';
+  }
+}

@@ -1,0 +1,10 @@
+export { BatchIngestError, InvalidIngestEventError, TimeBudgetError } from './errors.js';
+export {
+  exportQuery,
+  type IngestDependencies,
+  type IngestTableRequest,
+  ingestTable,
+  type TableIngestResult,
+} from './ingestTable.js';
+export { ingestTables, type RunIngestResult } from './ingestTables.js';
+export { formatCsv, type WriteCsvPartsOptions, writeCsvParts } from './partWriter.js';

@@ -1,0 +1,209 @@
+import type { ObjectStore } from '@insightflow/object-store';
+import {
+  buildManifestKey,
+  buildPartKey,
+  buildRunFolder,
+  columnNames,
+  dialectIdentifier,
+  getTable,
+  type ManifestPart,
+  type RunManifest,
+  RunManifestSchema,
+  type TableName,
+  truncateToMinute,
+} from '@insightflow/shared-config';
+import type { Warehouse } from '@insightflow/warehouse';
+import { BatchIngestError, TimeBudgetError } from './errors.js';
+import { writeCsvParts } from './partWriter.js';
+
+/** How to ingest one table. */
+export interface IngestTableRequest {
+  table: TableName;
+  /** The run's trigger time; truncated to the minute (UTC), the same for every table of a run. */
+  runAt: Date;
+  mode: 'stream' | 'unload';
+  /** Rows per part. */
+  batchSize: number;
+  /** Upper bound of an unloaded file's size (Snowflake sizes unload files by bytes). */
+  maxFileBytes?: number;
+}
+
+/** What ingestTable needs from outside. */
+export interface IngestDependencies {
+  warehouse: Warehouse;
+  /** The raw bucket. */
+  store: ObjectStore;
+  /** Milliseconds left in the invocation (a Lambda's `getRemainingTimeInMillis`); unbounded when absent. */
+  remainingMs?: () => number;
+  /** Streaming throughput assumed when checking the time budget, rows per second. */
+  streamRowsPerSecond?: number;
+  now?: () => Date;
+  onPart?: (part: ManifestPart) => void;
+}
+
+/** What one table's ingestion did. */
+export interface TableIngestResult {
+  table: TableName;
+  /** `committed`: this call wrote the run. `already-committed`: the run's manifest existed; nothing was written. */
+  status: 'committed' | 'already-committed';
+  runFolder: string;
+  manifestKey: string;
+  mode: 'stream' | 'unload';
+  rows: number;
+  bytes: number;
+  parts: number;
+  seconds: number;
+}
+
+/** Conservative streaming rate for the time-budget check (measured locally at several times this). */
+const DEFAULT_STREAM_ROWS_PER_SECOND = 100_000;
+/** Time kept back for the manifest, cleanup and the response. */
+const BUDGET_MARGIN_MS = 15_000;
+const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The query a run exports: the catalog's columns, in order, no paging. */
+export function exportQuery(warehouse: Warehouse, table: TableName): string {
+  const dialect = warehouse.kind === 'snowflake' ? 'snowflake' : 'duckdb';
+  const spec = getTable(table);
+  const columns = spec.columns.map((c) => dialectIdentifier(c.name, dialect)).join(', ');
+  return `SELECT ${columns} FROM ${dialectIdentifier(spec.name, dialect)}`;
+}
+
+async function readManifest(store: ObjectStore, key: string): Promise<RunManifest | undefined> {
+  if (!(await store.head(key))) return undefined;
+  const { body } = await store.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return RunManifestSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+}
+
+async function deleteFolder(store: ObjectStore, folder: string): Promise<number> {
+  const keys: string[] = [];
+  for await (const object of store.list(folder)) keys.push(object.key);
+  await store.delete(keys);
+  return keys.length;
+}
+
+/**
+ * Exports one table to a run folder of the raw bucket and commits it with a manifest, written
+ * last. A run whose manifest exists is not written again; a failed run leaves no manifest and
+ * its stray parts are removed.
+ */
+export async function ingestTable(deps: IngestDependencies, request: IngestTableRequest): Promise<TableIngestResult> {
+  const { warehouse, store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const runAt = truncateToMinute(request.runAt);
+  const { table, mode } = request;
+  const runFolder = buildRunFolder(table, runAt);
+  const manifestKey = buildManifestKey(table, runAt);
+  const started = now();
+
+  const existing = await readManifest(store, manifestKey);
+  if (existing) {
+    return {
+      table,
+      status: 'already-committed',
+      runFolder,
+      manifestKey,
+      mode: existing.mode,
+      rows: existing.rows,
+      bytes: existing.bytes,
+      parts: existing.parts.length,
+      seconds: 0,
+    };
+  }
+  // Parts of an earlier attempt that never committed: readers ignore them, and so do we.
+  await deleteFolder(store, runFolder);
+
+  if (mode === 'stream' && deps.remainingMs) {
+    const rows = (await warehouse.countRows(table)) ?? 0;
+    const neededMs = (rows / (deps.streamRowsPerSecond ?? DEFAULT_STREAM_ROWS_PER_SECOND)) * 1000;
+    const remaining = deps.remainingMs() - BUDGET_MARGIN_MS;
+    if (neededMs > remaining) throw new TimeBudgetError(table, rows, neededMs / 1000, Math.max(0, remaining) / 1000);
+  }
+
+  const query = exportQuery(warehouse, table);
+  const columns = columnNames(getTable(table));
+  const controller = new AbortController();
+  let parts: ManifestPart[];
+  try {
+    parts =
+      mode === 'stream'
+        ? await writeCsvParts({
+            store,
+            table,
+            runAt,
+            columns,
+            batches: warehouse.streamRows(query),
+            batchSize: request.batchSize,
+            signal: controller.signal,
+            ...(deps.onPart ? { onPart: deps.onPart } : {}),
+          })
+        : await unloadParts(deps, request, runAt, query);
+    const manifest: RunManifest = {
+      version: 1,
+      table,
+      runAt: runAt.toISOString(),
+      mode,
+      source: warehouse.kind,
+      query,
+      columns,
+      parts,
+      rows: parts.reduce((n, p) => n + p.rows, 0),
+      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      startedAt: started.toISOString(),
+      finishedAt: now().toISOString(),
+    };
+    await store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+    return {
+      table,
+      status: 'committed',
+      runFolder,
+      manifestKey,
+      mode,
+      rows: manifest.rows,
+      bytes: manifest.bytes,
+      parts: parts.length,
+      seconds: (now().getTime() - started.getTime()) / 1000,
+    };
+  } catch (error) {
+    controller.abort();
+    await deleteFolder(store, runFolder).catch(() => undefined);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BatchIngestError(`Ingesting ${table} into ${runFolder} failed; no manifest was written: ${message}`, {
+      cause: error,
+      kind: error instanceof BatchIngestError ? error.kind : ((error as { kind?: 'retryable' }).kind ?? 'terminal'),
+    });
+  }
+}
+
+/**
+ * Unload mode: the warehouse writes the files (Snowflake in parallel on its own compute) under
+ * `_unload/`; each is then copied, server-side, to its contract name and the originals removed.
+ */
+async function unloadParts(
+  deps: IngestDependencies,
+  request: IngestTableRequest,
+  runAt: Date,
+  query: string,
+): Promise<ManifestPart[]> {
+  const { store, warehouse } = deps;
+  const scratch = `${buildRunFolder(request.table, runAt)}_unload/`;
+  const files = await warehouse.unload({
+    sql: query,
+    bucket: store.bucket,
+    prefix: scratch,
+    rowsPerFile: request.batchSize,
+    maxFileBytes: request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+  });
+  const parts: ManifestPart[] = [];
+  for (const [index, file] of files.entries()) {
+    const key = buildPartKey({ table: request.table, runAt, part: index });
+    const copied = await store.copy(file.key, key);
+    const part: ManifestPart = { key, rows: file.rows, bytes: file.bytes, etag: copied.etag };
+    parts.push(part);
+    deps.onPart?.(part);
+  }
+  await deleteFolder(store, scratch);
+  return parts;
+}

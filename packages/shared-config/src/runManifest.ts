@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { TABLE_NAMES } from './catalog.js';
+
+/**
+ * A batch run's manifest, written last into its run folder: the run's commit marker. Readers
+ * ignore a run folder without one, and read the parts it lists — never a bare listing.
+ */
+
+/** One CSV part of a run. */
+export const ManifestPartSchema = z.object({
+  key: z.string().min(1),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  /** The part's entity tag as stored: what the sync's ledger records. */
+  etag: z.string(),
+  /** SHA-256 of the part's bytes (hex), when the writer saw the bytes (stream mode). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
+export type ManifestPart = z.infer<typeof ManifestPartSchema>;
+
+/** The manifest document. */
+export const RunManifestSchema = z.object({
+  version: z.literal(1),
+  table: z.enum(TABLE_NAMES),
+  /** The run's trigger time (UTC, to the minute): the partition folders' values. */
+  runAt: z.iso.datetime(),
+  mode: z.enum(['stream', 'unload']),
+  /** Which warehouse the rows came from. */
+  source: z.enum(['duckdb', 'snowflake']),
+  /** The query whose result the parts hold, exactly as sent. */
+  query: z.string(),
+  /** The CSV header of every part. */
+  columns: z.array(z.string()).min(1),
+  parts: z.array(ManifestPartSchema),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+});
+export type RunManifest = z.infer<typeof RunManifestSchema>;
