@@ -6,6 +6,7 @@ import { envCommand } from './commands/env.js';
 import { generateCommand } from './commands/generate.js';
 import { ingestCommand } from './commands/ingest.js';
 import { loadCommand } from './commands/load.js';
+import { publishCommand } from './commands/publish.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import type { ExitCode } from './exitCodes.js';
@@ -104,6 +105,17 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
         .default('stream' as const),
     )
     .action(run(ingestCommand));
+  program
+    .command('publish')
+    .description('publish fresh order events through the local Firehose delivery stream to the raw bucket')
+    .addOption(new Option('--events <n>', 'how many events').argParser(numberIn(1, 10_000_000, true)).default(1000))
+    .addOption(new Option('--rate <per-second>', 'events per second at most').argParser(numberIn(1, 1_000_000)))
+    .addOption(
+      new Option('--fail-share <0-1>', 'share of entries the local stream refuses (exercises retries)')
+        .argParser(numberIn(0, 0.9))
+        .default(0),
+    )
+    .action(run(publishCommand));
   program
     .command('status')
     .description('show services, and row counts in the warehouse, the lake and PostgreSQL')

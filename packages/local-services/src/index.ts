@@ -1,5 +1,12 @@
 export { LocalServiceError } from './errors.js';
 export { type HomeLayout, resolveHomeLayout } from './homeLayout.js';
+export {
+  type DeliveryStats,
+  type LocalDeliveryStream,
+  type LocalDeliveryStreamOptions,
+  startLocalDeliveryStream,
+  type TransformFunction,
+} from './localDeliveryStream.js';
 export { LOCAL_DATABASE, localDatabaseUrl } from './postgresCredentials.js';
 export { LOCAL_BUCKETS, type RunningS3Server, type S3ServerOptions, startS3Server } from './s3Server.js';
 export {

@@ -127,17 +127,22 @@ export const BatchIngestConfigSchema = z
 export type BatchIngestConfig = z.infer<typeof BatchIngestConfigSchema>;
 
 /** Environment of the stream-publisher Lambda. */
-export const StreamPublisherConfigSchema = z.object({
-  AWS_REGION: objectStoreShape.AWS_REGION,
-  DELIVERY_STREAM_NAME: z
-    .string()
-    .regex(/^[a-zA-Z0-9_.-]{1,64}$/)
-    .describe('a Firehose delivery stream name (1–64 letters, digits, _ . -)'),
-  /** Set only for the local delivery stream. */
-  FIREHOSE_ENDPOINT: httpUrl().optional(),
-  PUBLISH_EVENTS: positiveInt(500).default(500),
-  PUBLISH_MAX_ATTEMPTS: positiveInt(6).max(20).default(6),
-});
+export const StreamPublisherConfigSchema = z
+  .object({
+    ...objectStoreShape,
+    ...warehouseShape,
+    /** Holds the publisher's order-id watermark under state/. */
+    RAW_BUCKET: bucket(),
+    DELIVERY_STREAM_NAME: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,64}$/)
+      .describe('a Firehose delivery stream name (1–64 letters, digits, _ . -)'),
+    /** Set only for the local delivery stream. */
+    FIREHOSE_ENDPOINT: httpUrl().optional(),
+    PUBLISH_EVENTS: positiveInt(500).default(500),
+    PUBLISH_MAX_ATTEMPTS: positiveInt(6).max(20).default(6),
+  })
+  .superRefine(requireSnowflakeFields);
 export type StreamPublisherConfig = z.infer<typeof StreamPublisherConfigSchema>;
 
 /** Environment of the stream-transformer Lambda (Firehose's data-transformation function). */

@@ -77,7 +77,7 @@ describe('Function: readSyncConfig()', () => {
 
 describe('Function: readStreamPublisherConfig()', () => {
   it('refuses a delivery stream name Firehose would refuse', () => {
-    expect(() => readStreamPublisherConfig({ DELIVERY_STREAM_NAME: 'orders stream!' })).toThrow(
+    expect(() => readStreamPublisherConfig({ RAW_BUCKET: 'raw', DELIVERY_STREAM_NAME: 'orders stream!' })).toThrow(
       /DELIVERY_STREAM_NAME: got "orders stream!"; expected a Firehose delivery stream name/,
     );
   });

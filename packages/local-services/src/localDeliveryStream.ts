@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ObjectStore } from '@insightflow/object-store';
+import { buildFirehoseObjectName, buildStreamingErrorFolder, buildStreamingFolder } from '@insightflow/shared-config';
+
+/**
+ * A local Kinesis Data Firehose delivery stream: an HTTP endpoint that accepts PutRecordBatch
+ * and PutRecord from @aws-sdk/client-firehose (endpoint override), buffers records by size and
+ * time as Firehose does, invokes the transformation function with a correctly shaped event, and
+ * writes `Ok` records to the raw bucket under the streaming prefix and `ProcessingFailed` ones
+ * under the error prefix, with Firehose's object naming. It can be told to refuse a share of
+ * entries, to exercise a publisher's retries.
+ */
+
+/** A transformation function's response record. */
+interface TransformedRecord {
+  recordId: string;
+  result: 'Ok' | 'Dropped' | 'ProcessingFailed';
+  data: string;
+}
+
+/** The transformation function: the stream-transformer Lambda's handler, locally. */
+export type TransformFunction = (event: {
+  invocationId: string;
+  deliveryStreamArn: string;
+  region: string;
+  records: { recordId: string; approximateArrivalTimestamp: number; data: string }[];
+}) => Promise<{ records: TransformedRecord[] }>;
+
+/** Options of {@link startLocalDeliveryStream}. */
+export interface LocalDeliveryStreamOptions {
+  streamName: string;
+  /** The raw bucket. */
+  store: ObjectStore;
+  transform: TransformFunction;
+  /** Flush when this many bytes are buffered (Firehose: 1–128 MiB; small locally). */
+  bufferBytes?: number;
+  /** Flush when the oldest buffered record is this old. */
+  bufferMs?: number;
+  /** Share of entries to refuse with ServiceUnavailableException, 0–1. */
+  failShare?: number;
+  /** Attempts at the transformation before a batch goes to the error prefix (Firehose: 3 retries). */
+  transformAttempts?: number;
+  region?: string;
+}
+
+/** What the delivery stream has done. */
+export interface DeliveryStats {
+  accepted: number;
+  refused: number;
+  ok: number;
+  dropped: number;
+  processingFailed: number;
+  objects: string[];
+  errorObjects: string[];
+}
+
+/** A running local delivery stream. */
+export interface LocalDeliveryStream {
+  endpoint: string;
+  stats: DeliveryStats;
+  /** Delivers everything buffered now. */
+  flush(): Promise<void>;
+  /** Flushes, then stops the endpoint. */
+  stop(): Promise<void>;
+}
+
+interface BufferedRecord {
+  recordId: string;
+  arrival: number;
+  data: Buffer;
+}
+
+const API = 'Firehose_20150804';
+const MAX_RECORDS_PER_CALL = 500;
+const MAX_RECORD_BYTES = 1_000 * 1024;
+const MAX_CALL_BYTES = 4 * 1024 * 1024;
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, type: string, message: string): void {
+  sendJson(response, 400, { __type: type, message });
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the delivery stream on a free loopback port. */
+export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptions): Promise<LocalDeliveryStream> {
+  const bufferBytes = options.bufferBytes ?? 1024 * 1024;
+  const bufferMs = options.bufferMs ?? 1_000;
+  const failShare = options.failShare ?? 0;
+  const attempts = options.transformAttempts ?? 4;
+  const region = options.region ?? 'us-east-1';
+  const arn = `arn:aws:firehose:${region}:000000000000:deliverystream/${options.streamName}`;
+  const stats: DeliveryStats = {
+    accepted: 0,
+    refused: 0,
+    ok: 0,
+    dropped: 0,
+    processingFailed: 0,
+    objects: [],
+    errorObjects: [],
+  };
+  let buffer: BufferedRecord[] = [];
+  let buffered = 0;
+  let timer: NodeJS.Timeout | undefined;
+  // Deliveries run one at a time, in arrival order.
+  let delivering: Promise<void> = Promise.resolve();
+  let deliveryError: unknown;
+
+  async function deliver(records: BufferedRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const oldest = new Date(Math.min(...records.map((r) => r.arrival)));
+    const event = {
+      invocationId: randomUUID(),
+      deliveryStreamArn: arn,
+      region,
+      records: records.map((r) => ({
+        recordId: r.recordId,
+        approximateArrivalTimestamp: r.arrival,
+        data: r.data.toString('base64'),
+      })),
+    };
+    let results: Map<string, TransformedRecord> | undefined;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts && !results; attempt++) {
+      try {
+        const response = await options.transform(event);
+        const byId = new Map(response.records.map((r) => [r.recordId, r]));
+        const complete =
+          byId.size === records.length &&
+          response.records.length === records.length &&
+          records.every((r) => byId.has(r.recordId));
+        if (complete) results = byId;
+        else lastError = 'the function did not return every recordId exactly once';
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+    }
+    const written = new Date();
+    const okData: Buffer[] = [];
+    const failed: { record: BufferedRecord; code: string; message: string }[] = [];
+    for (const record of records) {
+      const result = results?.get(record.recordId);
+      if (!result) failed.push({ record, code: 'Lambda.FunctionError', message: lastError });
+      else if (result.result === 'Ok') okData.push(Buffer.from(result.data, 'base64'));
+      else if (result.result === 'ProcessingFailed')
+        failed.push({
+          record,
+          code: 'Lambda.ProcessingFailedStatus',
+          message: 'ProcessingFailed status set for record',
+        });
+      else stats.dropped++;
+    }
+    if (okData.length > 0) {
+      const key = `${buildStreamingFolder(oldest)}${buildFirehoseObjectName(options.streamName, 1, written, randomUUID())}`;
+      await options.store.put(key, Buffer.concat(okData));
+      stats.ok += okData.length;
+      stats.objects.push(key);
+    }
+    if (failed.length > 0) {
+      const lines = failed.map(
+        (f) =>
+          `${JSON.stringify({
+            attemptsMade: attempts,
+            arrivalTimestamp: f.record.arrival,
+            errorCode: f.code,
+            errorMessage: f.message,
+            attemptEndingTimestamp: written.getTime(),
+            rawData: f.record.data.toString('base64'),
+            lambdaArn: `arn:aws:lambda:${region}:000000000000:function:stream-transformer`,
+          })}\n`,
+      );
+      const key = `${buildStreamingErrorFolder('processing-failed', oldest)}${buildFirehoseObjectName(
+        options.streamName,
+        1,
+        written,
+        randomUUID(),
+      )}`;
+      await options.store.put(key, lines.join(''));
+      stats.processingFailed += failed.length;
+      stats.errorObjects.push(key);
+    }
+  }
+
+  function flushBuffer(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const records = buffer;
+    buffer = [];
+    buffered = 0;
+    delivering = delivering.then(() =>
+      deliver(records).catch((error: unknown) => {
+        deliveryError = error;
+      }),
+    );
+    return delivering;
+  }
+
+  function accept(data: Buffer): string {
+    const recordId = randomUUID().replaceAll('-', '');
+    buffer.push({ recordId, arrival: Date.now(), data });
+    buffered += data.length;
+    stats.accepted++;
+    if (buffered >= bufferBytes) void flushBuffer();
+    else timer ??= setTimeout(() => void flushBuffer(), bufferMs);
+    return recordId;
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (request.method !== 'POST' || !target.startsWith(`${API}.`)) {
+      sendError(response, 'UnknownOperationException', `Unsupported operation ${target || request.method}`);
+      return;
+    }
+    const operation = target.slice(API.length + 1);
+    const body = JSON.parse(await readBody(request)) as {
+      DeliveryStreamName?: string;
+      Records?: { Data?: string }[];
+      Record?: { Data?: string };
+    };
+    if (body.DeliveryStreamName !== options.streamName) {
+      sendError(response, 'ResourceNotFoundException', `Delivery stream ${body.DeliveryStreamName} not found.`);
+      return;
+    }
+    if (deliveryError) {
+      sendError(response, 'ServiceUnavailableException', `Delivery failed: ${String(deliveryError)}`);
+      return;
+    }
+    if (operation === 'PutRecord') {
+      const data = Buffer.from(body.Record?.Data ?? '', 'base64');
+      sendJson(response, 200, { RecordId: accept(data), Encrypted: false });
+      return;
+    }
+    if (operation !== 'PutRecordBatch') {
+      sendError(response, 'UnknownOperationException', `Unsupported operation ${operation}`);
+      return;
+    }
+    const records = (body.Records ?? []).map((r) => Buffer.from(r.Data ?? '', 'base64'));
+    const total = records.reduce((n, r) => n + r.length, 0);
+    if (records.length === 0 || records.length > MAX_RECORDS_PER_CALL || total > MAX_CALL_BYTES) {
+      sendError(
+        response,
+        'InvalidArgumentException',
+        `PutRecordBatch takes 1–${MAX_RECORDS_PER_CALL} records and at most ${MAX_CALL_BYTES} bytes; got ${records.length} and ${total}.`,
+      );
+      return;
+    }
+    let failedCount = 0;
+    const responses = records.map((data) => {
+      if (data.length > MAX_RECORD_BYTES) {
+        failedCount++;
+        return { ErrorCode: 'InvalidArgumentException', ErrorMessage: 'Record size exceeds 1000 KiB.' };
+      }
+      if (failShare > 0 && Math.random() < failShare) {
+        failedCount++;
+        stats.refused++;
+        return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
+      }
+      return { RecordId: accept(data) };
+    });
+    sendJson(response, 200, { FailedPutCount: failedCount, Encrypted: false, RequestResponses: responses });
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => sendError(response, 'InternalFailure', String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    stats,
+    async flush() {
+      await flushBuffer();
+      if (deliveryError) throw deliveryError;
+    },
+    async stop() {
+      await flushBuffer();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (deliveryError) throw deliveryError;
+    },
+  };
+}
