@@ -19,6 +19,14 @@ export const DataMovementResultSchema = z.looseObject({
 });
 export type DataMovementResult = z.infer<typeof DataMovementResultSchema>;
 
+/** What a command builds before printing: any per-table detail beside `rows` and `rejected`. */
+export interface DataMovementDocument {
+  tables: Record<string, { rows: number; rejected: number }>;
+  rows: number;
+  rejected: number;
+  [detail: string]: unknown;
+}
+
 const tableCounts = z.object(
   Object.fromEntries(TABLE_NAMES.map((t) => [t, count.nullable()])) as Record<
     (typeof TABLE_NAMES)[number],

@@ -1,4 +1,5 @@
 export {
+  type DataMovementDocument,
   type DataMovementResult,
   DataMovementResultSchema,
   type StatusResult,

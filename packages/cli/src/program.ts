@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { isTableName, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { isTableName, parseWindowTimestamp, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { type CliContext, createContext } from './cliContext.js';
 import { downCommand } from './commands/down.js';
 import { envCommand } from './commands/env.js';
@@ -8,6 +8,7 @@ import { ingestCommand } from './commands/ingest.js';
 import { loadCommand } from './commands/load.js';
 import { publishCommand } from './commands/publish.js';
 import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
 import { upCommand } from './commands/up.js';
 import type { ExitCode } from './exitCodes.js';
 
@@ -33,6 +34,16 @@ function numberIn(min: number, max: number, integer = false) {
     }
     return n;
   };
+}
+
+/** Checks a window bound's form. */
+function windowBound(value: string): string {
+  try {
+    parseWindowTimestamp(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 const tablesOption = () =>
@@ -116,6 +127,18 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
         .default(0),
     )
     .action(run(publishCommand));
+  program
+    .command('sync')
+    .description('load the lake into PostgreSQL, exactly once per object')
+    .addOption(
+      new Option('--mode <mode>', 'incremental: what is new; window: --since/--until; full: rebuild')
+        .choices(['incremental', 'window', 'full'] as const)
+        .default('incremental' as const),
+    )
+    .addOption(new Option('--since <YYYY-MM-DD-HHMM>', 'window start, UTC, inclusive').argParser(windowBound))
+    .addOption(new Option('--until <YYYY-MM-DD-HHMM>', 'window end, UTC, inclusive').argParser(windowBound))
+    .addOption(tablesOption())
+    .action(run(syncCommand));
   program
     .command('status')
     .description('show services, and row counts in the warehouse, the lake and PostgreSQL')

@@ -12,6 +12,7 @@ export { LOCAL_BUCKETS, type RunningS3Server, type S3ServerOptions, startS3Serve
 export {
   findRunningServices,
   type LocalServices,
+  startAttachedServices,
   startServices,
   stopServices,
   withLocalServices,

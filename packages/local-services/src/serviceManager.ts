@@ -107,12 +107,28 @@ export async function withLocalServices<T>(
 ): Promise<T> {
   const running = await findRunningServices(home);
   if (running) return work(running);
-  const { child, state } = await spawnSupervisor(home, true);
+  const attached = await startAttachedServices(home);
   try {
-    return await work(describe(state, await ensurePostgresCredentials(home)));
+    return await work(attached.services);
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await attached.stop();
   }
+}
+
+/**
+ * Starts services tied to this process (they stop with it, or on `stop()`), without recording
+ * them for other commands: what tests and one-off commands use.
+ */
+export async function startAttachedServices(
+  home: HomeLayout,
+): Promise<{ services: LocalServices; stop(): Promise<void> }> {
+  const { child, state } = await spawnSupervisor(home, true);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    services: describe(state, await ensurePostgresCredentials(home)),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -6,3 +6,4 @@ export {
   startSnowflakeTestServer,
 } from './snowflakeTestServer.js';
 export { localS3Client, startTestS3, type TestS3 } from './testS3.js';
+export { startTestServices, type TestServices } from './testServices.js';

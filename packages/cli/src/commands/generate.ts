@@ -1,7 +1,7 @@
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
 import { DEFAULT_STAGE_PREFIX, type TableName } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
-import type { DataMovementResult } from '../contracts.js';
+import type { DataMovementDocument } from '../contracts.js';
 import { withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
@@ -35,7 +35,7 @@ export async function generateCommand(context: CliContext, options: GenerateOpti
   );
   const seconds = (performance.now() - started) / 1000;
   const rows = reports.reduce((n, r) => n + r.rows, 0);
-  const result: DataMovementResult = {
+  const result: DataMovementDocument = {
     tables: Object.fromEntries(
       reports.map((r) => [r.table, { rows: r.rows, rejected: 0, key: r.key, bytes: r.bytes, sha256: r.sha256 }]),
     ),

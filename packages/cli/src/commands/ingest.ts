@@ -3,7 +3,7 @@ import { S3ObjectStore } from '@insightflow/object-store';
 import { TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { openWarehouse } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
-import type { DataMovementResult } from '../contracts.js';
+import type { DataMovementDocument } from '../contracts.js';
 import { withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
@@ -44,7 +44,7 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
       await warehouse.close();
     }
   });
-  const document: DataMovementResult = {
+  const document: DataMovementDocument = {
     runAt: result.runAt,
     // `rows` is what this invocation moved: 0 for a run that was already committed.
     tables: Object.fromEntries(

@@ -2,7 +2,7 @@ import { DEFAULT_STAGE_PREFIX, type TableName } from '@insightflow/shared-config
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import { openWarehouse } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
-import type { DataMovementResult } from '../contracts.js';
+import type { DataMovementDocument } from '../contracts.js';
 import { withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
@@ -31,7 +31,7 @@ export async function loadCommand(context: CliContext, options: LoadOptions): Pr
       await warehouse.close();
     }
   });
-  const result: DataMovementResult = { ...summary };
+  const result: DataMovementDocument = { ...summary };
   const lines = Object.entries(summary.tables).flatMap(([table, t]) =>
     t.files.flatMap((f) => [
       `  ${table.padEnd(22)} ${f.status.padEnd(9)} ${f.rowsLoaded.toLocaleString('en').padStart(12)} rows  ${f.file}`,

@@ -10,7 +10,7 @@ import {
 } from '@insightflow/stream-publisher';
 import { openWarehouse } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
-import type { DataMovementResult } from '../contracts.js';
+import type { DataMovementDocument } from '../contracts.js';
 import { withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
@@ -74,8 +74,9 @@ export async function publishCommand(context: CliContext, options: PublishOption
     }
   });
   const { result, stats, range } = outcome;
-  const document: DataMovementResult = {
-    tables: { orders: { rows: stats.ok, rejected: stats.processingFailed, dropped: stats.dropped } },
+  const orders = { rows: stats.ok, rejected: stats.processingFailed, dropped: stats.dropped };
+  const document: DataMovementDocument = {
+    tables: { orders },
     rows: stats.ok,
     rejected: stats.processingFailed,
     published: result.delivered,

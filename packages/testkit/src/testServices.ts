@@ -1,0 +1,50 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type LocalServices, resolveHomeLayout, startAttachedServices } from '@insightflow/local-services';
+import pg from 'pg';
+import { localS3Client } from './testS3.js';
+
+/** A real PostgreSQL and S3 API server for one test file. */
+export interface TestServices {
+  services: LocalServices;
+  s3: S3Client;
+  databaseUrl: string;
+  /** A new connected client (the caller ends it). */
+  connect(): Promise<pg.Client>;
+  /** Runs a query on a short-lived connection. */
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<R[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the local services in a fresh temporary home. */
+export async function startTestServices(): Promise<TestServices> {
+  const home = resolveHomeLayout(await mkdtemp(path.join(tmpdir(), 'insightflow-services-')));
+  const attached = await startAttachedServices(home);
+  const { services } = attached;
+  const s3 = localS3Client(services.s3Endpoint, { credentials: services.s3Credentials });
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: services.databaseUrl });
+    await client.connect();
+    return client;
+  };
+  return {
+    services,
+    s3,
+    databaseUrl: services.databaseUrl,
+    connect,
+    async query(sql, values) {
+      const client = await connect();
+      try {
+        return (await client.query(sql, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      s3.destroy();
+      await attached.stop();
+    },
+  };
+}
