@@ -67,11 +67,9 @@ export class LakeKeyError extends InsightFlowError {
   public constructor(
     public readonly key: string,
     reason: string,
+    expected = 'Batch parts look like data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<table>_part<N>.csv (UTC).',
   ) {
-    super(
-      `Lake key ${JSON.stringify(key)} is not valid: ${reason}. ` +
-        'Batch parts look like data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<table>_part<N>.csv (UTC).',
-    );
+    super(`Lake key ${JSON.stringify(key)} is not valid: ${reason}. ${expected}`);
     this.name = 'LakeKeyError';
   }
 }

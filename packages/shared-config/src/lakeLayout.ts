@@ -110,7 +110,7 @@ const MANIFEST_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}_man
 const STREAMING_RE = new RegExp(`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
 
 /** Parses partition folder values back into a time, refusing impossible dates. */
-export function parsePartitionTime(p: PartitionTime, key: string): Date {
+export function parsePartitionTime(p: PartitionTime, key: string, expected?: string): Date {
   const year = Number(p.year);
   const month = Number(p.month);
   const day = Number(p.day);
@@ -197,14 +197,25 @@ export function buildFirehoseObjectName(streamName: string, version: number, wri
   return `${streamName}-${version}-${stamp}-${random}`;
 }
 
+const STREAMING_FORMAT =
+  'Streaming objects look like data/streaming/orders/year=YYYY/month=MM/day=DD/hhmm=HHMM/<name> (UTC).';
+
 /** Parses a streaming object key into its arrival minute. */
 export function parseStreamingKey(key: string): { arrivedAt: Date; objectName: string } {
   const m = STREAMING_RE.exec(key);
-  if (!m) throw new LakeKeyError(key, 'not a streaming object key under data/streaming/orders/');
+  if (!m) throw new LakeKeyError(key, 'not a streaming object key', STREAMING_FORMAT);
   const objectName = m[5] as string;
-  if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data');
+  if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data', STREAMING_FORMAT);
   const [, year, month, day, hhmm] = m as unknown as [string, string, string, string, string];
-  return { arrivedAt: parsePartitionTime({ year, month, day, hhmm }, key), objectName };
+  try {
+    return { arrivedAt: parsePartitionTime({ year, month, day, hhmm }, key), objectName };
+  } catch (error) {
+    throw new LakeKeyError(
+      key,
+      (error as LakeKeyError).message.split(': ')[1]?.split('. ')[0] ?? 'bad date',
+      STREAMING_FORMAT,
+    );
+  }
 }
 
 /**

@@ -1,0 +1,89 @@
+import { S3ObjectStore } from '@insightflow/object-store';
+import {
+  buildFirehoseObjectName,
+  buildManifestKey,
+  buildPartKey,
+  buildStreamingFolder,
+  columnNames,
+  getTable,
+  type ManifestPart,
+  type RunManifest,
+  type TableName,
+} from '@insightflow/shared-config';
+import type { TestServices } from '@insightflow/testkit';
+
+export const RAW = 'insightflow-raw-bucket';
+
+/** The raw bucket of the test services. */
+export function rawStore(services: TestServices): S3ObjectStore {
+  return new S3ObjectStore(services.s3, RAW);
+}
+
+/** CSV lines for `orders` rows 1..n (ids from `first`), NULL days on each user's first order. */
+export function orderLines(n: number, first = 1): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = first + i;
+    return `${id},${(id % 50) + 1},prior,${(id % 9) + 1},${id % 7},${id % 24},${id % 9 === 0 ? '' : id % 31}`;
+  });
+}
+
+/** Writes a committed batch run: parts (CSV bodies without header) and, last, the manifest. */
+export async function writeRun(
+  store: S3ObjectStore,
+  table: TableName,
+  runAt: Date,
+  parts: string[][],
+  options: { header?: string; commit?: boolean } = {},
+): Promise<RunManifest> {
+  const header = options.header ?? columnNames(getTable(table)).join(',');
+  const written: ManifestPart[] = [];
+  for (const [index, lines] of parts.entries()) {
+    const key = buildPartKey({ table, runAt, part: index });
+    const body = `${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
+    const info = await store.put(key, body, 'text/csv');
+    written.push({ key, rows: lines.length, bytes: Buffer.byteLength(body), etag: info.etag });
+  }
+  const manifest: RunManifest = {
+    version: 1,
+    table,
+    runAt: runAt.toISOString(),
+    mode: 'stream',
+    source: 'duckdb',
+    query: `SELECT * FROM ${table}`,
+    columns: columnNames(getTable(table)),
+    parts: written,
+    rows: written.reduce((n, p) => n + p.rows, 0),
+    bytes: written.reduce((n, p) => n + p.bytes, 0),
+    startedAt: runAt.toISOString(),
+    finishedAt: runAt.toISOString(),
+  };
+  if (options.commit !== false) await store.put(buildManifestKey(table, runAt), JSON.stringify(manifest));
+  return manifest;
+}
+
+/** Writes a streaming object as Firehose would: NDJSON orders rows under the streaming prefix. */
+export async function writeStreamingObject(store: S3ObjectStore, at: Date, orderIds: number[], name?: string) {
+  const lines = orderIds.map((id) =>
+    JSON.stringify({
+      order_id: id,
+      user_id: 7,
+      eval_set: 'prior',
+      order_number: id % 5 === 0 ? 1 : 3,
+      order_dow: 2,
+      order_hour_of_day: 10,
+      days_since_prior_order: id % 5 === 0 ? null : 4,
+    }),
+  );
+  const key = `${buildStreamingFolder(at)}${name ?? buildFirehoseObjectName('insightflow-test-orders', 1, at, `${orderIds[0]}`)}`;
+  await store.put(key, `${lines.join('\n')}\n`);
+  return key;
+}
+
+/** Drops the sync's schema and empties the lake: a fresh start for one test. */
+export async function resetAll(services: TestServices): Promise<void> {
+  await services.query('DROP SCHEMA IF EXISTS insightflow_raw CASCADE');
+  const store = rawStore(services);
+  const keys: string[] = [];
+  for await (const object of store.list('')) keys.push(object.key);
+  await store.delete(keys);
+}
