@@ -6,8 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
 import { generatorSuite } from './generator.bench.js';
 import type { Figure, Suite } from './harness.js';
+import { pipelineSuite } from './pipeline.bench.js';
+import { transformerSuite } from './transformer.bench.js';
 
-const suites: Suite[] = [generatorSuite];
+const suites: Suite[] = [generatorSuite, transformerSuite, pipelineSuite];
 
 const options = new Command('bench')
   .addOption(new Option('--scale <factor>', 'data-set scale (1 = 37 M rows)').argParser(Number).default(0.05))

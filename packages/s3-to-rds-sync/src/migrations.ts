@@ -102,10 +102,6 @@ export function migrations(): Migration[] {
           rejected_at timestamptz NOT NULL DEFAULT now()
         )`,
         `CREATE INDEX IF NOT EXISTS "_rejects_object" ON ${qualified('_rejects')} (object_key)`,
-        ...listTables().map(
-          (t) =>
-            `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${t.name}__source_kind`)} ON ${qualified(t.name)} ("_source_kind")`,
-        ),
       ],
     },
   ];

@@ -316,7 +316,8 @@ export async function syncLake(deps: SyncDependencies, request: SyncRequest): Pr
   };
 
   for (const table of tables) {
-    const tableResult = (result.tables[table] = emptyResult());
+    const tableResult = emptyResult();
+    result.tables[table] = tableResult;
     const manifest = await newestRun(store, table, request, result.refused);
     const streams = table === 'orders' ? await streamingObjects(store, request, result.refused) : [];
 

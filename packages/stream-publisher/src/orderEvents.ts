@@ -31,7 +31,10 @@ export function* orderEvents(
     const orderNumber = uniformFloat64(rng) < 0.06 ? 1 : uniformInt(rng, 2, 100);
     let hourPick = uniformFloat64(rng) * totalWeight;
     let hour = 0;
-    while (hour < 23 && (hourPick -= HOUR_WEIGHTS[hour] as number) >= 0) hour++;
+    for (; hour < 23; hour++) {
+      hourPick -= HOUR_WEIGHTS[hour] as number;
+      if (hourPick < 0) break;
+    }
     yield {
       order_id: range.firstOrderId + i,
       user_id: uniformInt(rng, 1, Math.max(1, range.maxUserId)),

@@ -76,7 +76,8 @@ export function transformRecords(
 
   const fail = (record: FirehoseInputRecord, reason: string) => {
     summary.failed++;
-    const entry = (summary.reasons[reason] ??= { count: 0, recordIds: [] });
+    const entry = summary.reasons[reason] ?? { count: 0, recordIds: [] };
+    summary.reasons[reason] = entry;
     entry.count++;
     if (entry.recordIds.length < EXAMPLES_PER_REASON) entry.recordIds.push(record.recordId);
     return { recordId: record.recordId, result: 'ProcessingFailed' as const, data: record.data };

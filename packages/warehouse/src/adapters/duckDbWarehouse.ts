@@ -37,6 +37,11 @@ export interface DuckDbWarehouseOptions {
   readOnly?: boolean;
   /** The object store staged files are read from and unloads are written to. */
   s3?: S3Client;
+  /**
+   * DuckDB's buffer-pool cap. DuckDB otherwise caches pages up to most of the machine's memory,
+   * so a process's footprint would grow with the data; past the cap it spills to disk.
+   */
+  memoryLimit?: string;
 }
 
 /** The ledger of staged files loaded into the warehouse: what makes `load` idempotent. */
@@ -73,6 +78,7 @@ export class DuckDbWarehouse implements Warehouse {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(options.path, {
       access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
+      memory_limit: options.memoryLimit ?? '256MB',
     });
     return new DuckDbWarehouse(instance, await instance.connect(), options.s3);
   }
