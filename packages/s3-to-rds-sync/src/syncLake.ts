@@ -181,9 +181,17 @@ async function replaceSnapshot(
       result.filesSkipped += manifest.parts.length;
       return false;
     }
-    // Stream rows stay unless the table is rebuilt from scratch.
+    // Stream rows stay unless the table is rebuilt from scratch. Without any to keep, TRUNCATE:
+    // still atomic for readers (they wait on its lock, then see only the new snapshot) and far
+    // cheaper than deleting millions of rows and their index entries one by one.
+    const keepsStreamRows =
+      mode !== 'full' &&
+      ((await client.query(`SELECT 1 FROM ${qualified(table.name)} WHERE "_source_kind" = 'stream' LIMIT 1`))
+        .rowCount ?? 0) > 0;
     await client.query(
-      `DELETE FROM ${qualified(table.name)}${mode === 'full' ? '' : ` WHERE "_source_kind" = 'batch'`}`,
+      keepsStreamRows
+        ? `DELETE FROM ${qualified(table.name)} WHERE "_source_kind" = 'batch'`
+        : `TRUNCATE ${qualified(table.name)}`,
     );
     const partition: PartitionTime = partitionTime(new Date(manifest.runAt));
     for (const part of manifest.parts) {
