@@ -27,7 +27,7 @@ const store = new S3ObjectStore(s3, 'insightflow-raw-bucket');
 const started = performance.now();
 let rows = 0;
 if (stage === 'ingest') {
-  const warehouse = await DuckDbWarehouse.open({ path: args.warehousePath as string, s3 });
+  const warehouse = await DuckDbWarehouse.open({ path: args.warehousePath as string, s3, memoryLimit: '64MB' });
   const result = await ingestTables({ warehouse, store }, TABLE_NAMES, {
     runAt: new Date(),
     mode: 'stream',

@@ -215,6 +215,40 @@ export const CliConfigSchema = z
 
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
+/** Environment of the CDK for Terraform app (`cdktf synth`, `cdktf deploy`). */
+export const StacksConfigSchema = z.object({
+  INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
+  AWS_REGION: region().default(LOCAL_DEFAULTS.region),
+  /** Both AZs the VPC spans; explicit so that planning needs no AWS call. */
+  INSIGHTFLOW_AZS: z
+    .string()
+    .regex(/^[a-z0-9-]+,[a-z0-9-]+$/)
+    .optional()
+    .describe('two availability zones, e.g. us-east-1a,us-east-1b'),
+  /** An S3 bucket for Terraform state; local state when unset. */
+  TF_STATE_BUCKET: bucket().optional(),
+  /** Snowflake's IAM user for the storage integration (DESC INTEGRATION shows it). */
+  SNOWFLAKE_IAM_USER_ARN: z
+    .string()
+    .regex(/^arn:aws:iam::\d{12}:user\/.+$/)
+    .optional()
+    .describe('an IAM user ARN such as arn:aws:iam::123456789012:user/abc'),
+  SNOWFLAKE_EXTERNAL_ID: z.string().min(1).optional().describe('the storage integration external id'),
+  /** `true` adds the SSM-only bastion stack. */
+  INSIGHTFLOW_BASTION: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('true or false'),
+  /** Where failure alarms are emailed; no subscription when unset. */
+  ALARM_EMAIL: z.email().optional().describe('an email address'),
+});
+export type StacksConfig = z.infer<typeof StacksConfigSchema>;
+
+/** Reads the stacks' configuration. */
+export const readStacksConfig = (env: Environment = process.env): StacksConfig =>
+  readConfig('stacks', StacksConfigSchema, env);
+
 function hasPassword(url: string): boolean {
   try {
     return new URL(url).password !== '';

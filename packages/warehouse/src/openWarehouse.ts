@@ -58,10 +58,20 @@ async function readSnowflakeCredentials(arn: string, region: string): Promise<Sn
  */
 export async function openWarehouse(
   config: WarehouseConfig,
-  deps: { s3: S3Client; stages?: WarehouseStages; log?: (message: string) => void },
+  deps: {
+    s3: S3Client;
+    stages?: WarehouseStages;
+    log?: (message: string) => void;
+    /** DuckDB's buffer cap: small for streaming reads (flat memory), larger for loads and unloads. */
+    duckdbMemoryLimit?: string;
+  },
 ): Promise<Warehouse> {
   if (config.WAREHOUSE === 'duckdb') {
-    return DuckDbWarehouse.open({ path: config.DUCKDB_PATH ?? `${LOCAL_DEFAULTS.home}/warehouse.duckdb`, s3: deps.s3 });
+    return DuckDbWarehouse.open({
+      path: config.DUCKDB_PATH ?? `${LOCAL_DEFAULTS.home}/warehouse.duckdb`,
+      s3: deps.s3,
+      ...(deps.duckdbMemoryLimit ? { memoryLimit: deps.duckdbMemoryLimit } : {}),
+    });
   }
   const { SNOWFLAKE_ACCOUNT: account, SNOWFLAKE_USER: user } = config;
   if (!account || !user) throw new WarehouseError('WAREHOUSE=snowflake needs SNOWFLAKE_ACCOUNT and SNOWFLAKE_USER.');

@@ -24,7 +24,12 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
   const result = await withEndpoints(context, async (endpoints) => {
     const warehouse = await openWarehouse(
       { ...context.config, DUCKDB_PATH: endpoints.warehousePath },
-      { s3: endpoints.s3, stages: { raw: { bucket: context.config.RAW_BUCKET, stageName: 'INSIGHTFLOW_RAW_STAGE' } } },
+      {
+        s3: endpoints.s3,
+        stages: { raw: { bucket: context.config.RAW_BUCKET, stageName: 'INSIGHTFLOW_RAW_STAGE' } },
+        // Streaming reads need little cache; a bigger one would only grow with the data.
+        duckdbMemoryLimit: options.mode === 'stream' ? '64MB' : '1GB',
+      },
     );
     try {
       let rows = 0;

@@ -78,7 +78,7 @@ export class DuckDbWarehouse implements Warehouse {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(options.path, {
       access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
-      memory_limit: options.memoryLimit ?? '256MB',
+      memory_limit: options.memoryLimit ?? '1GB',
     });
     return new DuckDbWarehouse(instance, await instance.connect(), options.s3);
   }
@@ -164,7 +164,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   public async ensureCatalogTables(): Promise<void> {
-    for (const table of listTables()) await this.execute(createTableSql(table, 'duckdb'));
+    // No PRIMARY KEY: DuckDB keeps key indexes in memory (a 32 M-row key would not fit a small
+    // machine), and Snowflake, which this stands in for, does not enforce keys either.
+    for (const table of listTables()) await this.execute(createTableSql(table, 'duckdb', { primaryKey: false }));
     await this.execute(
       `CREATE TABLE IF NOT EXISTS ${LOADED_FILES_TABLE} (file_key VARCHAR NOT NULL, etag VARCHAR NOT NULL, ` +
         'table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMPTZ NOT NULL DEFAULT now(), ' +
