@@ -62,8 +62,8 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     expect(await warehouse.countRows('orders')).toBe(20);
   });
 
-  it('rolls back a file that breaks the table key, leaving nothing half-loaded', async () => {
-    await put('dup/aisles.csv', 'aisle_id,aisle\n1,fresh fruits\n2,yogurt\n1,duplicate id\n');
+  it('rolls back a file that breaks a NOT NULL column, leaving nothing half-loaded', async () => {
+    await put('dup/aisles.csv', 'aisle_id,aisle\n1,fresh fruits\n2,yogurt\n3,\n');
     const error = await warehouse
       .loadStagedFile({ table: 'aisles', bucket: STAGE, key: 'dup/aisles.csv' })
       .catch((e: Error) => e);
