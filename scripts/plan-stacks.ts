@@ -1,0 +1,192 @@
+/**
+ * `npm run plan`: synthesises the app and runs `terraform init`, `validate` and `plan` for every
+ * stack in dependency order, fully offline:
+ * - providers come from a filesystem mirror when the machine has one (TF_PLUGIN_MIRROR, default
+ *   /opt/tf-plugins), through a generated Terraform CLI configuration;
+ * - a CI-only provider override supplies dummy credentials and the provider's skip_* flags;
+ * - upstream stacks' state is stubbed from their declared outputs.
+ * Works in a scratch copy, so a real local state is never touched.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildApp } from '../stacks/app.js';
+import { environmentSettings } from '../stacks/config.js';
+
+/** A stack in the synthesised manifest. */
+interface ManifestStack {
+  name: string;
+  workingDirectory: string;
+  dependencies: string[];
+}
+
+const MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+const execFileAsync = promisify(execFile);
+
+/** Fails with install instructions when terraform is missing. */
+export function requireTerraform(): string {
+  try {
+    return execFileSync('terraform', ['version', '-json'], {
+      encoding: 'utf8',
+      env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
+    });
+  } catch {
+    throw new Error(
+      'terraform is not installed: install Terraform ≥ 1.10 (https://developer.hashicorp.com/terraform/install) and, ' +
+        'offline, a provider mirror with hashicorp/aws 5.100.0 under /opt/tf-plugins (or set TF_PLUGIN_MIRROR).',
+    );
+  }
+}
+
+/** Stacks in an order where every stack comes after its dependencies. */
+export function deployOrder(stacks: Record<string, ManifestStack>): string[] {
+  const order: string[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (order.includes(name)) return;
+    if (path.includes(name)) throw new Error(`Stack dependency cycle: ${[...path, name].join(' → ')}`);
+    for (const dependency of stacks[name]?.dependencies ?? []) visit(dependency, [...path, name]);
+    order.push(name);
+  };
+  for (const name of Object.keys(stacks).sort()) visit(name, []);
+  return order;
+}
+
+/** A state file holding only outputs, for a stack's consumers to plan against. */
+function stubState(stackJson: { output?: Record<string, unknown> }): string {
+  const outputs = Object.fromEntries(
+    Object.keys(stackJson.output ?? {}).map((name) => [
+      name,
+      { value: `arn:aws:stub:us-east-1:123456789012:${name.slice(-40)}`, type: 'string' },
+    ]),
+  );
+  return JSON.stringify({
+    version: 4,
+    terraform_version: '1.11.0',
+    serial: 1,
+    lineage: 'insightflow-plan-stub',
+    outputs,
+    resources: [],
+  });
+}
+
+/**
+ * The AWS provider validates a Step Functions definition with an API call during plan. Offline
+ * that call cannot be made, so a stand-in endpoint accepts it (this is the plan's only mock).
+ */
+function startStepFunctionsValidator(): Promise<{ endpoint: string; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(JSON.stringify({ result: 'OK', diagnostics: [] }));
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ endpoint: `http://127.0.0.1:${port}`, close: () => server.close() });
+    });
+  });
+}
+
+/** Synthesises and plans every stack; returns the plan summaries by stack. */
+export async function planStacks(options: { log?: (line: string) => void } = {}): Promise<Record<string, string>> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  requireTerraform();
+  const root = mkdtempSync(path.join(tmpdir(), 'insightflow-plan-'));
+  const outdir = path.join(root, 'synth', 'out');
+  mkdirSync(outdir, { recursive: true });
+  buildApp(environmentSettings(), outdir).synth();
+
+  const cliConfig = path.join(root, 'terraform.rc');
+  const pluginCache = path.join(root, 'plugin-cache');
+  mkdirSync(pluginCache, { recursive: true });
+  writeFileSync(
+    cliConfig,
+    // The cache makes every stack's init link the provider instead of copying 700 MB.
+    `plugin_cache_dir = "${pluginCache}"\n` +
+      (existsSync(MIRROR)
+        ? `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`
+        : ''),
+  );
+  // Consumers read `../../../.terraform-state/<stack>.tfstate` from their stack directory.
+  const stateDir = path.join(root, 'synth', '.terraform-state');
+  mkdirSync(stateDir, { recursive: true });
+
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+    stacks: Record<string, ManifestStack>;
+  };
+  const env = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    CHECKPOINT_DISABLE: '1',
+    AWS_ACCESS_KEY_ID: 'insightflow-offline-plan',
+    AWS_SECRET_ACCESS_KEY: 'insightflow-offline-plan',
+  };
+  const summaries: Record<string, string> = {};
+  const validator = await startStepFunctionsValidator();
+  try {
+    for (const name of deployOrder(manifest.stacks)) {
+      const stack = manifest.stacks[name] as ManifestStack;
+      const dir = path.join(outdir, stack.workingDirectory);
+      const stackJson = JSON.parse(readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
+      writeFileSync(
+        path.join(dir, 'ci_provider_override.tf.json'),
+        JSON.stringify({
+          provider: {
+            aws: [
+              {
+                region: environmentSettings().region,
+                access_key: 'insightflow-offline-plan',
+                secret_key: 'insightflow-offline-plan',
+                skip_credentials_validation: true,
+                skip_requesting_account_id: true,
+                skip_metadata_api_check: true,
+                skip_region_validation: true,
+                endpoints: [{ sfn: validator.endpoint }],
+              },
+            ],
+          },
+        }),
+      );
+      const terraform = (args: string[]) =>
+        execFileAsync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20 }).then(
+          (r) => r.stdout,
+        );
+      try {
+        await terraform(['init', '-input=false', '-no-color']);
+        await terraform(['validate', '-no-color']);
+        const variables = stackJson.variable?.bastion_ami_id ? ['-var', 'bastion_ami_id=ami-00000000000000000'] : [];
+        const plan = await terraform([
+          'plan',
+          '-input=false',
+          '-lock=false',
+          '-refresh=false',
+          '-no-color',
+          '-out=tfplan',
+          ...variables,
+        ]);
+        summaries[name] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
+        log(`${name.padEnd(20)} ${summaries[name]}`);
+      } catch (error) {
+        const e = error as { stdout?: string; stderr?: string; message: string };
+        throw new Error(`terraform failed for stack ${name}:\n${e.stderr || e.stdout || e.message}`);
+      }
+      // Its consumers plan against its declared outputs.
+      writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
+    }
+  } finally {
+    validator.close();
+  }
+  return summaries;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await planStacks();
+}

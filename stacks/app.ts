@@ -1,0 +1,40 @@
+import { App } from 'cdktf';
+import { BastionStack } from './bastion.js';
+import { BatchIngestionStack } from './batchIngestion.js';
+import type { EnvironmentSettings } from './config.js';
+import { DataSyncRawStack } from './dataSyncRaw.js';
+import { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
+import { OrchestrationStack } from './orchestration.js';
+import { RdsPostgresqlStack } from './rdsPostgresql.js';
+import { S3BucketsStack } from './s3Buckets.js';
+import { StreamingIngestionStack } from './streamingIngestion.js';
+import { VpcStack } from './vpc.js';
+
+/** The stacks, in deploy order; cross-stack references make the same order in manifest.json. */
+export const STACK_NAMES = [
+  's3-buckets',
+  'vpc',
+  'rds-postgresql',
+  'bastion',
+  'batch-ingestion',
+  'streaming-ingestion',
+  'glue-crawler-raw',
+  'data-sync-raw',
+  'orchestration',
+] as const;
+
+/** Composes the app: one stack per module, wired by passing resources between them. */
+export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
+  const app = new App({ ...(outdir ? { outdir } : {}), skipValidation: false });
+  const props = { settings };
+  const storage = new S3BucketsStack(app, 's3-buckets', props);
+  const network = new VpcStack(app, 'vpc', props);
+  const database = new RdsPostgresqlStack(app, 'rds-postgresql', { ...props, network, storage });
+  if (settings.bastion) new BastionStack(app, 'bastion', { ...props, network, storage });
+  const batch = new BatchIngestionStack(app, 'batch-ingestion', { ...props, storage });
+  new StreamingIngestionStack(app, 'streaming-ingestion', { ...props, storage });
+  const crawlers = new GlueCrawlerRawStack(app, 'glue-crawler-raw', { ...props, storage });
+  const sync = new DataSyncRawStack(app, 'data-sync-raw', { ...props, storage, network, database });
+  new OrchestrationStack(app, 'orchestration', { ...props, storage, batch, crawlers, sync });
+  return app;
+}

@@ -1,0 +1,82 @@
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { TerraformVariable } from 'cdktf';
+import type { Construct } from 'constructs';
+import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
+import type { S3BucketsStack } from './s3Buckets.js';
+import type { VpcStack } from './vpc.js';
+
+/** Props of {@link BastionStack}. */
+export interface BastionStackProps extends InsightFlowStackProps {
+  network: VpcStack;
+  storage: S3BucketsStack;
+}
+
+/**
+ * `bastion` (optional): a private instance reached only through SSM Session Manager — no SSH,
+ * no key pair, no public IP, no inbound rule — allowed out to PostgreSQL and HTTPS (SSM) only.
+ */
+export class BastionStack extends InsightFlowStack {
+  public constructor(scope: Construct, id: string, props: BastionStackProps) {
+    super(scope, id, props);
+    const { network, storage } = props;
+    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
+      statement: [
+        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] },
+      ],
+    });
+    const role = new IamRole(this, 'role', { name: this.name('bastion'), assumeRolePolicy: assume.json });
+    new IamRolePolicyAttachment(this, 'ssm', {
+      role: role.name,
+      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+    const profile = new IamInstanceProfile(this, 'profile', { name: this.name('bastion'), role: role.name });
+    const group = new SecurityGroup(this, 'sg', {
+      name: this.name('bastion'),
+      description: 'SSM-only bastion: no ingress',
+      vpcId: network.vpc.id,
+    });
+    new VpcSecurityGroupEgressRule(this, 'https', {
+      securityGroupId: group.id,
+      cidrIpv4: '0.0.0.0/0',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+    });
+    new VpcSecurityGroupEgressRule(this, 'postgres', {
+      securityGroupId: group.id,
+      referencedSecurityGroupId: network.databaseSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+    });
+    new VpcSecurityGroupIngressRule(this, 'database-from-bastion', {
+      securityGroupId: network.databaseSecurityGroup.id,
+      referencedSecurityGroupId: group.id,
+      ipProtocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+    });
+    new Instance(this, 'instance', {
+      ami: new TerraformVariable(this, 'bastion_ami_id', {
+        type: 'string',
+        description:
+          'An Amazon Linux 2023 arm64 AMI id for the region: aws ssm get-parameter --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+      }).stringValue,
+      instanceType: 't4g.micro',
+      subnetId: (network.privateSubnets[0] as { id: string }).id,
+      associatePublicIpAddress: false,
+      iamInstanceProfile: profile.name,
+      vpcSecurityGroupIds: [group.id],
+      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
+      rootBlockDevice: { encrypted: true, kmsKeyId: storage.key.arn, volumeSize: 8 },
+      tags: { Name: this.name('bastion') },
+    });
+  }
+}

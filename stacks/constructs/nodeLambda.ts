@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** The Lambda runtime the bundles target (scripts/build-lambda.ts builds for it). */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One IAM statement, as the functions' inline policies take them. */
+export interface PolicyStatement {
+  actions: string[];
+  resources: string[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+}
+
+/** Props of {@link NodeLambda}. */
+export interface NodeLambdaProps {
+  /** The workspace package under packages/ whose zip is deployed. */
+  packageName: string;
+  functionName: string;
+  memorySize: number;
+  timeout: number;
+  environment: Record<string, string>;
+  /** What the function may do besides writing its own logs. */
+  statements: PolicyStatement[];
+  logRetentionDays: number;
+  /** KMS key for the log group. */
+  logKmsKeyArn: string;
+  vpc?: { subnetIds: string[]; securityGroupIds: string[] };
+  reservedConcurrency?: number;
+}
+
+/** The zip of a Lambda package, built by `npm run build` (scripts/build-lambda.ts). */
+export function lambdaZipPath(packageName: string): string {
+  return path.join(REPOSITORY_ROOT, 'packages', packageName, 'dist', `${packageName}.zip`);
+}
+
+/**
+ * A Node.js Lambda from a workspace package's deterministic zip, with its own role (logs to its
+ * own log group only, plus the statements given) and an encrypted log group with retention.
+ * The code hash is the zip's SHA-256, so a code change alone redeploys the function.
+ */
+export class NodeLambda extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+
+  public constructor(scope: Construct, id: string, props: NodeLambdaProps) {
+    super(scope, id);
+    const zip = lambdaZipPath(props.packageName);
+    if (!existsSync(zip)) {
+      throw new Error(`${zip} is missing: run \`npm run build\` before synthesising the stacks.`);
+    }
+    const asset = new TerraformAsset(this, 'code', { path: zip, type: AssetType.FILE });
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
+    });
+
+    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
+      statement: [
+        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] },
+      ],
+    });
+    this.role = new IamRole(this, 'role', { name: props.functionName, assumeRolePolicy: assume.json });
+
+    const policy = new DataAwsIamPolicyDocument(this, 'policy', {
+      statement: [
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
+        ...props.statements.map((s) => ({
+          actions: s.actions,
+          resources: s.resources,
+          ...(s.conditions ? { condition: s.conditions } : {}),
+        })),
+      ],
+    });
+    new IamRolePolicy(this, 'inline', { role: this.role.id, policy: policy.json });
+    if (props.vpc) {
+      // Only the ENI permissions a function in a VPC needs.
+      new IamRolePolicyAttachment(this, 'vpc-access', {
+        role: this.role.name,
+        policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+      });
+    }
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: props.functionName,
+      role: this.role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      filename: asset.path,
+      sourceCodeHash: createHash('sha256').update(readFileSync(zip)).digest('base64'),
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment } },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      tracingConfig: { mode: 'Active' },
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      ...(props.vpc ? { vpcConfig: props.vpc } : {}),
+      dependsOn: [this.logGroup],
+    });
+  }
+}

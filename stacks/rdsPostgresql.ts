@@ -1,0 +1,71 @@
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
+import type { Construct } from 'constructs';
+import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
+import type { S3BucketsStack } from './s3Buckets.js';
+import type { VpcStack } from './vpc.js';
+
+/** Props of {@link RdsPostgresqlStack}. */
+export interface RdsPostgresqlStackProps extends InsightFlowStackProps {
+  network: VpcStack;
+  storage: S3BucketsStack;
+}
+
+/** The database role the sync logs in as, by IAM token (created once, see the README). */
+export const SYNC_DB_USER = 'insightflow_sync';
+
+/**
+ * `rds-postgresql`: PostgreSQL 17 in the private subnets, storage encrypted with the project key,
+ * IAM authentication on, the master password managed by Secrets Manager, 7-day backups, TLS
+ * forced by the parameter group; deletion protection, Multi-AZ and a final snapshot in prod.
+ */
+export class RdsPostgresqlStack extends InsightFlowStack {
+  public readonly instance: DbInstance;
+
+  public constructor(scope: Construct, id: string, props: RdsPostgresqlStackProps) {
+    super(scope, id, props);
+    const { settings, network, storage } = props;
+    const subnets = new DbSubnetGroup(this, 'subnets', {
+      name: this.name('postgres'),
+      subnetIds: network.privateSubnets.map((s) => s.id),
+    });
+    const parameters = new DbParameterGroup(this, 'parameters', {
+      name: this.name('postgres17'),
+      family: 'postgres17',
+      parameter: [
+        { name: 'rds.force_ssl', value: '1' },
+        { name: 'log_min_duration_statement', value: '5000' },
+      ],
+    });
+    this.instance = new DbInstance(this, 'postgres', {
+      identifier: this.name('postgres'),
+      engine: 'postgres',
+      engineVersion: '17',
+      instanceClass: settings.dbInstanceClass,
+      allocatedStorage: settings.dbAllocatedStorage,
+      maxAllocatedStorage: settings.dbMaxAllocatedStorage,
+      storageType: 'gp3',
+      storageEncrypted: true,
+      kmsKeyId: storage.key.arn,
+      dbName: 'insightflow',
+      username: 'insightflow_admin',
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: storage.key.arn,
+      iamDatabaseAuthenticationEnabled: true,
+      dbSubnetGroupName: subnets.name,
+      parameterGroupName: parameters.name,
+      vpcSecurityGroupIds: [network.databaseSecurityGroup.id],
+      publiclyAccessible: false,
+      multiAz: settings.multiAz,
+      backupRetentionPeriod: 7,
+      copyTagsToSnapshot: true,
+      autoMinorVersionUpgrade: true,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: storage.key.arn,
+      deletionProtection: settings.deletionProtection,
+      skipFinalSnapshot: !settings.deletionProtection,
+      ...(settings.deletionProtection ? { finalSnapshotIdentifier: this.name('postgres-final') } : {}),
+    });
+  }
+}

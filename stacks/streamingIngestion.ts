@@ -1,0 +1,173 @@
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
+import { FIREHOSE_PREFIXES } from '@insightflow/shared-config';
+import type { Construct } from 'constructs';
+import { NodeLambda } from './constructs/nodeLambda.js';
+import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
+import type { S3BucketsStack } from './s3Buckets.js';
+
+/** Props of {@link StreamingIngestionStack}. */
+export interface StreamingIngestionStackProps extends InsightFlowStackProps {
+  storage: S3BucketsStack;
+  /** A Kinesis stream to read from instead of Direct PUT. */
+  kinesisSourceArn?: string;
+}
+
+/**
+ * `streaming-ingestion`: a Firehose delivery stream (Direct PUT by default) that runs every
+ * batch through the stream-transformer Lambda and writes NDJSON under the streaming prefix
+ * (failures under the error prefix), encrypted with the project key; and the stream-publisher
+ * Lambda on a schedule, one at a time (it keeps the order-id watermark).
+ */
+export class StreamingIngestionStack extends InsightFlowStack {
+  public readonly deliveryStream: KinesisFirehoseDeliveryStream;
+  public readonly transformer: NodeLambda;
+  public readonly publisher: NodeLambda;
+
+  public constructor(scope: Construct, id: string, props: StreamingIngestionStackProps) {
+    super(scope, id, props);
+    const { settings, storage } = props;
+    const raw = storage.raw.bucket;
+    const streamName = this.name('orders');
+
+    this.transformer = new NodeLambda(this, 'stream-transformer', {
+      packageName: 'stream-transformer',
+      functionName: this.name('stream-transformer'),
+      memorySize: 512,
+      timeout: 60,
+      logRetentionDays: settings.logRetentionDays,
+      logKmsKeyArn: storage.key.arn,
+      environment: { MAX_RESPONSE_BYTES: '6000000' },
+      statements: [],
+    });
+
+    const firehoseLogs = new CloudwatchLogGroup(this, 'firehose-logs', {
+      name: `/aws/kinesisfirehose/${streamName}`,
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: storage.key.arn,
+    });
+    const firehoseLogStream = new CloudwatchLogStream(this, 'firehose-log-stream', {
+      name: 'S3Delivery',
+      logGroupName: firehoseLogs.name,
+    });
+    const assume = new DataAwsIamPolicyDocument(this, 'firehose-assume', {
+      statement: [
+        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['firehose.amazonaws.com'] }] },
+      ],
+    });
+    const firehoseRole = new IamRole(this, 'firehose-role', {
+      name: this.name('firehose'),
+      assumeRolePolicy: assume.json,
+    });
+    const firehosePolicy = new DataAwsIamPolicyDocument(this, 'firehose-policy', {
+      statement: [
+        {
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+          resources: [raw.arn, `${raw.arn}/data/streaming/*`],
+        },
+        {
+          actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+          resources: [this.transformer.function.arn],
+        },
+        { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.key.arn] },
+        { actions: ['logs:PutLogEvents'], resources: [`${firehoseLogs.arn}:*`] },
+        ...(props.kinesisSourceArn
+          ? [
+              {
+                actions: [
+                  'kinesis:DescribeStream',
+                  'kinesis:GetShardIterator',
+                  'kinesis:GetRecords',
+                  'kinesis:ListShards',
+                ],
+                resources: [props.kinesisSourceArn],
+              },
+            ]
+          : []),
+      ],
+    });
+    new IamRolePolicy(this, 'firehose-inline', { role: firehoseRole.id, policy: firehosePolicy.json });
+
+    this.deliveryStream = new KinesisFirehoseDeliveryStream(this, 'orders', {
+      name: streamName,
+      destination: 'extended_s3',
+      ...(props.kinesisSourceArn
+        ? { kinesisSourceConfiguration: { kinesisStreamArn: props.kinesisSourceArn, roleArn: firehoseRole.arn } }
+        : { serverSideEncryption: { enabled: true, keyType: 'CUSTOMER_MANAGED_CMK', keyArn: storage.key.arn } }),
+      extendedS3Configuration: {
+        roleArn: firehoseRole.arn,
+        bucketArn: raw.arn,
+        prefix: FIREHOSE_PREFIXES.data,
+        errorOutputPrefix: FIREHOSE_PREFIXES.error,
+        bufferingSize: 5,
+        bufferingInterval: 60,
+        compressionFormat: 'UNCOMPRESSED',
+        kmsKeyArn: storage.key.arn,
+        cloudwatchLoggingOptions: {
+          enabled: true,
+          logGroupName: firehoseLogs.name,
+          logStreamName: firehoseLogStream.name,
+        },
+        processingConfiguration: {
+          enabled: true,
+          processors: [
+            {
+              type: 'Lambda',
+              parameters: [
+                { parameterName: 'LambdaArn', parameterValue: `${this.transformer.function.arn}:$LATEST` },
+                { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
+                { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
+                { parameterName: 'NumberOfRetries', parameterValue: '3' },
+              ],
+            },
+          ],
+        },
+      },
+    });
+
+    this.publisher = new NodeLambda(this, 'stream-publisher', {
+      packageName: 'stream-publisher',
+      functionName: this.name('stream-publisher'),
+      memorySize: 256,
+      timeout: 120,
+      // One publisher at a time: it reserves order ids from its watermark.
+      reservedConcurrency: 1,
+      logRetentionDays: settings.logRetentionDays,
+      logKmsKeyArn: storage.key.arn,
+      environment: {
+        DELIVERY_STREAM_NAME: streamName,
+        RAW_BUCKET: raw.bucket,
+        PUBLISH_EVENTS: '500',
+        WAREHOUSE: 'snowflake',
+        SNOWFLAKE_SECRET_ARN: storage.snowflakeSecret.arn,
+        SNOWFLAKE_ACCOUNT: 'set-snowflake-account',
+        SNOWFLAKE_USER: 'INSIGHTFLOW_PUBLISHER',
+        SNOWFLAKE_DISABLE_MINICORE: '1',
+      },
+      statements: [
+        { actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.arn] },
+        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/state/stream-publisher/*`] },
+        { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
+      ],
+    });
+    const schedule = new CloudwatchEventRule(this, 'publisher-schedule', {
+      name: this.name('stream-publisher'),
+      scheduleExpression: settings.publisherSchedule,
+    });
+    new CloudwatchEventTarget(this, 'publisher-target', { rule: schedule.name, arn: this.publisher.function.arn });
+    new LambdaPermission(this, 'publisher-invoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.publisher.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: schedule.arn,
+    });
+  }
+}
