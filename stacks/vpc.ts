@@ -58,10 +58,9 @@ export class VpcStack extends InsightFlowStack {
           tags: { Name: this.name(`public-${az}`) },
         }),
     );
-    publicSubnets.forEach(
-      (subnet, i) =>
-        new RouteTableAssociation(this, `public-assoc-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }),
-    );
+    for (const [i, subnet] of publicSubnets.entries()) {
+      new RouteTableAssociation(this, `public-assoc-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    }
     this.privateSubnets = settings.availabilityZones.map(
       (az, i) =>
         new Subnet(this, `private-${i}`, {
