@@ -7,6 +7,7 @@ import { generateCommand } from './commands/generate.js';
 import { ingestCommand } from './commands/ingest.js';
 import { loadCommand } from './commands/load.js';
 import { publishCommand } from './commands/publish.js';
+import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { upCommand } from './commands/up.js';
@@ -139,6 +140,19 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
     .addOption(new Option('--until <YYYY-MM-DD-HHMM>', 'window end, UTC, inclusive').argParser(windowBound))
     .addOption(tablesOption())
     .action(run(syncCommand));
+  program
+    .command('run')
+    .description('run the whole pipeline locally: generate → load → ingest → publish → sync → verify')
+    .addOption(
+      new Option('--scale <factor>', 'size relative to the real data set (1 = 37 M rows)')
+        .argParser(numberIn(0.000_001, 10))
+        .default(0.02),
+    )
+    .addOption(new Option('--seed <n>', 'random seed').argParser(numberIn(0, 0xffff_ffff, true)).default(42))
+    .addOption(
+      new Option('--events <n>', 'streaming events to publish').argParser(numberIn(1, 10_000_000, true)).default(2000),
+    )
+    .action(run(runCommand));
   program
     .command('status')
     .description('show services, and row counts in the warehouse, the lake and PostgreSQL')
