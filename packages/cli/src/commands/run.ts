@@ -122,7 +122,6 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
 
     await stage(figures, 'generate', 'check the stage bucket is reachable (insightflow status)', async () => {
       const bar = bars.bar('generate', totalRows, 'rows');
-      let before = 0;
       const done = new Map<TableName, number>();
       const reports = await writeStagedTables({
         s3: endpoints.s3,
@@ -131,8 +130,10 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
         plan,
         onProgress: (table, rows) => {
           done.set(table, rows);
-          before = [...done.values()].reduce((a, b) => a + b, 0);
-          bar.update(before, table);
+          bar.update(
+            [...done.values()].reduce((a, b) => a + b, 0),
+            table,
+          );
         },
       });
       bar.done();
@@ -148,7 +149,10 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
           warehouse,
           { bucket: stageBucket, prefix: DEFAULT_STAGE_PREFIX },
           TABLE_NAMES,
-          (report) => bar.update(++files, `${report.table} ${report.status}`),
+          (report) => {
+            files++;
+            bar.update(files, `${report.table} ${report.status}`);
+          },
         );
         return { value: summary, rows: summary.rows, files: summary.filesLoaded, rejected: summary.rejected };
       } finally {
@@ -166,7 +170,14 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
         try {
           let rows = 0;
           const result = await ingestTables(
-            { warehouse, store: raw, onPart: (part) => bar.update((rows += part.rows), part.key.split('/').pop()) },
+            {
+              warehouse,
+              store: raw,
+              onPart: (part) => {
+                rows += part.rows;
+                bar.update(rows, part.key.split('/').pop());
+              },
+            },
             TABLE_NAMES,
             { runAt: new Date(), mode: 'stream', batchSize: 1_000_000 },
           );
@@ -236,7 +247,14 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
         const bar = bars.bar('sync', 1, 'objects');
         let objects = 0;
         let result = await syncLake(
-          { client: database, store: raw, onObject: (table) => bar.update(++objects, table) },
+          {
+            client: database,
+            store: raw,
+            onObject: (table) => {
+              objects++;
+              bar.update(objects, table);
+            },
+          },
           { mode: 'incremental' },
         );
         while (result.more) result = await syncLake({ client: database, store: raw }, { mode: 'incremental' });
