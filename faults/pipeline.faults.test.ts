@@ -1,0 +1,263 @@
+/**
+ * The fault-injection suite: the real CLI in child processes against the real local services,
+ * with processes killed mid-work, services restarted, objects duplicated, corrupted or
+ * truncated. Each case prints what it proves: rows expected, rows found.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
+import { localS3Client } from '@insightflow/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/insightflow.js', import.meta.url));
+const RAW = 'insightflow-raw-bucket';
+let home: string;
+
+function cli(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [BIN, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
+}
+const run = async (...args: string[]) => await cli(args).done;
+const json = async (...args: string[]) => {
+  const result = await run('--json', ...args);
+  return { ...result, document: JSON.parse(result.stdout || '{}') };
+};
+
+async function services() {
+  const found = await findRunningServices(resolveHomeLayout(home));
+  if (!found) throw new Error('services are not up');
+  return found;
+}
+async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: (await services()).databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+const count = async (table: string, where = 'true') =>
+  Number((await query<{ n: string }>(`SELECT count(*) AS n FROM insightflow_raw."${table}" WHERE ${where}`))[0]?.n);
+async function s3(): Promise<S3Client> {
+  const local = await services();
+  return localS3Client(local.s3Endpoint, { credentials: local.s3Credentials });
+}
+async function warehouseCounts(): Promise<Record<string, number>> {
+  return (await json('status')).document.warehouse;
+}
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+const copyActive = async () =>
+  Number(
+    (
+      await query<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY %insightflow_raw%' AND state = 'active'",
+      )
+    )[0]?.n,
+  ) > 0;
+function report(what: string, expected: number, found: number): void {
+  process.stdout.write(`FAULT ${what}: rows expected ${expected}, rows found ${found}\n`);
+  expect(found, what).toBe(expected);
+}
+
+describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => {
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(tmpdir(), 'insightflow-faults-'));
+    expect((await run('up')).code).toBe(0);
+    expect((await run('generate', '--scale', '0.01')).code).toBe(0);
+    expect((await run('load')).code).toBe(0);
+  });
+  afterAll(async () => {
+    await run('down');
+  });
+
+  it('SIGKILL during ingest leaves no manifest; a rerun commits every table exactly', async () => {
+    const killed = cli(['ingest', '--batch-size', '50000']);
+    const s3Client = await s3();
+    await waitFor(async () => {
+      const listing = await s3Client.send(
+        new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({
+          Bucket: RAW,
+          Prefix: 'data/batch/order_products_prior/',
+        }),
+      );
+      return (listing.KeyCount ?? 0) > 0;
+    }, 'the first parts of order_products_prior');
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const status = (await json('status')).document;
+    expect(status.lake.batch.order_products_prior.committedRuns).toBe(0);
+    await new Promise((r) => setTimeout(r, 61_000)); // the next run gets its own minute
+    const rerun = await json('ingest');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const warehouse = await warehouseCounts();
+    report(
+      'ingest after SIGKILL',
+      warehouse.order_products_prior as number,
+      rerun.document.tables.order_products_prior.runRows,
+    );
+  });
+
+  it('SIGKILL during sync (mid-COPY), then a rerun: exact counts, nothing twice', async () => {
+    const killed = cli(['sync']);
+    await waitFor(copyActive, 'a COPY in progress');
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    await waitFor(async () => !(await copyActive()), 'the killed COPY to roll back');
+    expect((await run('sync')).code).toBe(0);
+    const warehouse = await warehouseCounts();
+    for (const table of ['orders', 'order_products_prior', 'order_products_train']) {
+      report(`sync after SIGKILL: ${table}`, warehouse[table] as number, await count(table));
+    }
+    expect((await json('sync')).document.rows).toBe(0);
+  });
+
+  it('the same streaming object delivered twice loads its orders once', async () => {
+    const published = await json('publish', '--events', '500');
+    expect(published.code, published.stderr).toBe(0);
+    const [key] = published.document.objects as string[];
+    const client = await s3();
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: RAW,
+        CopySource: `${RAW}/${key}`,
+        Key: `${key?.replace(/-([^-]+)$/, '-duplicate$1')}`,
+      }),
+    );
+    expect((await run('sync')).code).toBe(0);
+    const first = published.document.firstOrderId as number;
+    report('stream delivered twice', 500, await count('orders', `order_id BETWEEN ${first} AND ${first + 499}`));
+  });
+
+  it('two syncs at once load each object once', async () => {
+    await json('publish', '--events', '400');
+    const [a, b] = await Promise.all([json('sync'), json('sync')]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    report('two concurrent syncs', 400, a.document.rows + b.document.rows);
+    const ledger = await query<{ n: string }>(
+      'SELECT count(*) AS n FROM (SELECT key FROM insightflow_raw._loaded_objects GROUP BY bucket, key, etag HAVING count(*) > 1) d',
+    );
+    expect(Number(ledger[0]?.n)).toBe(0);
+  });
+
+  it('a corrupted or truncated committed part is refused, and the table keeps its snapshot', async () => {
+    const before = await count('orders', `"_source_kind" = 'batch'`);
+    await new Promise((r) => setTimeout(r, 61_000));
+    expect((await run('ingest', '--tables', 'orders,aisles', '--batch-size', '20000')).code).toBe(0);
+    const status = (await json('status')).document;
+    expect(status.lake.batch.orders.committedRuns).toBeGreaterThan(1);
+    const client = await s3();
+    const runs = await query<{ manifest_key: string }>('SELECT manifest_key FROM insightflow_raw._snapshots');
+    const listing = await client.send(
+      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({ Bucket: RAW, Prefix: 'data/batch/orders/' }),
+    );
+    const newest = (listing.Contents ?? [])
+      .map((o) => o.Key as string)
+      .filter((k) => k.endsWith('_part0.csv') && !runs.some((r) => r.manifest_key.startsWith(k.replace(/[^/]+$/, ''))))
+      .sort()
+      .at(-1) as string;
+    const body = await (
+      await client.send(new GetObjectCommand({ Bucket: RAW, Key: newest }))
+    ).Body?.transformToString();
+    await client.send(
+      new PutObjectCommand({ Bucket: RAW, Key: newest, Body: body?.slice(0, Math.floor(body.length / 2)) }),
+    );
+    const aislesPart = newest.replace(/orders/g, 'aisles');
+    const aislesListing = await client.send(
+      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({
+        Bucket: RAW,
+        Prefix: aislesPart.replace(/[^/]+$/, ''),
+      }),
+    );
+    const aislesKey = (aislesListing.Contents ?? [])
+      .map((o) => o.Key as string)
+      .find((k) => k.endsWith('.csv')) as string;
+    await client.send(new PutObjectCommand({ Bucket: RAW, Key: aislesKey, Body: 'aisle_id,aisle\n1,"unterminated\n' }));
+    const sync = await json('sync');
+    expect(sync.document.refused.map((r: { key: string }) => r.key)).toEqual(
+      expect.arrayContaining([newest, aislesKey]),
+    );
+    report('orders snapshot kept after a truncated part', before, await count('orders', `"_source_kind" = 'batch'`));
+  });
+
+  it('a run folder without a manifest is ignored', async () => {
+    const client = await s3();
+    await client.send(
+      new PutObjectCommand({
+        Bucket: RAW,
+        Key: 'data/batch/departments/year=2099/month=01/day=01/hhmm=0000/departments_part0.csv',
+        Body: 'department_id,department\n999,uncommitted\n',
+      }),
+    );
+    await run('sync');
+    report('uncommitted run ignored', 0, await count('departments', 'department_id = 999'));
+  });
+
+  it('PostgreSQL killed in the middle of a sync, restarted: the rerun is exact', async () => {
+    await query('DELETE FROM insightflow_raw._snapshots WHERE table_name = $1', ['order_products_prior']);
+    const running = cli(['sync', '--tables', 'order_products_prior']);
+    await waitFor(copyActive, 'a COPY in progress');
+    process.kill((await services()).state.postgres.pid, 'SIGKILL');
+    const failed = await running.done;
+    expect(failed.code).not.toBe(0);
+    expect((await run('down')).code).toBe(0);
+    expect((await run('up')).code).toBe(0);
+    expect((await run('sync')).code).toBe(0);
+    const warehouse = await warehouseCounts();
+    report(
+      'sync after a PostgreSQL crash',
+      warehouse.order_products_prior as number,
+      await count('order_products_prior'),
+    );
+  });
+
+  it('the S3 API server killed mid-run is restarted on the same endpoint; a rerun completes', async () => {
+    const before = await services();
+    const publishing = cli(['publish', '--events', '3000', '--rate', '1500']);
+    await new Promise((r) => setTimeout(r, 800));
+    process.kill(before.state.s3.pid, 'SIGKILL');
+    await publishing.done;
+    await waitFor(async () => {
+      try {
+        await (await s3()).send(
+          new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({ Bucket: RAW, MaxKeys: 1 }),
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'the S3 API server to come back');
+    const again = await json('publish', '--events', '300');
+    expect(again.code, again.stderr).toBe(0);
+    expect((await run('sync')).code).toBe(0);
+    const first = again.document.firstOrderId as number;
+    report(
+      'publish and sync after an S3 restart',
+      300,
+      await count('orders', `order_id BETWEEN ${first} AND ${first + 299}`),
+    );
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+/** `npm run test:faults`: the fault-injection suite, one file, run in sequence against real services. */
+export default defineConfig({
+  test: {
+    name: 'faults',
+    include: ['faults/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    fileParallelism: false,
+    sequence: { concurrent: false },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
+});
