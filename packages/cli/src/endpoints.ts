@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { type LocalServices, withLocalServices } from '@insightflow/local-services';
-import { s3ClientOptions } from '@insightflow/shared-config';
+import { DEFAULT_STAGE_PREFIX, s3ClientOptions } from '@insightflow/shared-config';
+import { openWarehouse, type Warehouse } from '@insightflow/warehouse';
 import type { CliContext } from './cliContext.js';
 
 /** Where a command's data goes: local services, real ones, or a mix chosen by configuration. */
@@ -50,4 +51,26 @@ export async function withEndpoints<T>(context: CliContext, work: (endpoints: En
       endpoints.s3.destroy();
     }
   });
+}
+
+/**
+ * Opens the configured warehouse (the local DuckDB file by default) with its stages. DuckDB's
+ * buffer cap is per use: small for streaming reads, larger for loads and unloads.
+ */
+export function openWarehouseFor(
+  context: CliContext,
+  endpoints: Endpoints,
+  duckdbMemoryLimit: string,
+): Promise<Warehouse> {
+  return openWarehouse(
+    { ...context.config, DUCKDB_PATH: endpoints.warehousePath },
+    {
+      s3: endpoints.s3,
+      stages: {
+        source: { bucket: context.config.STAGE_BUCKET, prefix: DEFAULT_STAGE_PREFIX },
+        raw: { bucket: context.config.RAW_BUCKET, stageName: 'INSIGHTFLOW_RAW_STAGE' },
+      },
+      duckdbMemoryLimit,
+    },
+  );
 }

@@ -1,10 +1,9 @@
 import { ingestTables } from '@insightflow/batch-ingest';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { TABLE_NAMES, type TableName } from '@insightflow/shared-config';
-import { openWarehouse } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { withEndpoints } from '../endpoints.js';
+import { openWarehouseFor, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
 /** Options of `insightflow ingest`. */
@@ -22,15 +21,8 @@ export interface IngestOptions {
 export async function ingestCommand(context: CliContext, options: IngestOptions): Promise<ExitCode> {
   const runAt = new Date();
   const result = await withEndpoints(context, async (endpoints) => {
-    const warehouse = await openWarehouse(
-      { ...context.config, DUCKDB_PATH: endpoints.warehousePath },
-      {
-        s3: endpoints.s3,
-        stages: { raw: { bucket: context.config.RAW_BUCKET, stageName: 'INSIGHTFLOW_RAW_STAGE' } },
-        // Streaming reads need little cache; a bigger one would only grow with the data.
-        duckdbMemoryLimit: options.mode === 'stream' ? '64MB' : '1GB',
-      },
-    );
+    // Streaming reads need little cache; a bigger one would only grow with the data.
+    const warehouse = await openWarehouseFor(context, endpoints, options.mode === 'stream' ? '64MB' : '1GB');
     try {
       let rows = 0;
       return await ingestTables(

@@ -1,9 +1,8 @@
 import { DEFAULT_STAGE_PREFIX, type TableName } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
-import { openWarehouse } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { withEndpoints } from '../endpoints.js';
+import { openWarehouseFor, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
 /** Options of `insightflow load`. */
@@ -19,10 +18,7 @@ export interface LoadOptions {
 export async function loadCommand(context: CliContext, options: LoadOptions): Promise<ExitCode> {
   const stage = { bucket: context.config.STAGE_BUCKET, prefix: DEFAULT_STAGE_PREFIX };
   const summary = await withEndpoints(context, async (endpoints) => {
-    const warehouse = await openWarehouse(
-      { ...context.config, DUCKDB_PATH: endpoints.warehousePath },
-      { s3: endpoints.s3, stages: { source: stage } },
-    );
+    const warehouse = await openWarehouseFor(context, endpoints, '1GB');
     try {
       return await loadStagedFiles(warehouse, stage, options.tables, (report) =>
         context.progress(`load ${report.table}: ${report.status}, ${report.rowsLoaded.toLocaleString('en')} rows`),

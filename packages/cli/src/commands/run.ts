@@ -1,25 +1,16 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { ingestTables } from '@insightflow/batch-ingest';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
-import { startLocalDeliveryStream, type TransformFunction } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { syncLake } from '@insightflow/s3-to-rds-sync';
 import { DEFAULT_STAGE_PREFIX, InsightFlowError, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
-import {
-  FirehoseDeliveryStream,
-  orderEvents,
-  publishEvents,
-  reserveOrderIds,
-  warehouseOrderRange,
-} from '@insightflow/stream-publisher';
-import { openWarehouse, type Warehouse } from '@insightflow/warehouse';
 import cliProgress from 'cli-progress';
 import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { type Endpoints, withEndpoints } from '../endpoints.js';
+import { openWarehouseFor, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
+import { publishThroughLocalFirehose } from '../localPublish.js';
 
 /** Options of `insightflow run`. */
 export interface RunOptions {
@@ -44,8 +35,6 @@ export class StageFailedError extends InsightFlowError {
     this.name = 'StageFailedError';
   }
 }
-
-const LOCAL_STREAM = 'insightflow-local-orders';
 
 /** Live bars on a terminal (stderr); nothing when stderr is not a terminal or with --json. */
 function progressBars(enabled: boolean) {
@@ -93,17 +82,6 @@ async function stage<T>(
   }
 }
 
-async function openLocalWarehouse(context: CliContext, endpoints: Endpoints, memoryLimit: string): Promise<Warehouse> {
-  return openWarehouse(
-    { ...context.config, DUCKDB_PATH: endpoints.warehousePath },
-    {
-      s3: endpoints.s3,
-      stages: { raw: { bucket: context.config.RAW_BUCKET, stageName: 'INSIGHTFLOW_RAW_STAGE' } },
-      duckdbMemoryLimit: memoryLimit,
-    },
-  );
-}
-
 /**
  * `insightflow run` (`npm start`): the whole pipeline on this machine — generate → load → ingest →
  * publish a streaming burst → sync → verify — and a summary of rows, files, seconds and rate
@@ -142,7 +120,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
 
     await stage(figures, 'load', 'fix the staged file named above, then run `insightflow load`', async () => {
       const bar = bars.bar('load', TABLE_NAMES.length, 'files');
-      const warehouse = await openLocalWarehouse(context, endpoints, '1GB');
+      const warehouse = await openWarehouseFor(context, endpoints, '1GB');
       try {
         let files = 0;
         const summary = await loadStagedFiles(
@@ -166,7 +144,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
       'run `insightflow ingest --tables <table>` for the table named above',
       async () => {
         const bar = bars.bar('ingest', totalRows, 'rows');
-        const warehouse = await openLocalWarehouse(context, endpoints, '64MB');
+        const warehouse = await openWarehouseFor(context, endpoints, '64MB');
         try {
           let rows = 0;
           const result = await ingestTables(
@@ -196,46 +174,16 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
       'run `insightflow publish --events N` to retry the burst',
       async () => {
         const bar = bars.bar('publish', options.events, 'events');
-        const { handler } = (await import('@insightflow/stream-transformer/handler')) as { handler: TransformFunction };
-        const range = await reserveOrderIds(raw, options.events, async () => {
-          const warehouse = await openLocalWarehouse(context, endpoints, '64MB');
-          try {
-            return await warehouseOrderRange(warehouse);
-          } finally {
-            await warehouse.close();
-          }
+        const { result, stats, range } = await publishThroughLocalFirehose(context, endpoints, {
+          events: options.events,
+          onBatch: (p) => bar.update(p.delivered),
         });
-        const delivery = await startLocalDeliveryStream({
-          streamName: LOCAL_STREAM,
-          store: raw,
-          transform: handler,
-          bufferMs: 300,
-        });
-        const client = new FirehoseClient({
-          region: context.config.AWS_REGION,
-          endpoint: delivery.endpoint,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        });
-        try {
-          const result = await publishEvents(
-            new FirehoseDeliveryStream(client, LOCAL_STREAM),
-            orderEvents(range, options.events),
-            {
-              onBatch: (p) => bar.update(p.delivered),
-            },
-          );
-          await delivery.flush();
-          return {
-            value: { range, delivered: delivery.stats.ok },
-            rows: delivery.stats.ok,
-            files: delivery.stats.objects.length,
-            rejected: delivery.stats.processingFailed,
-            calls: result.calls,
-          };
-        } finally {
-          client.destroy();
-          await delivery.stop();
-        }
+        return {
+          value: { range, delivered: stats.ok, calls: result.calls },
+          rows: stats.ok,
+          files: stats.objects.length,
+          rejected: stats.processingFailed,
+        };
       },
     );
 
@@ -267,7 +215,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
         'verify',
         'compare `insightflow status` counts; rerun `insightflow sync`',
         async () => {
-          const warehouse = await openLocalWarehouse(context, endpoints, '64MB');
+          const warehouse = await openWarehouseFor(context, endpoints, '64MB');
           const checks: { table: string; expected: number; found: number }[] = [];
           try {
             for (const table of TABLE_NAMES) {
