@@ -41,6 +41,17 @@ export interface ObjectLoadResult {
   path: 'copy' | 'validated';
 }
 
+/** The fast path found bad data and the caller asked for no row-by-row fallback. */
+export class CopyRefusedError extends Error {
+  public constructor(
+    public readonly key: string,
+    cause: unknown,
+  ) {
+    super(`COPY refused data in ${key}`, { cause });
+    this.name = 'CopyRefusedError';
+  }
+}
+
 /** Rejects are written in batches of this many rows. */
 const REJECT_BATCH = 500;
 /** SQL states of bad data (class 22) and broken constraints (class 23): the validating path handles them. */
@@ -179,6 +190,7 @@ export async function loadCsvObject(
   client: ClientBase,
   source: ObjectSource,
   target: LoadTarget,
+  options: { copyOnly?: boolean } = {},
 ): Promise<ObjectLoadResult> {
   const header = columnNames(target.table).join(',');
   await client.query('SAVEPOINT insightflow_object');
@@ -196,6 +208,7 @@ export async function loadCsvObject(
     await client.query('ROLLBACK TO SAVEPOINT insightflow_object');
     const sqlState = (error as { code?: string }).code;
     if (!(typeof sqlState === 'string' && DATA_ERROR.test(sqlState))) throw error;
+    if (options.copyOnly) throw new CopyRefusedError(source.key, error);
   }
   await labelRows(client, source, target);
   const result = await loadCsvValidated(client, source, target, header);

@@ -8,6 +8,7 @@ import {
   parsePartKey,
   parseStreamingKey,
   partitionTime,
+  quoteIdentifier,
   type RunManifest,
   RunManifestSchema,
   STREAMING_PREFIX,
@@ -17,7 +18,13 @@ import {
 } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 import { ObjectRefusedError } from './errors.js';
-import { loadCsvObject, loadNdjsonObject, type ObjectLoadResult, type ObjectSource } from './loadObject.js';
+import {
+  CopyRefusedError,
+  loadCsvObject,
+  loadNdjsonObject,
+  type ObjectLoadResult,
+  type ObjectSource,
+} from './loadObject.js';
 import { migrate, qualified } from './migrations.js';
 
 /**
@@ -167,8 +174,10 @@ async function replaceSnapshot(
   manifest: RunManifest,
   mode: SyncMode,
   result: TableSyncResult,
-  alsoInTransaction: () => Promise<void> = async () => undefined,
+  alsoInTransaction?: () => Promise<void>,
 ): Promise<boolean> {
+  // Work added to the transaction (a full rebuild's stream rows) needs the key while it runs.
+  const bulkUnsafe = alsoInTransaction !== undefined;
   const { client, store } = deps;
   const table = getTable(manifest.table);
   return withTableLock(client, table.name, async () => {
@@ -194,27 +203,64 @@ async function replaceSnapshot(
         : `TRUNCATE ${qualified(table.name)}`,
     );
     const partition: PartitionTime = partitionTime(new Date(manifest.runAt));
-    for (const part of manifest.parts) {
-      const head = await store.head(part.key);
-      if (!head) throw new ObjectRefusedError(part.key, 'the manifest lists it but it is missing from the bucket');
-      if (head.etag !== part.etag) {
-        throw new ObjectRefusedError(
-          part.key,
-          `it changed after its run was committed (etag ${head.etag}, manifest ${part.etag})`,
+    const loadParts = async (copyOnly: boolean) => {
+      const totals = { rows: 0, rejected: 0, files: 0, loaded: [] as [string, ObjectLoadResult][] };
+      for (const part of manifest.parts) {
+        const head = await store.head(part.key);
+        if (!head) throw new ObjectRefusedError(part.key, 'the manifest lists it but it is missing from the bucket');
+        if (head.etag !== part.etag) {
+          throw new ObjectRefusedError(
+            part.key,
+            `it changed after its run was committed (etag ${head.etag}, manifest ${part.etag})`,
+          );
+        }
+        const loaded = await loadCsvObject(
+          client,
+          sourceFor(store, part.key),
+          { table, kind: 'batch', partition },
+          { copyOnly },
         );
+        await client.query(
+          `INSERT INTO ${qualified('_loaded_objects')} (bucket, key, etag, table_name, kind, rows, rejected, run_at)
+           VALUES ($1, $2, $3, $4, 'batch', $5, $6, $7)
+           ON CONFLICT (bucket, key, etag) DO UPDATE SET rows = EXCLUDED.rows, rejected = EXCLUDED.rejected, loaded_at = now()`,
+          [store.bucket, part.key, part.etag, table.name, loaded.rows, loaded.rejected, manifest.runAt],
+        );
+        totals.rows += loaded.rows;
+        totals.rejected += loaded.rejected;
+        totals.files++;
+        totals.loaded.push([part.key, loaded]);
       }
-      const loaded = await loadCsvObject(client, sourceFor(store, part.key), { table, kind: 'batch', partition });
-      await client.query(
-        `INSERT INTO ${qualified('_loaded_objects')} (bucket, key, etag, table_name, kind, rows, rejected, run_at)
-         VALUES ($1, $2, $3, $4, 'batch', $5, $6, $7)
-         ON CONFLICT (bucket, key, etag) DO UPDATE SET rows = EXCLUDED.rows, rejected = EXCLUDED.rejected, loaded_at = now()`,
-        [store.bucket, part.key, part.etag, table.name, loaded.rows, loaded.rejected, manifest.runAt],
-      );
-      result.rows += loaded.rows;
-      result.rejected += loaded.rejected;
-      result.filesLoaded++;
-      deps.onObject?.(table.name, part.key, loaded);
+      return totals;
+    };
+
+    let totals: Awaited<ReturnType<typeof loadParts>> | undefined;
+    if (!keepsStreamRows && !bulkUnsafe) {
+      // Bulk load into the emptied table without its key, then build the key once, sorted: far
+      // cheaper than maintaining a btree row by row. Bad data or a duplicate key undoes the
+      // attempt (the table is still empty), and the careful load below runs instead.
+      await client.query('SAVEPOINT insightflow_bulk');
+      try {
+        await client.query(
+          `ALTER TABLE ${qualified(table.name)} DROP CONSTRAINT ${quoteIdentifier(`${table.name}_pkey`)}`,
+        );
+        totals = await loadParts(true);
+        await client.query(
+          `ALTER TABLE ${qualified(table.name)} ADD CONSTRAINT ${quoteIdentifier(`${table.name}_pkey`)} PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`,
+        );
+        await client.query('RELEASE SAVEPOINT insightflow_bulk');
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT insightflow_bulk');
+        const duplicate = (error as { code?: string }).code === '23505';
+        if (!(error instanceof CopyRefusedError) && !duplicate) throw error;
+        totals = undefined;
+      }
     }
+    totals ??= await loadParts(false);
+    result.rows += totals.rows;
+    result.rejected += totals.rejected;
+    result.filesLoaded += totals.files;
+    for (const [key, loaded] of totals.loaded) deps.onObject?.(table.name, key, loaded);
     await client.query(
       `INSERT INTO ${qualified('_snapshots')} (table_name, run_at, manifest_key, rows) VALUES ($1, $2, $3, $4)
        ON CONFLICT (table_name) DO UPDATE SET run_at = EXCLUDED.run_at, manifest_key = EXCLUDED.manifest_key,
@@ -227,7 +273,7 @@ async function replaceSnapshot(
       ],
     );
     result.snapshot = manifest.runAt;
-    await alsoInTransaction();
+    await alsoInTransaction?.();
     return true;
   });
 }
