@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,7 +160,6 @@ describe('CDKTF app', () => {
 });
 
 describe('Lambda zips', () => {
-  const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
   const packages = path.resolve(import.meta.dirname, '../../packages');
 
   it('are deterministic, and a code change changes only that package\u2019s zip', async () => {
@@ -181,7 +179,6 @@ describe('Lambda zips', () => {
       const changed = await buildLambda(probe);
       expect(changed.sha256).not.toBe(first.sha256);
       expect((await buildLambda(path.join(packages, 'batch-ingest'))).sha256).toBe(other.sha256);
-      expect(sha(other.zipPath)).toBe(sha(other.zipPath));
     } finally {
       rmSync(probe, { recursive: true, force: true });
     }
