@@ -63,12 +63,16 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
   return { counts, reachable: true };
 }
 
-async function countObjects(s3: S3Client, bucket: string, prefix: string, match?: (key: string) => boolean) {
-  let n = 0;
+/** Objects under a prefix, split into manifests and the rest, in one listing. */
+async function countObjects(s3: S3Client, bucket: string, prefix: string) {
+  const counts = { manifests: 0, others: 0 };
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-    for (const object of page.Contents ?? []) if (object.Key && (!match || match(object.Key))) n++;
+    for (const object of page.Contents ?? []) {
+      if (object.Key?.endsWith(`/${MANIFEST_FILE}`)) counts.manifests++;
+      else if (object.Key) counts.others++;
+    }
   }
-  return n;
+  return counts;
 }
 
 async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<StatusResult['lake']> {
@@ -79,19 +83,15 @@ async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<Status
   }
   const batch: NonNullable<StatusResult['lake']>['batch'] = {};
   for (const table of TABLE_NAMES) {
-    const prefix = `${BATCH_PREFIX}${table}/`;
-    batch[table] = {
-      committedRuns: await countObjects(endpoints.s3, bucket, prefix, (k) => k.endsWith(`/${MANIFEST_FILE}`)),
-      objects: await countObjects(endpoints.s3, bucket, prefix, (k) => !k.endsWith(`/${MANIFEST_FILE}`)),
-    };
+    const counts = await countObjects(endpoints.s3, bucket, `${BATCH_PREFIX}${table}/`);
+    batch[table] = { committedRuns: counts.manifests, objects: counts.others };
   }
+  const streaming = await countObjects(endpoints.s3, bucket, STREAMING_PREFIX);
+  const errors = await countObjects(endpoints.s3, bucket, STREAMING_ERROR_PREFIX);
   return {
     bucket,
     batch,
-    streaming: {
-      objects: await countObjects(endpoints.s3, bucket, STREAMING_PREFIX),
-      errorObjects: await countObjects(endpoints.s3, bucket, STREAMING_ERROR_PREFIX),
-    },
+    streaming: { objects: streaming.manifests + streaming.others, errorObjects: errors.manifests + errors.others },
   };
 }
 
@@ -108,17 +108,14 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
   const warehousePath = local?.warehousePath ?? context.home.warehouseFile;
   const running = local !== undefined || context.config.INSIGHTFLOW_TARGET === 'aws';
 
-  let lake: StatusResult['lake'] = null;
-  let pgResult = { counts: emptyCounts(), reachable: false };
-  let s3Endpoint: string | null = null;
-  if (running) {
-    // Only inspect what is already running: status never starts services.
-    await withEndpoints(context, async (endpoints) => {
-      s3Endpoint = endpoints.s3Endpoint ?? null;
-      lake = await lakeSummary(endpoints, context.config.RAW_BUCKET);
-      pgResult = await postgresCounts(endpoints.databaseUrl);
-    });
-  }
+  // Only inspect what is already running: status never starts services.
+  const { lake, pgResult, s3Endpoint } = running
+    ? await withEndpoints(context, async (endpoints) => ({
+        s3Endpoint: endpoints.s3Endpoint ?? null,
+        lake: await lakeSummary(endpoints, context.config.RAW_BUCKET),
+        pgResult: await postgresCounts(endpoints.databaseUrl),
+      }))
+    : { lake: null, pgResult: { counts: emptyCounts(), reachable: false }, s3Endpoint: null };
   const status: StatusResult = {
     services: {
       running,
@@ -135,7 +132,6 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
     postgres: pgResult.counts,
     lake,
   };
-  const lakeText = lake as StatusResult['lake'];
   context.result(
     status,
     [
@@ -144,8 +140,8 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
         : 'Services: not running (start them with `npx insightflow up`)',
       formatCounts('Warehouse (DuckDB) rows:', status.warehouse),
       formatCounts('PostgreSQL rows:', status.postgres),
-      lakeText
-        ? `Lake (${lakeText.bucket}): ${Object.values(lakeText.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lakeText.streaming.objects} streaming objects`
+      lake
+        ? `Lake (${lake.bucket}): ${Object.values(lake.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lake.streaming.objects} streaming objects`
         : 'Lake: not reachable',
     ].join('\n'),
   );

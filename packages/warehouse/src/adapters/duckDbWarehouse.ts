@@ -134,7 +134,7 @@ export class DuckDbWarehouse implements Warehouse {
         await this.uploadFile(s3, request.bucket, key, file);
         unloaded.push({ key, rows: Number(count.getRows()[0]?.[0] ?? 0), bytes: size });
       }
-      // A query with no rows writes no file; a header-only file keeps the unload's shape.
+      // A query with no rows writes no file: the run's manifest then lists no parts.
       return unloaded;
     } finally {
       await rm(dir, { recursive: true, force: true });
