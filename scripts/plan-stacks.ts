@@ -1,9 +1,11 @@
 /**
- * `npm run plan`: synthesises the app and runs `terraform init`, `validate` and `plan` for every
- * stack in dependency order, fully offline:
+ * `npm run plan`: synthesises the app (the optional bastion included) and runs `terraform init`,
+ * `validate` and `plan` for every stack in dependency order, fully offline:
  * - providers come from a filesystem mirror when the machine has one (TF_PLUGIN_MIRROR, default
- *   /opt/tf-plugins), through a generated Terraform CLI configuration;
- * - a CI-only provider override supplies dummy credentials and the provider's skip_* flags;
+ *   /opt/tf-plugins), through a generated Terraform CLI configuration, and must match the
+ *   committed lock file (`init -lockfile=readonly`);
+ * - a CI-only provider override supplies dummy credentials and the provider's skip_* flags, and
+ *   points the two APIs the provider calls during plan at a local stand-in;
  * - upstream stacks' state is stubbed from their declared outputs.
  * Works in a scratch copy, so a real local state is never touched.
  */
@@ -15,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildApp } from '../stacks/app.js';
+import { BASTION_AMI_PARAMETER } from '../stacks/bastion.js';
 import { environmentSettings } from '../stacks/config.js';
 
 /** A stack in the synthesised manifest. */
@@ -73,17 +76,47 @@ function stubState(stackJson: { output?: Record<string, unknown> }): string {
   });
 }
 
+/** The AMI id the stand-in answers for the bastion's AMI parameter (well-formed, not a real image). */
+export const STAND_IN_AMI_ID = 'ami-0abcdef1234567890';
+
 /**
- * The AWS provider validates a Step Functions definition with an API call during plan. Offline
- * that call cannot be made, so a stand-in endpoint accepts it (this is the plan's only mock).
+ * A mock of the two AWS APIs the provider calls during plan, which cannot be reached offline:
+ * Step Functions' ValidateStateMachineDefinition (JSON 1.0), which it accepts, and SSM's
+ * GetParameter (JSON 1.1) for the bastion's public AMI parameter, which it answers with
+ * {@link STAND_IN_AMI_ID}. Any other call gets a 400, so a new API call during plan fails loudly.
  */
-function startStepFunctionsValidator(): Promise<{ endpoint: string; close: () => void }> {
+function startPlanStandIn(): Promise<{ endpoint: string; close: () => void }> {
   return new Promise((resolve) => {
     const server = createServer((request, response) => {
-      request.resume();
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        response.end(JSON.stringify({ result: 'OK', diagnostics: [] }));
+        const target = String(request.headers['x-amz-target'] ?? '');
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { Name?: string };
+        const answer = (status: number, contentType: string, payload: unknown) => {
+          response.writeHead(status, { 'content-type': contentType });
+          response.end(JSON.stringify(payload));
+        };
+        if (target === 'AWSStepFunctions.ValidateStateMachineDefinition') {
+          answer(200, 'application/x-amz-json-1.0', { result: 'OK', diagnostics: [] });
+        } else if (target === 'AmazonSSM.GetParameter' && body.Name === BASTION_AMI_PARAMETER) {
+          answer(200, 'application/x-amz-json-1.1', {
+            Parameter: {
+              Name: BASTION_AMI_PARAMETER,
+              Type: 'String',
+              Value: STAND_IN_AMI_ID,
+              Version: 1,
+              DataType: 'aws:ec2:image',
+              LastModifiedDate: 1_735_689_600,
+              ARN: `arn:aws:ssm:us-east-1::parameter${BASTION_AMI_PARAMETER}`,
+            },
+          });
+        } else {
+          answer(400, 'application/x-amz-json-1.1', {
+            __type: 'InvalidAction',
+            message: `The offline plan's stand-in does not answer ${target || 'this request'} (${body.Name ?? ''}).`,
+          });
+        }
       });
     });
     server.listen(0, '127.0.0.1', () => {
@@ -93,15 +126,11 @@ function startStepFunctionsValidator(): Promise<{ endpoint: string; close: () =>
   });
 }
 
-/** Synthesises and plans every stack; returns the plan summaries by stack. */
-export async function planStacks(options: { log?: (line: string) => void } = {}): Promise<Record<string, string>> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  requireTerraform();
-  const root = mkdtempSync(path.join(tmpdir(), 'insightflow-plan-'));
-  const outdir = path.join(root, 'synth', 'out');
-  mkdirSync(outdir, { recursive: true });
-  buildApp(environmentSettings(), outdir).synth();
-
+/**
+ * Writes a Terraform CLI configuration under `root` that installs hashicorp providers from the
+ * mirror (when the machine has one) through a plugin cache; returns its path (TF_CLI_CONFIG_FILE).
+ */
+export function writeTerraformCliConfig(root: string): string {
   const cliConfig = path.join(root, 'terraform.rc');
   const pluginCache = path.join(root, 'plugin-cache');
   mkdirSync(pluginCache, { recursive: true });
@@ -113,6 +142,21 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
         ? `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`
         : ''),
   );
+  return cliConfig;
+}
+
+/** Synthesises and plans every stack; returns the plan summaries by stack. */
+export async function planStacks(options: { log?: (line: string) => void } = {}): Promise<Record<string, string>> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  requireTerraform();
+  const root = mkdtempSync(path.join(tmpdir(), 'insightflow-plan-'));
+  const outdir = path.join(root, 'synth', 'out');
+  mkdirSync(outdir, { recursive: true });
+  // The bastion is optional in a deployment but always planned, so its stack cannot rot unseen.
+  const settings = { ...environmentSettings(), bastion: true };
+  buildApp(settings, outdir).synth();
+
+  const cliConfig = writeTerraformCliConfig(root);
   // Consumers read `../../../.terraform-state/<stack>.tfstate` from their stack directory.
   const stateDir = path.join(root, 'synth', '.terraform-state');
   mkdirSync(stateDir, { recursive: true });
@@ -130,7 +174,7 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
     AWS_SECRET_ACCESS_KEY: 'insightflow-offline-plan',
   };
   const summaries: Record<string, string> = {};
-  const validator = await startStepFunctionsValidator();
+  const standIn = await startPlanStandIn();
   try {
     for (const name of deployOrder(manifest.stacks)) {
       const stack = manifest.stacks[name] as ManifestStack;
@@ -142,14 +186,14 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
           provider: {
             aws: [
               {
-                region: environmentSettings().region,
+                region: settings.region,
                 access_key: 'insightflow-offline-plan',
                 secret_key: 'insightflow-offline-plan',
                 skip_credentials_validation: true,
                 skip_requesting_account_id: true,
                 skip_metadata_api_check: true,
                 skip_region_validation: true,
-                endpoints: [{ sfn: validator.endpoint }],
+                endpoints: [{ sfn: standIn.endpoint, ssm: standIn.endpoint }],
               },
             ],
           },
@@ -160,9 +204,9 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
           (r) => r.stdout,
         );
       try {
-        await terraform(['init', '-input=false', '-no-color']);
+        // readonly: a provider that does not match the committed lock file fails here.
+        await terraform(['init', '-input=false', '-no-color', '-lockfile=readonly']);
         await terraform(['validate', '-no-color']);
-        const variables = stackJson.variable?.bastion_ami_id ? ['-var', 'bastion_ami_id=ami-00000000000000000'] : [];
         const plan = await terraform([
           'plan',
           '-input=false',
@@ -170,7 +214,6 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
           '-refresh=false',
           '-no-color',
           '-out=tfplan',
-          ...variables,
         ]);
         summaries[name] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
         log(`${name.padEnd(20)} ${summaries[name]}`);
@@ -182,7 +225,7 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
       writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
     }
   } finally {
-    validator.close();
+    standIn.close();
   }
   return summaries;
 }

@@ -28,7 +28,7 @@ export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), skipValidation: false });
   const props = { settings };
   const storage = new S3BucketsStack(app, 's3-buckets', props);
-  const network = new VpcStack(app, 'vpc', props);
+  const network = new VpcStack(app, 'vpc', { ...props, storage });
   const database = new RdsPostgresqlStack(app, 'rds-postgresql', { ...props, network, storage });
   if (settings.bastion) new BastionStack(app, 'bastion', { ...props, network, storage });
   const batch = new BatchIngestionStack(app, 'batch-ingestion', { ...props, storage });

@@ -1,4 +1,5 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
@@ -6,11 +7,13 @@ import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import type { VpcStack } from './vpc.js';
+
+/** AWS's public parameter naming the latest Amazon Linux 2023 arm64 AMI of the region. */
+export const BASTION_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
 
 /** Props of {@link BastionStack}. */
 export interface BastionStackProps extends InsightFlowStackProps {
@@ -20,7 +23,9 @@ export interface BastionStackProps extends InsightFlowStackProps {
 
 /**
  * `bastion` (optional): a private instance reached only through SSM Session Manager — no SSH,
- * no key pair, no public IP, no inbound rule — allowed out to PostgreSQL and HTTPS (SSM) only.
+ * no key pair, no public IP, no inbound rule — allowed out to PostgreSQL, the VPC's interface
+ * endpoints (SSM) and S3 through the gateway endpoint (the Amazon Linux package repositories), on
+ * the latest Amazon Linux 2023 AMI.
  */
 export class BastionStack extends InsightFlowStack {
   public constructor(scope: Construct, id: string, props: BastionStackProps) {
@@ -42,9 +47,17 @@ export class BastionStack extends InsightFlowStack {
       description: 'SSM-only bastion: no ingress',
       vpcId: network.vpc.id,
     });
-    new VpcSecurityGroupEgressRule(this, 'https', {
+    new VpcSecurityGroupEgressRule(this, 'https-endpoints', {
       securityGroupId: group.id,
-      cidrIpv4: '0.0.0.0/0',
+      referencedSecurityGroupId: network.endpointSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+    });
+    // dnf reads the Amazon Linux 2023 repositories from S3.
+    new VpcSecurityGroupEgressRule(this, 'https-s3', {
+      securityGroupId: group.id,
+      prefixListId: network.s3PrefixListId,
       ipProtocol: 'tcp',
       fromPort: 443,
       toPort: 443,
@@ -63,12 +76,9 @@ export class BastionStack extends InsightFlowStack {
       fromPort: 5432,
       toPort: 5432,
     });
+    const ami = new DataAwsSsmParameter(this, 'ami', { name: BASTION_AMI_PARAMETER, withDecryption: false });
     new Instance(this, 'instance', {
-      ami: new TerraformVariable(this, 'bastion_ami_id', {
-        type: 'string',
-        description:
-          'An Amazon Linux 2023 arm64 AMI id for the region: aws ssm get-parameter --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
-      }).stringValue,
+      ami: ami.insecureValue,
       instanceType: 't4g.micro',
       subnetId: (network.privateSubnets[0] as { id: string }).id,
       associatePublicIpAddress: false,
@@ -77,6 +87,9 @@ export class BastionStack extends InsightFlowStack {
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
       rootBlockDevice: { encrypted: true, kmsKeyId: storage.key.arn, volumeSize: 8 },
       tags: { Name: this.name('bastion') },
+      // A newer AMI would otherwise replace the bastion on any apply; replace it deliberately
+      // (terraform apply -replace=…) to move to the latest image.
+      lifecycle: { ignoreChanges: ['ami'] },
     });
   }
 }

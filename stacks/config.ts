@@ -1,6 +1,22 @@
 import { readStacksConfig, type StacksConfig } from '@insightflow/shared-config';
 import { z } from 'zod';
 
+/** How the Lambdas reach Snowflake: every value from the stacks' configuration, none made up. */
+export const SnowflakeConnectionSchema = z.object({
+  account: z.string(),
+  user: z.string(),
+  role: z.string().optional(),
+  warehouse: z.string().optional(),
+  database: z.string(),
+  schema: z.string(),
+  storageIntegration: z.string(),
+});
+export type SnowflakeConnection = z.infer<typeof SnowflakeConnectionSchema>;
+
+/** Whom the Snowflake storage integration role trusts (`DESC INTEGRATION` shows both). */
+export const SnowflakeIntegrationSchema = z.object({ iamUserArn: z.string(), externalId: z.string() });
+export type SnowflakeIntegration = z.infer<typeof SnowflakeIntegrationSchema>;
+
 /** What differs between environments; every name carries project and environment. */
 export const EnvironmentSettingsSchema = z.object({
   env: z.enum(['dev', 'prod']),
@@ -16,23 +32,55 @@ export const EnvironmentSettingsSchema = z.object({
   scheduleExpression: z.string(),
   publisherSchedule: z.string(),
   bastion: z.boolean(),
+  /** The synthetic-order publisher (a demo tool): on in dev, off in prod unless asked for. */
+  demoPublisher: z.boolean(),
   stateBucket: z.string().optional(),
-  snowflakeIamUserArn: z.string(),
-  snowflakeExternalId: z.string(),
+  /** Unset in dev without Snowflake settings: the functions that read Snowflake are left out. */
+  snowflake: SnowflakeConnectionSchema.optional(),
+  /** Unset in dev without the integration's principal: the integration role is left out. */
+  snowflakeIntegration: SnowflakeIntegrationSchema.optional(),
   alarmEmail: z.string().optional(),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
 
-/** Placeholders until Snowflake's storage integration exists (DESC INTEGRATION shows both). */
-const SNOWFLAKE_PLACEHOLDER = {
-  iamUserArn: 'arn:aws:iam::000000000000:user/snowflake-storage-integration-placeholder',
-  externalId: 'set-SNOWFLAKE_EXTERNAL_ID',
-};
-
-/** The settings of the environment named by the configuration. */
-export function environmentSettings(config: StacksConfig = readStacksConfig()): EnvironmentSettings {
+/**
+ * The settings of the environment named by the configuration. What a dev synth leaves out for
+ * want of a setting is reported through `warn`, naming the variable that would bring it in.
+ */
+export function environmentSettings(
+  config: StacksConfig = readStacksConfig(),
+  warn: (message: string) => void = (message) => process.stderr.write(`insightflow stacks: ${message}\n`),
+): EnvironmentSettings {
   const prod = config.INSIGHTFLOW_ENV === 'prod';
   const azs = (config.INSIGHTFLOW_AZS ?? `${config.AWS_REGION}a,${config.AWS_REGION}b`).split(',');
+  const snowflake =
+    config.SNOWFLAKE_ACCOUNT && config.SNOWFLAKE_USER
+      ? {
+          account: config.SNOWFLAKE_ACCOUNT,
+          user: config.SNOWFLAKE_USER,
+          role: config.SNOWFLAKE_ROLE,
+          warehouse: config.SNOWFLAKE_WAREHOUSE,
+          database: config.SNOWFLAKE_DATABASE,
+          schema: config.SNOWFLAKE_SCHEMA,
+          storageIntegration: config.SNOWFLAKE_STORAGE_INTEGRATION,
+        }
+      : undefined;
+  const snowflakeIntegration =
+    config.SNOWFLAKE_IAM_USER_ARN && config.SNOWFLAKE_EXTERNAL_ID
+      ? { iamUserArn: config.SNOWFLAKE_IAM_USER_ARN, externalId: config.SNOWFLAKE_EXTERNAL_ID }
+      : undefined;
+  if (!snowflake) {
+    warn(
+      'SNOWFLAKE_ACCOUNT and SNOWFLAKE_USER are unset: batch-ingest and stream-publisher, which read ' +
+        'Snowflake, are left out of this synth.',
+    );
+  }
+  if (!snowflakeIntegration) {
+    warn(
+      'SNOWFLAKE_IAM_USER_ARN and SNOWFLAKE_EXTERNAL_ID are unset: the Snowflake storage-integration ' +
+        'role is left out (IAM rejects a trust policy naming a principal that does not exist).',
+    );
+  }
   return EnvironmentSettingsSchema.parse({
     env: config.INSIGHTFLOW_ENV,
     region: config.AWS_REGION,
@@ -48,14 +96,10 @@ export function environmentSettings(config: StacksConfig = readStacksConfig()): 
     scheduleExpression: 'cron(0 14 * * ? *)',
     publisherSchedule: 'rate(5 minutes)',
     bastion: config.INSIGHTFLOW_BASTION,
+    demoPublisher: config.INSIGHTFLOW_DEMO_PUBLISHER ?? !prod,
     stateBucket: config.TF_STATE_BUCKET,
-    snowflakeIamUserArn: config.SNOWFLAKE_IAM_USER_ARN ?? SNOWFLAKE_PLACEHOLDER.iamUserArn,
-    snowflakeExternalId: config.SNOWFLAKE_EXTERNAL_ID ?? SNOWFLAKE_PLACEHOLDER.externalId,
+    snowflake,
+    snowflakeIntegration,
     alarmEmail: config.ALARM_EMAIL,
   });
-}
-
-/** `insightflow-<env>-<name>`: the naming rule for every resource. */
-export function resourceName(settings: EnvironmentSettings, name: string): string {
-  return `insightflow-${settings.env}-${name}`;
 }

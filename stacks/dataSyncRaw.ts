@@ -1,3 +1,5 @@
+import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation/index.js';
+import { DATA_PREFIX } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -14,16 +16,23 @@ export interface DataSyncRawStackProps extends InsightFlowStackProps {
 
 /**
  * `data-sync-raw`: the sync Lambda in the private subnets, allowed to read the raw bucket's data
- * and to connect to PostgreSQL as its own role by IAM token — no password anywhere.
+ * and to connect to PostgreSQL as its own role by IAM token — no password anywhere; and the
+ * database-roles Lambda that creates that role, run by the deployment.
  */
 export class DataSyncRawStack extends InsightFlowStack {
   public readonly sync: NodeLambda;
+  /** Creates the sync's database role at deploy time. */
+  public readonly databaseRoles: NodeLambda;
 
   public constructor(scope: Construct, id: string, props: DataSyncRawStackProps) {
     super(scope, id, props);
     const { settings, storage, network, database } = props;
     const raw = storage.raw.bucket;
     const db = database.instance;
+    const vpc = {
+      subnetIds: network.privateSubnets.map((s) => s.id),
+      securityGroupIds: [network.lambdaSecurityGroup.id],
+    };
     this.sync = new NodeLambda(this, 's3-to-rds-sync', {
       packageName: 's3-to-rds-sync',
       functionName: this.name('s3-to-rds-sync'),
@@ -31,7 +40,8 @@ export class DataSyncRawStack extends InsightFlowStack {
       timeout: 900,
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
-      vpc: { subnetIds: network.privateSubnets.map((s) => s.id), securityGroupIds: [network.lambdaSecurityGroup.id] },
+      alarmTopicArn: storage.alarmTopic.arn,
+      vpc,
       environment: {
         RAW_BUCKET: raw.bucket,
         DB_HOST: db.address,
@@ -41,11 +51,11 @@ export class DataSyncRawStack extends InsightFlowStack {
         SYNC_DEADLINE_MARGIN_MS: '60000',
       },
       statements: [
-        { actions: ['s3:GetObject'], resources: [`${raw.arn}/data/*`] },
+        { actions: ['s3:GetObject'], resources: [`${raw.arn}/${DATA_PREFIX}*`] },
         {
           actions: ['s3:ListBucket'],
           resources: [raw.arn],
-          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: ['data/*'] }],
+          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${DATA_PREFIX}*`] }],
         },
         { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
         {
@@ -53,6 +63,37 @@ export class DataSyncRawStack extends InsightFlowStack {
           resources: [`arn:aws:rds-db:${settings.region}:${storage.accountId}:dbuser:${db.resourceId}/${SYNC_DB_USER}`],
         },
       ],
+    });
+
+    // The sync's database role is made by the deployment, not by hand: a function that reads
+    // the master credentials RDS keeps in Secrets Manager creates it, invoked on every apply
+    // that changes the role or the function.
+    const masterSecretArn = db.masterUserSecret.get(0).secretArn;
+    this.databaseRoles = new NodeLambda(this, 'database-roles', {
+      packageName: 'database-roles',
+      functionName: this.name('database-roles'),
+      memorySize: 256,
+      timeout: 60,
+      logRetentionDays: settings.logRetentionDays,
+      logKmsKeyArn: storage.key.arn,
+      alarmTopicArn: storage.alarmTopic.arn,
+      vpc,
+      environment: {
+        MASTER_SECRET_ARN: masterSecretArn,
+        DB_HOST: db.address,
+        DB_PORT: '5432',
+        DB_NAME: 'insightflow',
+        SYNC_DB_USER,
+      },
+      statements: [
+        { actions: ['secretsmanager:GetSecretValue'], resources: [masterSecretArn] },
+        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
+      ],
+    });
+    new LambdaInvocation(this, 'ensure-sync-role', {
+      functionName: this.databaseRoles.function.functionName,
+      input: JSON.stringify({ role: SYNC_DB_USER }),
+      triggers: { role: SYNC_DB_USER, code: this.databaseRoles.function.sourceCodeHash, database: db.resourceId },
     });
   }
 }

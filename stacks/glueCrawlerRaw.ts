@@ -1,10 +1,13 @@
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler/index.js';
+import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings/index.js';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { STREAMING_PREFIX, TABLE_NAMES, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -20,10 +23,28 @@ export interface GlueCrawlerRawStackProps extends InsightFlowStackProps {
 /** Files in the lake that are not data. */
 const EXCLUSIONS = ['**/_manifest.json', '**/_unload/**', '**/_temporary/**', '**.txt'];
 
+/** What a crawler does to its database's tables and partitions (deletions are only logged). */
+export const CRAWLER_CATALOG_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:CreateTable',
+  'glue:UpdateTable',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:CreatePartition',
+  'glue:BatchCreatePartition',
+  'glue:BatchGetPartition',
+  'glue:UpdatePartition',
+  'glue:BatchUpdatePartition',
+];
+
 /**
  * `glue-crawler-raw`: the raw catalog database and two crawlers — batch runs (one table per
  * catalog table, prefix `raw_`) and streaming orders (the original never crawled them) — with
- * manifests and scratch files excluded and the recrawl switch.
+ * manifests and scratch files excluded and the recrawl switch; a crawler role scoped to this
+ * database, the crawled prefixes and the project key; the Data Catalog encrypted with that key;
+ * and crawler failures sent to the alarm topic.
  */
 export class GlueCrawlerRawStack extends InsightFlowStack {
   public readonly database: GlueCatalogDatabase;
@@ -33,25 +54,19 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
     super(scope, id, props);
     const { settings, storage } = props;
     const raw = storage.raw.bucket;
+    const { region } = settings;
+    const account = storage.accountId;
     this.database = new GlueCatalogDatabase(this, 'database', { name: `insightflow_${settings.env}_raw` });
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }] },
-      ],
+
+    // One setting per account and region: the Data Catalog's tables and connection passwords are
+    // encrypted with the project key, so readers of the catalog need kms:Decrypt on it.
+    new GlueDataCatalogEncryptionSettings(this, 'catalog-encryption', {
+      dataCatalogEncryptionSettings: {
+        encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: storage.key.arn },
+        connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: storage.key.arn },
+      },
     });
-    const role = new IamRole(this, 'role', { name: this.name('glue-crawler'), assumeRolePolicy: assume.json });
-    new IamRolePolicyAttachment(this, 'service', {
-      role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole',
-    });
-    const read = new DataAwsIamPolicyDocument(this, 'read', {
-      statement: [
-        { actions: ['s3:GetObject'], resources: [`${raw.arn}/data/*`] },
-        { actions: ['s3:ListBucket'], resources: [raw.arn] },
-        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
-      ],
-    });
-    new IamRolePolicy(this, 'read-raw', { role: role.id, policy: read.json });
+
     const security = new GlueSecurityConfiguration(this, 'security', {
       name: this.name('glue'),
       encryptionConfiguration: {
@@ -60,6 +75,62 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         s3Encryption: { s3EncryptionMode: 'SSE-KMS', kmsKeyArn: storage.key.arn },
       },
     });
+    const roleName = this.name('glue-crawler');
+    // Under a security configuration a crawler logs to /aws-glue/crawlers-role/<role>-<configuration>;
+    // created here for its retention, Glue still associates the key with it on first use.
+    new CloudwatchLogGroup(this, 'crawler-logs', {
+      name: `/aws-glue/crawlers-role/${roleName}-${this.name('glue')}`,
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: storage.key.arn,
+    });
+
+    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
+      statement: [
+        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }] },
+      ],
+    });
+    const role = new IamRole(this, 'role', { name: roleName, assumeRolePolicy: assume.json });
+    const crawledPrefixes = [...TABLE_NAMES.map((table) => tablePrefix(table)), STREAMING_PREFIX];
+    const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
+    const permissions = new DataAwsIamPolicyDocument(this, 'crawler-permissions', {
+      statement: [
+        {
+          sid: 'CatalogOfThisDatabase',
+          actions: CRAWLER_CATALOG_ACTIONS,
+          resources: [
+            `arn:aws:glue:${region}:${account}:catalog`,
+            `arn:aws:glue:${region}:${account}:database/${this.database.name}`,
+            `arn:aws:glue:${region}:${account}:table/${this.database.name}/*`,
+          ],
+        },
+        {
+          sid: 'ReadCrawledPrefixes',
+          actions: ['s3:GetObject'],
+          resources: crawledPrefixes.map((prefix) => `${raw.arn}/${prefix}*`),
+        },
+        {
+          sid: 'ListCrawledPrefixes',
+          actions: ['s3:ListBucket'],
+          resources: [raw.arn],
+          condition: [{ test: 'StringLike', variable: 's3:prefix', values: crawledPrefixes.map((p) => `${p}*`) }],
+        },
+        { sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [raw.arn] },
+        {
+          // Decrypt reads the lake; Encrypt/GenerateDataKey write the KMS-encrypted catalog.
+          sid: 'ProjectKey',
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [storage.key.arn],
+        },
+        {
+          // AssociateKmsKey: the security configuration encrypts the crawler's log group; without it crawls fail.
+          sid: 'CrawlerLogs',
+          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+          resources: [logGroups, `${logGroups}:*`],
+        },
+      ],
+    });
+    new IamRolePolicy(this, 'crawler-policy', { role: role.id, policy: permissions.json });
+
     const newFoldersOnly = (props.recrawl ?? 'new-folders') === 'new-folders';
     const common = {
       databaseName: this.database.name,
@@ -71,10 +142,11 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         ? { updateBehavior: 'LOG', deleteBehavior: 'LOG' }
         : { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
     };
+    const names = { batch: this.name('raw-batch'), streaming: this.name('raw-streaming') };
     this.crawlers = [
       new GlueCrawler(this, 'batch', {
         ...common,
-        name: this.name('raw-batch'),
+        name: names.batch,
         tablePrefix: 'raw_',
         s3Target: TABLE_NAMES.map((table) => ({
           path: `s3://${raw.bucket}/${tablePrefix(table)}`,
@@ -83,10 +155,21 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       }),
       new GlueCrawler(this, 'streaming', {
         ...common,
-        name: this.name('raw-streaming'),
+        name: names.streaming,
         tablePrefix: 'raw_streaming_',
         s3Target: [{ path: `s3://${raw.bucket}/${STREAMING_PREFIX}`, exclusions: EXCLUSIONS }],
       }),
     ];
+
+    const failed = new CloudwatchEventRule(this, 'crawler-failed', {
+      name: this.name('crawler-failed'),
+      description: 'An InsightFlow raw crawler failed.',
+      eventPattern: JSON.stringify({
+        source: ['aws.glue'],
+        'detail-type': ['Glue Crawler State Change'],
+        detail: { crawlerName: Object.values(names), state: ['Failed'] },
+      }),
+    });
+    new CloudwatchEventTarget(this, 'crawler-failed-alarm', { rule: failed.name, arn: storage.alarmTopic.arn });
   }
 }

@@ -1,7 +1,19 @@
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { type ISynthesisSession, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentSettings } from './config.js';
+
+/**
+ * The committed provider lock (hashicorp/aws 5.100.0 and its checksums): every stack's output
+ * directory gets a copy, so `terraform init -lockfile=readonly` refuses any other provider build.
+ */
+export const PROVIDER_LOCK_FILE = fileURLToPath(new URL('./.terraform.lock.hcl', import.meta.url));
+
+/** The oldest Terraform the stacks run on: S3-native state locking (`use_lockfile`) came in 1.10. */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
 
 /** Props every stack takes. */
 export interface InsightFlowStackProps {
@@ -11,7 +23,7 @@ export interface InsightFlowStackProps {
 /**
  * A stack: a state boundary and a deploy unit. Sets the AWS provider with default tags and the
  * backend: local state by default, S3 with native locking (`use_lockfile`) when a state bucket is
- * configured.
+ * configured. Requires Terraform ≥ 1.10 and ships the provider lock file with the synthesised stack.
  */
 export class InsightFlowStack extends TerraformStack {
   public readonly settings: EnvironmentSettings;
@@ -19,6 +31,17 @@ export class InsightFlowStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: InsightFlowStackProps) {
     super(scope, id);
     this.settings = props.settings;
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
+    // cdktf has no per-stack output hook, so wrap the synthesizer: whoever synthesises the app
+    // (main.ts, plan-stacks, the tests) gets the lock file next to cdk.tf.json.
+    const synthesizer = this.synthesizer;
+    this.synthesizer = {
+      synthesize: (session: ISynthesisSession) => {
+        synthesizer.synthesize(session);
+        const directory = session.manifest.forStack(this).workingDirectory;
+        copyFileSync(PROVIDER_LOCK_FILE, path.join(session.outdir, directory, '.terraform.lock.hcl'));
+      },
+    };
     new AwsProvider(this, 'aws', {
       region: props.settings.region,
       defaultTags: [{ tags: { project: 'insightflow', environment: props.settings.env, stack: id } }],

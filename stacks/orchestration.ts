@@ -6,8 +6,6 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
-import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { TABLE_NAMES } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
@@ -31,8 +29,25 @@ const LAMBDA_TRANSIENT = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** The state machine: ingest (a Map over tables) → start the crawlers → sync while `more`. */
-export function pipelineDefinition(arns: { ingest: string; sync: string; crawlers: string[] }): string {
+/** Sync rounds an execution may run before it fails: a sync that always reports `more` must not loop forever. */
+export const MAX_SYNC_ROUNDS = 50;
+
+/** The error an execution fails with when the sync still reports `more` after {@link MAX_SYNC_ROUNDS}. */
+export const SYNC_ROUNDS_EXCEEDED = 'InsightFlow.SyncRoundsExceeded';
+
+/** Execution outcomes that alarm, by their AWS/States metric. */
+const FAILED_EXECUTION_METRICS = {
+  ExecutionsFailed: 'failed',
+  ExecutionsTimedOut: 'timed-out',
+  ExecutionsAborted: 'aborted',
+} as const;
+
+/**
+ * The state machine: ingest (a Map over tables; left out when there is no ingest function) →
+ * start the crawlers → sync while `more`, at most {@link MAX_SYNC_ROUNDS} rounds (counted in
+ * `$.syncRounds.count`).
+ */
+export function pipelineDefinition(arns: { ingest?: string; sync: string; crawlers: string[] }): string {
   const transientRetry = {
     ErrorEquals: LAMBDA_TRANSIENT,
     IntervalSeconds: 2,
@@ -42,33 +57,35 @@ export function pipelineDefinition(arns: { ingest: string; sync: string; crawler
   };
   return JSON.stringify({
     Comment: 'InsightFlow: batch ingest every table in parallel, crawl the lake, sync PostgreSQL.',
-    StartAt: 'IngestTables',
+    StartAt: arns.ingest ? 'IngestTables' : 'StartCrawlers',
     States: {
-      IngestTables: {
-        Type: 'Map',
-        ItemsPath: '$.tables',
-        MaxConcurrency: TABLE_NAMES.length,
-        // Every table of a run shares the run's time: the execution's start.
-        ItemSelector: { 'table.$': '$$.Map.Item.Value', 'runAt.$': '$$.Execution.StartTime' },
-        ItemProcessor: {
-          ProcessorConfig: { Mode: 'INLINE' },
-          StartAt: 'IngestTable',
-          States: {
-            IngestTable: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::lambda:invoke',
-              Parameters: { FunctionName: arns.ingest, 'Payload.$': '$' },
-              Retry: [
-                transientRetry,
-                { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
-              ],
-              End: true,
+      ...(arns.ingest && {
+        IngestTables: {
+          Type: 'Map',
+          ItemsPath: '$.tables',
+          MaxConcurrency: TABLE_NAMES.length,
+          // Every table of a run shares the run's time: the execution's start.
+          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'runAt.$': '$$.Execution.StartTime' },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'INLINE' },
+            StartAt: 'IngestTable',
+            States: {
+              IngestTable: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke',
+                Parameters: { FunctionName: arns.ingest, 'Payload.$': '$' },
+                Retry: [
+                  transientRetry,
+                  { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
+                ],
+                End: true,
+              },
             },
           },
+          ResultPath: null,
+          Next: 'StartCrawlers',
         },
-        ResultPath: null,
-        Next: 'StartCrawlers',
-      },
+      }),
       StartCrawlers: {
         Type: 'Parallel',
         Branches: arns.crawlers.map((name, i) => ({
@@ -88,8 +105,9 @@ export function pipelineDefinition(arns: { ingest: string; sync: string; crawler
           },
         })),
         ResultPath: null,
-        Next: 'Sync',
+        Next: 'StartSync',
       },
+      StartSync: { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.syncRounds', Next: 'Sync' },
       Sync: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
@@ -100,7 +118,31 @@ export function pipelineDefinition(arns: { ingest: string; sync: string; crawler
           transientRetry,
           { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2 },
         ],
-        Next: 'MoreToSync',
+        Next: 'CountSyncRound',
+      },
+      CountSyncRound: {
+        Type: 'Pass',
+        Parameters: { 'count.$': 'States.MathAdd($.syncRounds.count, 1)' },
+        ResultPath: '$.syncRounds',
+        Next: 'SyncRoundsLeft',
+      },
+      SyncRoundsLeft: {
+        Type: 'Choice',
+        Choices: [
+          {
+            And: [
+              { Variable: '$.sync.more', BooleanEquals: true },
+              { Variable: '$.syncRounds.count', NumericGreaterThanEquals: MAX_SYNC_ROUNDS },
+            ],
+            Next: 'TooManySyncRounds',
+          },
+        ],
+        Default: 'MoreToSync',
+      },
+      TooManySyncRounds: {
+        Type: 'Fail',
+        Error: SYNC_ROUNDS_EXCEEDED,
+        Cause: `The sync still had more to do after ${MAX_SYNC_ROUNDS} rounds; the next scheduled run resumes it.`,
       },
       MoreToSync: {
         Type: 'Choice',
@@ -114,16 +156,16 @@ export function pipelineDefinition(arns: { ingest: string; sync: string; crawler
 
 /**
  * `orchestration`: the pipeline's state machine, its schedule (one EventBridge rule instead of
- * the original's staggered crons) and a failure alarm to an encrypted SNS topic.
+ * the original's staggered crons) and alarms on failed, timed-out and aborted executions to the
+ * alarm topic of `s3-buckets`.
  */
 export class OrchestrationStack extends InsightFlowStack {
   public readonly stateMachine: SfnStateMachine;
-  public readonly alarms: SnsTopic;
 
   public constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
     const { settings, storage, batch, crawlers, sync } = props;
-    const ingestArn = batch.ingest.function.arn;
+    const ingestArn = batch.ingest?.function.arn;
     const syncArn = sync.sync.function.arn;
 
     const logs = new CloudwatchLogGroup(this, 'logs', {
@@ -139,7 +181,10 @@ export class OrchestrationStack extends InsightFlowStack {
     const role = new IamRole(this, 'role', { name: this.name('pipeline'), assumeRolePolicy: assume.json });
     const policy = new DataAwsIamPolicyDocument(this, 'policy', {
       statement: [
-        { actions: ['lambda:InvokeFunction'], resources: [ingestArn, `${ingestArn}:*`, syncArn, `${syncArn}:*`] },
+        {
+          actions: ['lambda:InvokeFunction'],
+          resources: [...(ingestArn ? [ingestArn, `${ingestArn}:*`] : []), syncArn, `${syncArn}:*`],
+        },
         { actions: ['glue:StartCrawler'], resources: crawlers.crawlers.map((c) => c.arn) },
         {
           // Log delivery is configured account-wide: these actions take no narrower resource.
@@ -164,7 +209,7 @@ export class OrchestrationStack extends InsightFlowStack {
       name: this.name('pipeline'),
       roleArn: role.arn,
       definition: pipelineDefinition({
-        ingest: ingestArn,
+        ...(ingestArn ? { ingest: ingestArn } : {}),
         sync: syncArn,
         crawlers: crawlers.crawlers.map((c) => c.name),
       }),
@@ -196,27 +241,23 @@ export class OrchestrationStack extends InsightFlowStack {
       input: JSON.stringify({ tables: TABLE_NAMES }),
     });
 
-    this.alarms = new SnsTopic(this, 'alarms', { name: this.name('alarms'), kmsMasterKeyId: storage.key.arn });
-    if (settings.alarmEmail) {
-      new SnsTopicSubscription(this, 'alarm-email', {
-        topicArn: this.alarms.arn,
-        protocol: 'email',
-        endpoint: settings.alarmEmail,
+    for (const [metricName, outcome] of Object.entries(FAILED_EXECUTION_METRICS)) {
+      // 'failures' is the failed-executions alarm's address from before the other two existed:
+      // a new address with the same alarm name would have the old one's destroy delete it.
+      new CloudwatchMetricAlarm(this, outcome === 'failed' ? 'failures' : `executions-${outcome}`, {
+        alarmName: this.name(`pipeline-${outcome}`),
+        alarmDescription: `An InsightFlow pipeline execution ${outcome.replace('-', ' ')}.`,
+        namespace: 'AWS/States',
+        metricName,
+        dimensions: { StateMachineArn: this.stateMachine.arn },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [storage.alarmTopic.arn],
       });
     }
-    new CloudwatchMetricAlarm(this, 'failures', {
-      alarmName: this.name('pipeline-failed'),
-      alarmDescription: 'An InsightFlow pipeline execution failed, timed out or was aborted.',
-      namespace: 'AWS/States',
-      metricName: 'ExecutionsFailed',
-      dimensions: { StateMachineArn: this.stateMachine.arn },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: [this.alarms.arn],
-    });
   }
 }

@@ -1,3 +1,4 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
@@ -12,13 +13,17 @@ export interface RdsPostgresqlStackProps extends InsightFlowStackProps {
   storage: S3BucketsStack;
 }
 
+/** The PostgreSQL logs RDS publishes to CloudWatch Logs. */
+export const DB_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+
 /** The database role the sync logs in as, by IAM token (created once, see the README). */
 export const SYNC_DB_USER = 'insightflow_sync';
 
 /**
  * `rds-postgresql`: PostgreSQL 17 in the private subnets, storage encrypted with the project key,
  * IAM authentication on, the master password managed by Secrets Manager, 7-day backups, TLS
- * forced by the parameter group; deletion protection, Multi-AZ and a final snapshot in prod.
+ * forced by the parameter group, the PostgreSQL and upgrade logs exported to encrypted log groups
+ * with retention; deletion protection, Multi-AZ and a final snapshot in prod.
  */
 export class RdsPostgresqlStack extends InsightFlowStack {
   public readonly instance: DbInstance;
@@ -38,8 +43,18 @@ export class RdsPostgresqlStack extends InsightFlowStack {
         { name: 'log_min_duration_statement', value: '5000' },
       ],
     });
+    const identifier = this.name('postgres');
+    // Created before the instance: RDS would otherwise create them unencrypted and kept forever.
+    const logGroups = DB_LOG_EXPORTS.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `logs-${log}`, {
+          name: `/aws/rds/instance/${identifier}/${log}`,
+          retentionInDays: settings.logRetentionDays,
+          kmsKeyId: storage.key.arn,
+        }),
+    );
     this.instance = new DbInstance(this, 'postgres', {
-      identifier: this.name('postgres'),
+      identifier,
       engine: 'postgres',
       engineVersion: '17',
       instanceClass: settings.dbInstanceClass,
@@ -66,6 +81,8 @@ export class RdsPostgresqlStack extends InsightFlowStack {
       deletionProtection: settings.deletionProtection,
       skipFinalSnapshot: !settings.deletionProtection,
       ...(settings.deletionProtection ? { finalSnapshotIdentifier: this.name('postgres-final') } : {}),
+      enabledCloudwatchLogsExports: [...DB_LOG_EXPORTS],
+      dependsOn: logGroups,
     });
   }
 }

@@ -5,52 +5,52 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy/index.js';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
+import type { SnowflakeIntegration } from './config.js';
+import { AccessLogBucket } from './constructs/accessLogBucket.js';
 import { EncryptedBucket } from './constructs/encryptedBucket.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 
+/** Services that publish alarms and events to the encrypted alarm topic. */
+const ALARM_PUBLISHERS = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'];
+
 /**
- * `s3-buckets`: the raw (bronze), clean (silver) and stage buckets, the customer-managed key that
- * encrypts them (and logs, secrets, queues downstream), the role Snowflake's storage integration
- * assumes, and the secret that will hold Snowflake's credentials (its value is set outside
- * Terraform).
+ * `s3-buckets`: the raw (bronze), clean (silver) and stage buckets and the bucket their server
+ * access logs go to, the customer-managed key that encrypts them (and logs, secrets, queues
+ * downstream), the alarm topic every stack sends to, the role Snowflake's storage integration
+ * assumes (when its principal is configured), and the secret that will hold Snowflake's
+ * credentials (its value is set outside Terraform).
  */
 export class S3BucketsStack extends InsightFlowStack {
   public readonly key: KmsKey;
   public readonly raw: EncryptedBucket;
   public readonly clean: EncryptedBucket;
   public readonly stage: EncryptedBucket;
-  public readonly snowflakeRole: IamRole;
+  /** Receives the raw, clean and stage buckets' server access logs. */
+  public readonly accessLogs: AccessLogBucket;
+  /** Where every stack's alarms and failure events go (email subscription when configured). */
+  public readonly alarmTopic: SnsTopic;
+  /** Absent until Snowflake's integration principal is configured (`settings.snowflakeIntegration`). */
+  public readonly snowflakeRole?: IamRole;
   public readonly snowflakeSecret: SecretsmanagerSecret;
-  /** The account id, read from a role's ARN so that planning needs no AWS call. */
+  /** The account id, read from the key's ARN so that planning needs no AWS call. */
   public readonly accountId: string;
 
   public constructor(scope: Construct, id: string, props: InsightFlowStackProps) {
     super(scope, id, props);
     const { settings } = props;
 
-    const snowflakeTrust = new DataAwsIamPolicyDocument(this, 'snowflake-trust', {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'AWS', identifiers: [settings.snowflakeIamUserArn] }],
-          condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [settings.snowflakeExternalId] }],
-        },
-      ],
-    });
-    this.snowflakeRole = new IamRole(this, 'snowflake-integration-role', {
-      name: this.name('snowflake-integration'),
-      assumeRolePolicy: snowflakeTrust.json,
-    });
-    this.accountId = Fn.element(Fn.split(':', this.snowflakeRole.arn), 4);
-
     this.key = new KmsKey(this, 'key', {
       description: `InsightFlow ${settings.env} data key`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
     });
+    this.accountId = Fn.element(Fn.split(':', this.key.arn), 4);
     const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
       statement: [
         {
@@ -60,6 +60,7 @@ export class S3BucketsStack extends InsightFlowStack {
           resources: ['*'],
         },
         {
+          // Every log group of the account, Glue's /aws-glue/crawlers-role/… included.
           sid: 'CloudWatchLogsEncrypts',
           actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           principals: [{ type: 'Service', identifiers: [`logs.${settings.region}.amazonaws.com`] }],
@@ -73,9 +74,10 @@ export class S3BucketsStack extends InsightFlowStack {
           ],
         },
         {
-          sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+          // SNS encrypts with the publisher's permission: alarms and rules need the key to publish.
+          sid: 'AlarmPublishersUseKeyForEncryptedTopic',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
+          principals: [{ type: 'Service', identifiers: ALARM_PUBLISHERS }],
           resources: ['*'],
         },
       ],
@@ -83,9 +85,18 @@ export class S3BucketsStack extends InsightFlowStack {
     new KmsKeyPolicy(this, 'key-policy-attachment', { keyId: this.key.keyId, policy: keyPolicy.json });
     new KmsAlias(this, 'key-alias', { name: `alias/${this.name('data')}`, targetKeyId: this.key.keyId });
 
+    const names = { raw: this.name('raw-bucket'), clean: this.name('clean-bucket'), stage: this.name('stage') };
+    this.accessLogs = new AccessLogBucket(this, 'access-logs', {
+      bucketName: this.name('access-logs'),
+      accountId: this.accountId,
+      sourceBucketNames: Object.values(names),
+      expirationDays: settings.env === 'prod' ? 365 : 90,
+    });
+    const accessLogs = (prefix: string) => ({ targetBucket: this.accessLogs.bucket.id, targetPrefix: `${prefix}/` });
     this.raw = new EncryptedBucket(this, 'raw', {
-      bucketName: this.name('raw-bucket'),
+      bucketName: names.raw,
       kmsKeyArn: this.key.arn,
+      accessLogs: accessLogs('raw'),
       lifecycleRules: [
         {
           id: 'raw-to-intelligent-tiering',
@@ -95,11 +106,66 @@ export class S3BucketsStack extends InsightFlowStack {
         },
       ],
     });
-    this.clean = new EncryptedBucket(this, 'clean', { bucketName: this.name('clean-bucket'), kmsKeyArn: this.key.arn });
-    this.stage = new EncryptedBucket(this, 'stage', { bucketName: this.name('stage'), kmsKeyArn: this.key.arn });
+    this.clean = new EncryptedBucket(this, 'clean', {
+      bucketName: names.clean,
+      kmsKeyArn: this.key.arn,
+      accessLogs: accessLogs('clean'),
+    });
+    this.stage = new EncryptedBucket(this, 'stage', {
+      bucketName: names.stage,
+      kmsKeyArn: this.key.arn,
+      accessLogs: accessLogs('stage'),
+    });
 
+    this.alarmTopic = new SnsTopic(this, 'alarms', { name: this.name('alarms'), kmsMasterKeyId: this.key.arn });
+    const topicPolicy = new DataAwsIamPolicyDocument(this, 'alarm-topic-policy', {
+      statement: [
+        {
+          sid: 'AlarmsAndRulesOfThisAccountPublish',
+          actions: ['sns:Publish'],
+          principals: [{ type: 'Service', identifiers: ALARM_PUBLISHERS }],
+          resources: [this.alarmTopic.arn],
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [this.accountId] }],
+        },
+      ],
+    });
+    new SnsTopicPolicy(this, 'alarm-topic-policy-attachment', { arn: this.alarmTopic.arn, policy: topicPolicy.json });
+    if (settings.alarmEmail) {
+      new SnsTopicSubscription(this, 'alarm-email', {
+        topicArn: this.alarmTopic.arn,
+        protocol: 'email',
+        endpoint: settings.alarmEmail,
+      });
+    }
+
+    if (settings.snowflakeIntegration)
+      this.snowflakeRole = this.snowflakeIntegrationRole(settings.snowflakeIntegration);
+
+    this.snowflakeSecret = new SecretsmanagerSecret(this, 'snowflake-secret', {
+      name: this.name('snowflake-credentials'),
+      description: 'Snowflake key pair ({"privateKey": …}) or password; set with aws secretsmanager put-secret-value.',
+      kmsKeyId: this.key.arn,
+      recoveryWindowInDays: settings.env === 'prod' ? 30 : 7,
+    });
+  }
+
+  /** The role Snowflake's storage integration assumes, trusting only the integration's principal. */
+  private snowflakeIntegrationRole(integration: SnowflakeIntegration): IamRole {
+    const trust = new DataAwsIamPolicyDocument(this, 'snowflake-trust', {
+      statement: [
+        {
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'AWS', identifiers: [integration.iamUserArn] }],
+          condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [integration.externalId] }],
+        },
+      ],
+    });
+    const role = new IamRole(this, 'snowflake-integration-role', {
+      name: this.name('snowflake-integration'),
+      assumeRolePolicy: trust.json,
+    });
     // Snowflake reads the staged source files and unloads batch runs into the raw bucket: only those prefixes.
-    const integration = new DataAwsIamPolicyDocument(this, 'snowflake-integration', {
+    const access = new DataAwsIamPolicyDocument(this, 'snowflake-integration', {
       statement: [
         {
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
@@ -122,13 +188,7 @@ export class S3BucketsStack extends InsightFlowStack {
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.arn] },
       ],
     });
-    new IamRolePolicy(this, 'snowflake-integration-policy', { role: this.snowflakeRole.id, policy: integration.json });
-
-    this.snowflakeSecret = new SecretsmanagerSecret(this, 'snowflake-secret', {
-      name: this.name('snowflake-credentials'),
-      description: 'Snowflake key pair ({"privateKey": …}) or password; set with aws secretsmanager put-secret-value.',
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: settings.env === 'prod' ? 30 : 7,
-    });
+    new IamRolePolicy(this, 'snowflake-integration-policy', { role: role.id, policy: access.json });
+    return role;
   }
 }

@@ -7,11 +7,12 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
-import { FIREHOSE_PREFIXES } from '@insightflow/shared-config';
+import { FIREHOSE_PREFIXES, PUBLISHER_STATE_PREFIX } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
+import { snowflakeEnvironment } from './snowflakeEnvironment.js';
 
 /** Props of {@link StreamingIngestionStack}. */
 export interface StreamingIngestionStackProps extends InsightFlowStackProps {
@@ -24,12 +25,15 @@ export interface StreamingIngestionStackProps extends InsightFlowStackProps {
  * `streaming-ingestion`: a Firehose delivery stream (Direct PUT by default) that runs every
  * batch through the stream-transformer Lambda and writes NDJSON under the streaming prefix
  * (failures under the error prefix), encrypted with the project key; and the stream-publisher
- * Lambda on a schedule, one at a time (it keeps the order-id watermark).
+ * Lambda on a schedule, one at a time (it keeps the order-id watermark) — a demo tool: on in
+ * dev, off in prod unless INSIGHTFLOW_DEMO_PUBLISHER=true, and left out without Snowflake
+ * settings (its first watermark comes from the warehouse).
  */
 export class StreamingIngestionStack extends InsightFlowStack {
   public readonly deliveryStream: KinesisFirehoseDeliveryStream;
   public readonly transformer: NodeLambda;
-  public readonly publisher: NodeLambda;
+  /** The synthetic-order publisher: a demo tool, deployed only where `settings.demoPublisher` asks for it. */
+  public readonly publisher: NodeLambda | undefined;
 
   public constructor(scope: Construct, id: string, props: StreamingIngestionStackProps) {
     super(scope, id, props);
@@ -44,9 +48,12 @@ export class StreamingIngestionStack extends InsightFlowStack {
       timeout: 60,
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
+      alarmTopicArn: storage.alarmTopic.arn,
       environment: { MAX_RESPONSE_BYTES: '6000000' },
       statements: [],
     });
+    // Firehose invokes exactly this ARN; its role is allowed exactly this ARN.
+    const processorArn = `${this.transformer.function.arn}:$LATEST`;
 
     const firehoseLogs = new CloudwatchLogGroup(this, 'firehose-logs', {
       name: `/aws/kinesisfirehose/${streamName}`,
@@ -74,7 +81,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
         },
         {
           actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-          resources: [this.transformer.function.arn],
+          resources: [processorArn],
         },
         { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.key.arn] },
         { actions: ['logs:PutLogEvents'], resources: [`${firehoseLogs.arn}:*`] },
@@ -121,7 +128,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
             {
               type: 'Lambda',
               parameters: [
-                { parameterName: 'LambdaArn', parameterValue: `${this.transformer.function.arn}:$LATEST` },
+                { parameterName: 'LambdaArn', parameterValue: processorArn },
                 { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
                 { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
                 { parameterName: 'NumberOfRetries', parameterValue: '3' },
@@ -132,6 +139,8 @@ export class StreamingIngestionStack extends InsightFlowStack {
       },
     });
 
+    if (!settings.demoPublisher) return;
+    if (!settings.snowflake) return;
     this.publisher = new NodeLambda(this, 'stream-publisher', {
       packageName: 'stream-publisher',
       functionName: this.name('stream-publisher'),
@@ -141,19 +150,20 @@ export class StreamingIngestionStack extends InsightFlowStack {
       reservedConcurrency: 1,
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
+      alarmTopicArn: storage.alarmTopic.arn,
+      // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere.
+      asyncFailureQueue: { kmsKeyArn: storage.key.arn },
       environment: {
         DELIVERY_STREAM_NAME: streamName,
         RAW_BUCKET: raw.bucket,
         PUBLISH_EVENTS: '500',
-        WAREHOUSE: 'snowflake',
-        SNOWFLAKE_SECRET_ARN: storage.snowflakeSecret.arn,
-        SNOWFLAKE_ACCOUNT: 'set-snowflake-account',
-        SNOWFLAKE_USER: 'INSIGHTFLOW_PUBLISHER',
-        SNOWFLAKE_DISABLE_MINICORE: '1',
+        ...snowflakeEnvironment(settings.snowflake, storage.snowflakeSecret.arn),
       },
       statements: [
         { actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.arn] },
-        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/state/stream-publisher/*`] },
+        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/${PUBLISHER_STATE_PREFIX}*`] },
+        // The watermark's first HEAD finds nothing: S3 answers 404, not 403, only to a lister.
+        { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
       ],

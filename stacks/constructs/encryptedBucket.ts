@@ -4,6 +4,7 @@ import {
   S3BucketLifecycleConfiguration,
   type S3BucketLifecycleConfigurationRule,
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging/index.js';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
@@ -18,12 +19,14 @@ export interface EncryptedBucketProps {
   /** Rules added to the default ones (expire noncurrent versions, abort stale uploads). */
   lifecycleRules?: S3BucketLifecycleConfigurationRule[];
   forceDestroy?: boolean;
+  /** Where the bucket's server access logs go: the access-log bucket's name and a key prefix. */
+  accessLogs?: { targetBucket: string; targetPrefix: string };
 }
 
 /**
  * A private bucket: versioned, SSE-KMS with a bucket key, all public access blocked, objects
  * owned by the bucket owner, TLS required by policy, and a lifecycle that expires noncurrent
- * versions and aborts abandoned multipart uploads.
+ * versions and aborts abandoned multipart uploads; server access logs to `accessLogs` when given.
  */
 export class EncryptedBucket extends Construct {
   public readonly bucket: S3Bucket;
@@ -68,6 +71,13 @@ export class EncryptedBucket extends Construct {
       ],
     });
     new S3BucketPolicy(this, 'policy', { bucket: this.bucket.id, policy: tlsOnly.json });
+    if (props.accessLogs) {
+      new S3BucketLoggingA(this, 'logging', {
+        bucket: this.bucket.id,
+        targetBucket: props.accessLogs.targetBucket,
+        targetPrefix: props.accessLogs.targetPrefix,
+      });
+    }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: this.bucket.id,
       rule: [

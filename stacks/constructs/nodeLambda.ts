@@ -7,7 +7,10 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 
@@ -38,6 +41,13 @@ export interface NodeLambdaProps {
   logKmsKeyArn: string;
   vpc?: { subnetIds: string[]; securityGroupIds: string[] };
   reservedConcurrency?: number;
+  /** The SNS topic the function's Errors alarm notifies. */
+  alarmTopicArn: string;
+  /**
+   * For functions invoked asynchronously (EventBridge, S3 notifications): events that still fail
+   * after Lambda's retries go to an encrypted queue (with an alarm on it) instead of nowhere.
+   */
+  asyncFailureQueue?: { kmsKeyArn: string };
 }
 
 /** The zip of a Lambda package, built by `npm run build` (scripts/build-lambda.ts). */
@@ -54,6 +64,7 @@ export class NodeLambda extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: IamRole;
   public readonly logGroup: CloudwatchLogGroup;
+  public readonly failureQueue: SqsQueue | undefined;
 
   public constructor(scope: Construct, id: string, props: NodeLambdaProps) {
     super(scope, id);
@@ -76,9 +87,26 @@ export class NodeLambda extends Construct {
     });
     this.role = new IamRole(this, 'role', { name: props.functionName, assumeRolePolicy: assume.json });
 
+    if (props.asyncFailureQueue) {
+      this.failureQueue = new SqsQueue(this, 'failures', {
+        name: `${props.functionName}-failures`,
+        kmsMasterKeyId: props.asyncFailureQueue.kmsKeyArn,
+        messageRetentionSeconds: 14 * 24 * 3600,
+      });
+    }
+
     const policy = new DataAwsIamPolicyDocument(this, 'policy', {
       statement: [
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
+        // Active tracing: Lambda refuses to create the function unless its role may send traces
+        // (X-Ray takes no narrower resource).
+        { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+        ...(this.failureQueue && props.asyncFailureQueue
+          ? [
+              { actions: ['sqs:SendMessage'], resources: [this.failureQueue.arn] },
+              { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.asyncFailureQueue.kmsKeyArn] },
+            ]
+          : []),
         ...props.statements.map((s) => ({
           actions: s.actions,
           resources: s.resources,
@@ -111,6 +139,42 @@ export class NodeLambda extends Construct {
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       ...(props.vpc ? { vpcConfig: props.vpc } : {}),
       dependsOn: [this.logGroup],
+    });
+
+    if (this.failureQueue) {
+      new LambdaFunctionEventInvokeConfig(this, 'async', {
+        functionName: this.function.functionName,
+        maximumRetryAttempts: 2,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+      });
+      new CloudwatchMetricAlarm(this, 'failures-alarm', {
+        alarmName: `${props.functionName}-failed-events`,
+        alarmDescription: `Events ${props.functionName} could not process are waiting in ${props.functionName}-failures.`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: this.failureQueue.name },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [props.alarmTopicArn],
+      });
+    }
+    new CloudwatchMetricAlarm(this, 'errors-alarm', {
+      alarmName: `${props.functionName}-errors`,
+      alarmDescription: `${props.functionName} failed an invocation (see its log group ${this.logGroup.name}).`,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: this.function.functionName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [props.alarmTopicArn],
     });
   }
 }

@@ -9,22 +9,44 @@ export interface SynthStack {
   json: {
     resource?: Record<string, Record<string, Record<string, unknown>>>;
     data?: Record<string, Record<string, Record<string, unknown>>>;
+    terraform?: Record<string, unknown>;
+    variable?: Record<string, unknown>;
   };
 }
 
 const resources = (stack: SynthStack, type: string) => Object.entries(stack.json.resource?.[type] ?? {});
 const refersTo = (value: unknown, type: string, name: string) => JSON.stringify(value).includes(`${type}.${name}.`);
 
-/** Every bucket has SSE-KMS encryption and a full public-access block. */
+/**
+ * Every bucket blocks all public access and is encrypted: SSE-KMS, except the access-log bucket
+ * (the one other buckets log into), which must be SSE-S3 because log delivery cannot use SSE-KMS.
+ * Every other bucket logs its server access to that bucket.
+ */
 export function bucketsEncryptedAndPrivate(stacks: SynthStack[]): string[] {
   const violations: string[] = [];
   for (const stack of stacks) {
-    for (const [name] of resources(stack, 'aws_s3_bucket')) {
+    const logging = resources(stack, 'aws_s3_bucket_logging');
+    const buckets = resources(stack, 'aws_s3_bucket').map(([name]) => name);
+    const logBuckets = buckets.filter((name) =>
+      logging.some(([, r]) => refersTo(r.target_bucket, 'aws_s3_bucket', name)),
+    );
+    if (logBuckets.length > 1) {
+      violations.push(`${stack.name}: buckets ${logBuckets.join(', ')} all receive access logs; one bucket should`);
+    }
+    for (const name of buckets) {
       const encryption = resources(stack, 'aws_s3_bucket_server_side_encryption_configuration').find(([, r]) =>
         refersTo(r.bucket, 'aws_s3_bucket', name),
       );
       const sse = JSON.stringify(encryption?.[1] ?? {});
-      if (!sse.includes('"aws:kms"')) violations.push(`${stack.name}: bucket ${name} is not encrypted with KMS`);
+      if (logBuckets.includes(name)) {
+        if (!sse.includes('"AES256"')) violations.push(`${stack.name}: access-log bucket ${name} is not SSE-S3`);
+      } else {
+        if (!sse.includes('"aws:kms"')) violations.push(`${stack.name}: bucket ${name} is not encrypted with KMS`);
+        const logsTo = logging.find(([, r]) => refersTo(r.bucket, 'aws_s3_bucket', name))?.[1];
+        if (!logsTo || !logBuckets.some((log) => refersTo(logsTo.target_bucket, 'aws_s3_bucket', log))) {
+          violations.push(`${stack.name}: bucket ${name} has no server access logging`);
+        }
+      }
       const block = resources(stack, 'aws_s3_bucket_public_access_block').find(([, r]) =>
         refersTo(r.bucket, 'aws_s3_bucket', name),
       )?.[1];
@@ -102,7 +124,116 @@ export function noOpenAdminIngress(stacks: SynthStack[]): string[] {
   return violations;
 }
 
-/** Every database is encrypted, private and uses IAM authentication. */
+const OPEN = ['0.0.0.0/0', '::/0'];
+const isOpen = (cidr: unknown): boolean =>
+  OPEN.includes(String(cidr)) || (Array.isArray(cidr) && cidr.some((c) => OPEN.includes(String(c))));
+
+/** No security group sends anywhere on the internet: egress goes to a group, a prefix list or the VPC. */
+export function noOpenEgress(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    for (const [name, r] of resources(stack, 'aws_vpc_security_group_egress_rule')) {
+      if (isOpen(r.cidr_ipv4) || isOpen(r.cidr_ipv6)) {
+        violations.push(`${stack.name}: egress rule ${name} sends to the internet`);
+      }
+    }
+    for (const type of ['aws_security_group', 'aws_default_security_group']) {
+      for (const [name, r] of resources(stack, type)) {
+        for (const rule of (r.egress as Record<string, unknown>[] | undefined) ?? []) {
+          if (isOpen(rule.cidr_blocks) || isOpen(rule.ipv6_cidr_blocks)) {
+            violations.push(`${stack.name}: ${type} ${name} sends to the internet`);
+          }
+        }
+      }
+    }
+    for (const [name, r] of resources(stack, 'aws_security_group_rule')) {
+      if (r.type === 'egress' && (isOpen(r.cidr_blocks) || isOpen(r.ipv6_cidr_blocks))) {
+        violations.push(`${stack.name}: security group rule ${name} sends to the internet`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** Every VPC records its flow logs and leaves its default security group without any rule. */
+export function vpcsLoggedWithClosedDefaultGroup(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    for (const [name] of resources(stack, 'aws_vpc')) {
+      const flowLog = resources(stack, 'aws_flow_log').find(([, r]) => refersTo(r.vpc_id, 'aws_vpc', name))?.[1];
+      if (!flowLog || flowLog.traffic_type !== 'ALL') {
+        violations.push(`${stack.name}: vpc ${name} has no flow log of all traffic`);
+      }
+      const defaultGroup = resources(stack, 'aws_default_security_group').find(([, r]) =>
+        refersTo(r.vpc_id, 'aws_vpc', name),
+      )?.[1];
+      const rules = [...((defaultGroup?.ingress as unknown[]) ?? []), ...((defaultGroup?.egress as unknown[]) ?? [])];
+      if (!defaultGroup || rules.length > 0) {
+        violations.push(`${stack.name}: vpc ${name} does not strip the rules of its default security group`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** Every log group is encrypted with a customer-managed key and expires its events. */
+export function logGroupsEncryptedWithRetention(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    for (const [name, r] of resources(stack, 'aws_cloudwatch_log_group')) {
+      if (!r.kms_key_id) violations.push(`${stack.name}: log group ${name} is not encrypted with the project key`);
+      if (!(Number(r.retention_in_days) > 0)) violations.push(`${stack.name}: log group ${name} keeps logs forever`);
+    }
+  }
+  return violations;
+}
+
+/** AWS managed policies broader than any stack needs (scope the role instead). */
+const BROAD_MANAGED_POLICIES = [
+  ':policy/service-role/AWSGlueServiceRole',
+  ':policy/AmazonS3FullAccess',
+  ':policy/AmazonS3ReadOnlyAccess',
+];
+
+/** No role gets a broad AWS managed policy. */
+export function noBroadManagedPolicies(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    for (const [name, r] of resources(stack, 'aws_iam_role_policy_attachment')) {
+      if (BROAD_MANAGED_POLICIES.some((suffix) => String(r.policy_arn).endsWith(suffix))) {
+        violations.push(`${stack.name}: ${name} attaches ${r.policy_arn}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** Every stack requires Terraform ≥ 1.10 (S3-native locking) and pins the AWS provider exactly. */
+export function terraformAndProviderPinned(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    const terraform = stack.json.terraform ?? {};
+    if (terraform.required_version !== '>= 1.10') {
+      violations.push(`${stack.name}: required_version is ${String(terraform.required_version)}, not >= 1.10`);
+    }
+    const aws = (terraform.required_providers as Record<string, { version?: string }> | undefined)?.aws;
+    if (aws?.version !== '5.100.0') violations.push(`${stack.name}: the AWS provider is not pinned to 5.100.0`);
+  }
+  return violations;
+}
+
+/** Every SNS topic is encrypted with a customer-managed key. */
+export function topicsEncrypted(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  for (const stack of stacks) {
+    for (const [name, r] of resources(stack, 'aws_sns_topic')) {
+      if (!r.kms_master_key_id) violations.push(`${stack.name}: topic ${name} is not encrypted`);
+    }
+  }
+  return violations;
+}
+
+/** Every database is encrypted, private, uses IAM authentication and exports its logs. */
 export function databasesEncryptedWithIamAuth(stacks: SynthStack[]): string[] {
   const violations: string[] = [];
   for (const stack of stacks) {
@@ -112,6 +243,9 @@ export function databasesEncryptedWithIamAuth(stacks: SynthStack[]): string[] {
         violations.push(`${stack.name}: database ${name} has no IAM auth`);
       if (r.publicly_accessible !== false) violations.push(`${stack.name}: database ${name} may be public`);
       if (r.password !== undefined) violations.push(`${stack.name}: database ${name} has a password in Terraform`);
+      const exports = (r.enabled_cloudwatch_logs_exports as string[] | undefined) ?? [];
+      if (!['postgresql', 'upgrade'].every((log) => exports.includes(log)))
+        violations.push(`${stack.name}: database ${name} does not export its postgresql and upgrade logs`);
     }
   }
   return violations;
@@ -142,6 +276,12 @@ export const POLICIES = {
   bucketsEncryptedAndPrivate,
   noWildcardAdmin,
   noOpenAdminIngress,
+  noOpenEgress,
+  vpcsLoggedWithClosedDefaultGroup,
+  logGroupsEncryptedWithRetention,
+  noBroadManagedPolicies,
+  terraformAndProviderPinned,
+  topicsEncrypted,
   databasesEncryptedWithIamAuth,
   noSecretsInLambdaEnvironment,
 } as const;

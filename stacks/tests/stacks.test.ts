@@ -1,41 +1,103 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readStacksConfig } from '@insightflow/shared-config';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildLambda } from '../../scripts/build-lambda.js';
-import { planStacks } from '../../scripts/plan-stacks.js';
-import { buildApp, STACK_NAMES } from '../app.js';
-import { environmentSettings } from '../config.js';
-import { pipelineDefinition } from '../orchestration.js';
+import { planStacks, writeTerraformCliConfig } from '../../scripts/plan-stacks.js';
+import { STACK_NAMES } from '../app.js';
+import { BASTION_AMI_PARAMETER } from '../bastion.js';
+import { CRAWLER_CATALOG_ACTIONS } from '../glueCrawlerRaw.js';
+import { PROVIDER_LOCK_FILE } from '../insightflowStack.js';
+import { MAX_SYNC_ROUNDS, pipelineDefinition, SYNC_ROUNDS_EXCEEDED } from '../orchestration.js';
+import { EXAMPLE_SNOWFLAKE_ENV, type SynthesisedApp, synth } from './helpers/synth.js';
 import { POLICIES, type SynthStack } from './policies.js';
-
-function synth(env: Record<string, string> = {}): {
-  stacks: SynthStack[];
-  manifest: Record<string, { dependencies: string[] }>;
-} {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
-  buildApp(environmentSettings(readStacksConfig(env)), outdir).synth();
-  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks as Record<
-    string,
-    { dependencies: string[]; synthesizedStackPath: string }
-  >;
-  const stacks = Object.entries(manifest).map(([name, s]) => ({
-    name,
-    json: JSON.parse(readFileSync(path.join(outdir, s.synthesizedStackPath), 'utf8')),
-  }));
-  return { stacks, manifest };
-}
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
+type Block = Record<string, unknown>;
+/** A Terraform expression as it appears in the synthesised JSON. */
+const tf = (expression: string) => `\${${expression}}`;
+const stackOf = (stacks: SynthStack[], name: string) => stacks.find((s) => s.name === name) as SynthStack;
+const resourcesOf = (stack: SynthStack, type: string) => (stack.json.resource?.[type] ?? {}) as Record<string, Block>;
+const documentsOf = (stack: SynthStack) => (stack.json.data?.aws_iam_policy_document ?? {}) as Record<string, Block>;
+const statementsOf = (document: Block | undefined) => (document?.statement ?? []) as Block[];
+
+/**
+ * Runs the top-level states of a definition from `startAt`, with every Task answered by `task`
+ * (JSONPath subset: `$.a.b` paths, Result/Parameters/ResultSelector/ResultPath, States.MathAdd, Choice with
+ * BooleanEquals / NumericGreaterThanEquals / And). Returns the final state and the tasks run.
+ */
+function runStates(
+  definition: { States: Record<string, Block> },
+  startAt: string,
+  task: (name: string, round: number) => unknown,
+): { end: Block; tasks: string[] } {
+  const get = (data: unknown, jsonPath: string): unknown =>
+    jsonPath
+      .slice(2)
+      .split('.')
+      .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], data);
+  const set = (data: Record<string, unknown>, jsonPath: string, value: unknown) => {
+    const keys = jsonPath.slice(2).split('.');
+    let target = data;
+    for (const key of keys.slice(0, -1)) {
+      target[key] ??= {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[keys.at(-1) as string] = value;
+  };
+  const evaluate = (expression: string, data: unknown): unknown => {
+    const add = /^States\.MathAdd\((\$[\w.]+), *(-?\d+)\)$/.exec(expression);
+    return add ? Number(get(data, add[1] as string)) + Number(add[2]) : get(data, expression);
+  };
+  const matches = (rule: Block, data: unknown): boolean => {
+    if (rule.And) return (rule.And as Block[]).every((r) => matches(r, data));
+    const value = get(data, rule.Variable as string);
+    if ('BooleanEquals' in rule) return value === rule.BooleanEquals;
+    if ('NumericGreaterThanEquals' in rule) return Number(value) >= Number(rule.NumericGreaterThanEquals);
+    throw new Error(`runStates does not know the rule ${JSON.stringify(rule)}`);
+  };
+  const data: Record<string, unknown> = {};
+  const tasks: string[] = [];
+  let name = startAt;
+  for (let step = 0; step < 10_000; step++) {
+    const state = definition.States[name] as Block;
+    let next = state.Next as string | undefined;
+    if (state.Type === 'Pass' || state.Type === 'Task') {
+      const select = (template: Record<string, string>, from: unknown) =>
+        Object.fromEntries(
+          Object.entries(template).map(([key, expression]) =>
+            key.endsWith('.$') ? [key.slice(0, -2), evaluate(expression, from)] : [key, expression],
+          ),
+        );
+      let result: unknown;
+      if (state.Type === 'Task') {
+        tasks.push(name);
+        const output = task(name, tasks.filter((t) => t === name).length);
+        result = state.ResultSelector ? select(state.ResultSelector as Record<string, string>, output) : output;
+      } else {
+        result = state.Parameters ? select(state.Parameters as Record<string, string>, data) : state.Result;
+      }
+      if (state.ResultPath) set(data, state.ResultPath as string, result);
+    } else if (state.Type === 'Choice') {
+      next = ((state.Choices as Block[]).find((rule) => matches(rule, data))?.Next ?? state.Default) as string;
+    } else {
+      return { end: state, tasks };
+    }
+    name = next as string;
+  }
+  throw new Error('the state machine did not stop within 10 000 transitions');
+}
+
 describe('CDKTF app', () => {
-  let dev: ReturnType<typeof synth>;
-  let prod: ReturnType<typeof synth>;
+  let dev: SynthesisedApp;
+  let prod: SynthesisedApp;
 
   beforeAll(() => {
     dev = synth();
-    prod = synth({ INSIGHTFLOW_ENV: 'prod', INSIGHTFLOW_BASTION: 'true' });
+    prod = synth({ INSIGHTFLOW_ENV: 'prod', INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_ENV });
   });
 
   it('synthesises one stack per module, with the exact names', () => {
@@ -46,7 +108,8 @@ describe('CDKTF app', () => {
   it('orders deployment through cross-stack references', () => {
     expect(dev.manifest['rds-postgresql']?.dependencies.sort()).toEqual(['s3-buckets', 'vpc']);
     expect(dev.manifest['data-sync-raw']?.dependencies.sort()).toEqual(['rds-postgresql', 's3-buckets', 'vpc']);
-    expect(dev.manifest.orchestration?.dependencies).toEqual(
+    // prod: only a synth with Snowflake settings has the ingest function the pipeline invokes.
+    expect(prod.manifest.orchestration?.dependencies).toEqual(
       expect.arrayContaining(['batch-ingestion', 'glue-crawler-raw', 'data-sync-raw']),
     );
   });
@@ -93,6 +156,174 @@ describe('CDKTF app', () => {
     expect(definition.States.MoreToSync.Choices[0]).toMatchObject({ Variable: '$.sync.more', Next: 'Sync' });
   });
 
+  it('bounds the sync loop: an execution whose sync always has more fails after MAX_SYNC_ROUNDS rounds', () => {
+    const definition = JSON.parse(pipelineDefinition({ ingest: 'i', sync: 's', crawlers: ['a'] }));
+    expect(definition.States.StartCrawlers.Next).toBe('StartSync');
+    const endless = runStates(definition, 'StartSync', () => ({ Payload: { more: true, rows: 1 } }));
+    expect(endless.end).toMatchObject({ Type: 'Fail', Error: SYNC_ROUNDS_EXCEEDED });
+    expect(endless.tasks).toHaveLength(MAX_SYNC_ROUNDS);
+    const finite = runStates(definition, 'StartSync', (_, round) => ({ Payload: { more: round < 3, rows: 1 } }));
+    expect(finite.end).toMatchObject({ Type: 'Succeed' });
+    expect(finite.tasks).toHaveLength(3);
+  });
+
+  it('creates the Snowflake integration role only for a configured principal, trusting exactly it', () => {
+    const devStorage = stackOf(dev.stacks, 's3-buckets');
+    expect(Object.keys(resourcesOf(devStorage, 'aws_iam_role'))).toEqual([]);
+    expect(JSON.stringify(devStorage.json)).not.toContain('000000000000');
+    const trust = documentsOf(stackOf(prod.stacks, 's3-buckets'))['snowflake-trust'];
+    expect(statementsOf(trust)).toEqual([
+      expect.objectContaining({
+        principals: [{ type: 'AWS', identifiers: [EXAMPLE_SNOWFLAKE_ENV.SNOWFLAKE_IAM_USER_ARN] }],
+        condition: [
+          { test: 'StringEquals', variable: 'sts:ExternalId', values: [EXAMPLE_SNOWFLAKE_ENV.SNOWFLAKE_EXTERNAL_ID] },
+        ],
+      }),
+    ]);
+  });
+
+  it('reads the account id from the key ARN, which exists in every environment', () => {
+    for (const app of [dev, prod]) {
+      const admin = statementsOf(documentsOf(stackOf(app.stacks, 's3-buckets'))['key-policy']).find(
+        (s) => s.sid === 'AccountAdministers',
+      );
+      expect(admin?.principals).toEqual([
+        { type: 'AWS', identifiers: [`arn:aws:iam::${tf('element(split(":", aws_kms_key.key.arn), 4)')}:root`] },
+      ]);
+    }
+  });
+
+  it('sends every alarm to one encrypted topic in s3-buckets that CloudWatch and EventBridge of the account can publish to', () => {
+    const storage = stackOf(prod.stacks, 's3-buckets');
+    expect(Object.values(resourcesOf(storage, 'aws_sns_topic'))).toEqual([
+      expect.objectContaining({ name: 'insightflow-prod-alarms', kms_master_key_id: tf('aws_kms_key.key.arn') }),
+    ]);
+    const publishers = statementsOf(documentsOf(storage)['alarm-topic-policy']);
+    expect(publishers).toEqual([
+      expect.objectContaining({
+        actions: ['sns:Publish'],
+        principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] }],
+        condition: [expect.objectContaining({ test: 'StringEquals', variable: 'aws:SourceAccount' })],
+      }),
+    ]);
+    const keyUse = statementsOf(documentsOf(storage)['key-policy']).find((s) =>
+      JSON.stringify(s.principals).includes('events.amazonaws.com'),
+    );
+    expect(keyUse).toMatchObject({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] });
+    expect(JSON.stringify(keyUse?.principals)).toContain('cloudwatch.amazonaws.com');
+    expect(
+      prod.stacks.filter((s) => Object.keys(resourcesOf(s, 'aws_sns_topic')).length > 0).map((s) => s.name),
+    ).toEqual(['s3-buckets']);
+  });
+
+  it('alarms on failed, timed-out and aborted pipeline executions', () => {
+    const alarms = Object.values(resourcesOf(stackOf(dev.stacks, 'orchestration'), 'aws_cloudwatch_metric_alarm'));
+    expect(alarms.map((a) => a.metric_name).sort()).toEqual([
+      'ExecutionsAborted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.namespace).toBe('AWS/States');
+      expect(JSON.stringify(alarm.alarm_actions)).toContain('cross-stack-reference-input-s3-buckets');
+    }
+  });
+
+  it('runs the bastion on the public Amazon Linux 2023 parameter, with no variables to set', () => {
+    const bastion = stackOf(prod.stacks, 'bastion');
+    expect(bastion.json.variable).toBeUndefined();
+    expect(Object.values(bastion.json.data?.aws_ssm_parameter ?? {})).toEqual([
+      expect.objectContaining({ name: BASTION_AMI_PARAMETER }),
+    ]);
+    expect(resourcesOf(bastion, 'aws_instance').instance?.ami).toBe(tf('data.aws_ssm_parameter.ami.insecure_value'));
+  });
+
+  it('gives the bastion its SSM endpoints, and sends HTTPS to endpoints and the S3 prefix list only', () => {
+    const endpoints = (app: SynthesisedApp) =>
+      Object.values(resourcesOf(stackOf(app.stacks, 'vpc'), 'aws_vpc_endpoint')).map((e) =>
+        String(e.service_name).split('.').at(-1),
+      );
+    expect(endpoints(dev).sort()).toEqual(['s3', 'secretsmanager']);
+    expect(endpoints(prod).sort()).toEqual(['ec2messages', 's3', 'secretsmanager', 'ssm', 'ssmmessages']);
+    for (const [app, stack, group] of [
+      [prod, 'vpc', 'lambda-sg'],
+      [prod, 'bastion', 'sg'],
+    ] as const) {
+      const https = Object.values(resourcesOf(stackOf(app.stacks, stack), 'aws_vpc_security_group_egress_rule')).filter(
+        (r) => r.from_port === 443 && JSON.stringify(r.security_group_id).includes(group),
+      );
+      expect(
+        https
+          .map((r) => r.prefix_list_id ?? r.referenced_security_group_id)
+          .map(String)
+          .sort(),
+        stack,
+      ).toEqual([expect.stringMatching(/endpoint-sg/), expect.stringMatching(/s3-endpoint\.?prefix_list_id/)]);
+    }
+  });
+
+  it('scopes the crawler role to its catalog, prefixes and key, with AssociateKmsKey for its encrypted logs', () => {
+    const glue = stackOf(dev.stacks, 'glue-crawler-raw');
+    const statements = statementsOf(documentsOf(glue)['crawler-permissions']);
+    for (const statement of statements) expect(statement.resources).not.toContain('*');
+    const sid = (name: string) => statements.find((s) => s.sid === name) as Block;
+    expect(sid('CatalogOfThisDatabase').actions).toEqual(CRAWLER_CATALOG_ACTIONS);
+    expect(JSON.stringify(sid('CatalogOfThisDatabase').resources)).toContain(
+      `:table/${tf('aws_glue_catalog_database.database.name')}/*`,
+    );
+    expect(sid('CrawlerLogs').actions).toContain('logs:AssociateKmsKey');
+    expect(JSON.stringify(sid('CrawlerLogs').resources)).toContain(':log-group:/aws-glue/crawlers*');
+    expect(sid('ProjectKey').actions).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
+    );
+    expect(Object.keys(resourcesOf(glue, 'aws_iam_role_policy_attachment'))).toEqual([]);
+  });
+
+  it('encrypts the Glue Data Catalog and its connection passwords with the project key', () => {
+    const settings = Object.values(
+      resourcesOf(stackOf(dev.stacks, 'glue-crawler-raw'), 'aws_glue_data_catalog_encryption_settings'),
+    );
+    expect(settings).toHaveLength(1);
+    const encryption = settings[0]?.data_catalog_encryption_settings as Block;
+    expect(encryption.encryption_at_rest).toMatchObject({ catalog_encryption_mode: 'SSE-KMS' });
+    expect(encryption.connection_password_encryption).toMatchObject({ return_connection_password_encrypted: true });
+    expect(JSON.stringify(encryption)).toContain('cross-stack-reference-input-s3-buckets');
+  });
+
+  it('sends a failed crawl of either crawler to the alarm topic', () => {
+    const glue = stackOf(dev.stacks, 'glue-crawler-raw');
+    const rule = resourcesOf(glue, 'aws_cloudwatch_event_rule')['crawler-failed'];
+    expect(JSON.parse(String(rule?.event_pattern))).toEqual({
+      source: ['aws.glue'],
+      'detail-type': ['Glue Crawler State Change'],
+      detail: { crawlerName: ['insightflow-dev-raw-batch', 'insightflow-dev-raw-streaming'], state: ['Failed'] },
+    });
+    const target = resourcesOf(glue, 'aws_cloudwatch_event_target')['crawler-failed-alarm'];
+    expect(target?.rule).toBe(tf('aws_cloudwatch_event_rule.crawler-failed.name'));
+    expect(JSON.stringify(target?.arn)).toContain('cross-stack-reference-input-s3-buckets');
+  });
+
+  it('exports the PostgreSQL and upgrade logs into encrypted log groups created before the instance', () => {
+    const rds = stackOf(prod.stacks, 'rds-postgresql');
+    const groups = resourcesOf(rds, 'aws_cloudwatch_log_group');
+    expect(Object.values(groups).map((g) => g.name)).toEqual([
+      '/aws/rds/instance/insightflow-prod-postgres/postgresql',
+      '/aws/rds/instance/insightflow-prod-postgres/upgrade',
+    ]);
+    expect(resourcesOf(rds, 'aws_db_instance').postgres?.depends_on).toEqual(
+      Object.keys(groups).map((name) => `aws_cloudwatch_log_group.${name}`),
+    );
+  });
+
+  it('ships the committed provider lock with every stack, pinning the provider the stacks require', () => {
+    const lock = readFileSync(PROVIDER_LOCK_FILE, 'utf8');
+    expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\s+version\s+= "5\.100\.0"/);
+    for (const [name, stack] of Object.entries(dev.manifest)) {
+      const stackDir = path.dirname(path.join(dev.outdir, stack.synthesizedStackPath));
+      expect(readFileSync(path.join(stackDir, '.terraform.lock.hcl'), 'utf8'), name).toBe(lock);
+    }
+  });
+
   describe('security policies over every synthesised stack', () => {
     for (const [name, policy] of Object.entries(POLICIES)) {
       it(`${name}: holds for dev and prod`, () => {
@@ -116,7 +347,7 @@ describe('CDKTF app', () => {
 
     it('noWildcardAdmin fails on a copy with an Allow * on *', () => {
       const broken = clone(dev.stacks);
-      const documents = (broken[0] as SynthStack).json.data?.aws_iam_policy_document as Record<
+      const documents = stackOf(broken, 's3-buckets').json.data?.aws_iam_policy_document as Record<
         string,
         Record<string, unknown>
       >;
@@ -156,6 +387,104 @@ describe('CDKTF app', () => {
       fn.environment.variables.DATABASE_URL = 'postgres://admin:hunter2@db:5432/insightflow';
       expect(POLICIES.noSecretsInLambdaEnvironment(broken)).toHaveLength(1);
     });
+
+    it('bucketsEncryptedAndPrivate fails on a copy whose raw bucket stops logging and falls back to SSE-S3', () => {
+      const broken = clone(dev.stacks);
+      const s3 = stackOf(broken, 's3-buckets');
+      const logging = resourcesOf(s3, 'aws_s3_bucket_logging');
+      for (const [name, r] of Object.entries(logging))
+        if (String(r.bucket).includes('raw_bucket')) delete logging[name];
+      const raw = Object.values(resourcesOf(s3, 'aws_s3_bucket_server_side_encryption_configuration')).find((r) =>
+        String(r.bucket).includes('raw_bucket'),
+      ) as Block;
+      raw.rule = [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }];
+      expect(POLICIES.bucketsEncryptedAndPrivate(broken)).toEqual([
+        expect.stringMatching(/bucket raw_bucket_\w+ is not encrypted with KMS/),
+        expect.stringMatching(/bucket raw_bucket_\w+ has no server access logging/),
+      ]);
+    });
+
+    it('bucketsEncryptedAndPrivate fails on a copy whose access-log bucket uses SSE-KMS, which log delivery cannot write', () => {
+      const broken = clone(dev.stacks);
+      const logBucket = Object.values(
+        resourcesOf(stackOf(broken, 's3-buckets'), 'aws_s3_bucket_server_side_encryption_configuration'),
+      ).find((r) => String(r.bucket).includes('access-logs')) as Block;
+      logBucket.rule = [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' } }];
+      expect(POLICIES.bucketsEncryptedAndPrivate(broken)).toEqual([
+        expect.stringMatching(/access-log bucket access-logs_bucket_\w+ is not SSE-S3/),
+      ]);
+    });
+
+    it('noOpenEgress fails on a copy with HTTPS egress to 0.0.0.0/0', () => {
+      const broken = clone(dev.stacks);
+      resourcesOf(stackOf(broken, 'vpc'), 'aws_vpc_security_group_egress_rule')['lambda-https'] = {
+        security_group_id: tf('aws_security_group.lambda-sg.id'),
+        cidr_ipv4: '0.0.0.0/0',
+        ip_protocol: 'tcp',
+        from_port: 443,
+        to_port: 443,
+      };
+      expect(POLICIES.noOpenEgress(broken)).toEqual(['vpc: egress rule lambda-https sends to the internet']);
+    });
+
+    it('vpcsLoggedWithClosedDefaultGroup fails on a copy without flow logs and with an open default group', () => {
+      const broken = clone(dev.stacks);
+      const vpc = stackOf(broken, 'vpc');
+      delete vpc.json.resource?.aws_flow_log;
+      (resourcesOf(vpc, 'aws_default_security_group')['default-sg'] as Block).egress = [
+        { cidr_blocks: ['0.0.0.0/0'], from_port: 0, to_port: 0, protocol: '-1' },
+      ];
+      expect(POLICIES.vpcsLoggedWithClosedDefaultGroup(broken)).toEqual([
+        'vpc: vpc vpc has no flow log of all traffic',
+        'vpc: vpc vpc does not strip the rules of its default security group',
+      ]);
+      expect(POLICIES.noOpenEgress(broken)).toHaveLength(1);
+    });
+
+    it('logGroupsEncryptedWithRetention fails on a copy with a log group unencrypted and kept forever', () => {
+      const broken = clone(dev.stacks);
+      const flowLogs = resourcesOf(stackOf(broken, 'vpc'), 'aws_cloudwatch_log_group')['flow-logs'] as Block;
+      delete flowLogs.kms_key_id;
+      delete flowLogs.retention_in_days;
+      expect(POLICIES.logGroupsEncryptedWithRetention(broken)).toHaveLength(2);
+    });
+
+    it('noBroadManagedPolicies fails on a copy that gives the crawler AWSGlueServiceRole', () => {
+      const broken = clone(dev.stacks);
+      const glue = stackOf(broken, 'glue-crawler-raw').json.resource as Record<string, Record<string, Block>>;
+      glue.aws_iam_role_policy_attachment = {
+        service: {
+          role: tf('aws_iam_role.role.name'),
+          policy_arn: 'arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole',
+        },
+      };
+      expect(POLICIES.noBroadManagedPolicies(broken)).toEqual([
+        expect.stringMatching(/glue-crawler-raw: service attaches .*AWSGlueServiceRole/),
+      ]);
+    });
+
+    it('terraformAndProviderPinned fails on a copy without required_version or a provider pin', () => {
+      const broken = clone(dev.stacks);
+      const terraform = stackOf(broken, 'vpc').json.terraform as Block;
+      delete terraform.required_version;
+      (terraform.required_providers as Record<string, Block>).aws = { source: 'aws' };
+      expect(POLICIES.terraformAndProviderPinned(broken)).toHaveLength(2);
+    });
+
+    it('topicsEncrypted fails on a copy with an unencrypted alarm topic', () => {
+      const broken = clone(dev.stacks);
+      delete (resourcesOf(stackOf(broken, 's3-buckets'), 'aws_sns_topic').alarms as Block).kms_master_key_id;
+      expect(POLICIES.topicsEncrypted(broken)).toEqual(['s3-buckets: topic alarms is not encrypted']);
+    });
+
+    it('databasesEncryptedWithIamAuth fails on a copy that exports no database logs', () => {
+      const broken = clone(dev.stacks);
+      delete (resourcesOf(stackOf(broken, 'rds-postgresql'), 'aws_db_instance').postgres as Block)
+        .enabled_cloudwatch_logs_exports;
+      expect(POLICIES.databasesEncryptedWithIamAuth(broken)).toEqual([
+        'rds-postgresql: database postgres does not export its postgresql and upgrade logs',
+      ]);
+    });
   });
 });
 
@@ -186,10 +515,42 @@ describe('Lambda zips', () => {
 });
 
 describe('terraform (offline: provider mirror, dummy credentials, stub upstream state)', () => {
-  it('initialises, validates and plans every stack in dependency order', async () => {
+  it('initialises, validates and plans every stack in dependency order, the bastion included, with no variables', async () => {
     const summaries = await planStacks({ log: () => undefined });
-    expect(Object.keys(summaries).sort()).toEqual(STACK_NAMES.filter((n) => n !== 'bastion').sort());
+    expect(Object.keys(summaries).sort()).toEqual([...STACK_NAMES].sort());
     for (const [stack, summary] of Object.entries(summaries))
       expect(summary, stack).toMatch(/^Plan: \d+ to add, 0 to change, 0 to destroy\.$/);
+  });
+
+  it('refuses to initialise with a provider whose checksum the lock file does not record', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'insightflow-lock-'));
+    try {
+      const stackDir = path.join(root, 'stack');
+      mkdirSync(stackDir);
+      copyFileSync(PROVIDER_LOCK_FILE, path.join(stackDir, '.terraform.lock.hcl'));
+      writeFileSync(
+        path.join(stackDir, 'main.tf.json'),
+        JSON.stringify({ terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: '5.100.0' } } } }),
+      );
+      const init = () =>
+        promisify(execFile)(
+          'terraform',
+          ['init', '-input=false', '-no-color', '-lockfile=readonly', '-backend=false'],
+          {
+            cwd: stackDir,
+            env: { ...process.env, TF_CLI_CONFIG_FILE: writeTerraformCliConfig(root), CHECKPOINT_DISABLE: '1' },
+          },
+        );
+      await expect(init()).resolves.toBeDefined();
+      const lock = path.join(stackDir, '.terraform.lock.hcl');
+      writeFileSync(
+        lock,
+        readFileSync(lock, 'utf8').replace(/"h1:[^"]+"/, '"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'),
+      );
+      rmSync(path.join(stackDir, '.terraform'), { recursive: true, force: true });
+      await expect(init()).rejects.toThrow(/checksum|does not match|doesn't match/i);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
@@ -8,11 +9,28 @@ import { environmentSettings } from '../config.js';
 
 const WORKFLOWS = path.resolve(import.meta.dirname, '../../.github/workflows');
 
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+
 interface Job {
   needs?: string[] | string;
   uses?: string;
-  with?: { stack?: string };
+  if?: string;
+  environment?: string;
+  with?: { stack?: string; apply?: boolean };
+  steps?: Step[];
 }
+
+interface Workflow {
+  jobs: Record<string, Job>;
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+const PLAN_ROLE = '${{ vars.AWS_PLAN_ROLE_ARN }}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+const APPLY_ROLE = '${{ vars.AWS_APPLY_ROLE_ARN }}';
 
 /** Every stack has a job deploying it through stack.yml, needing exactly its dependencies' jobs. */
 export function workflowViolations(
@@ -46,19 +64,131 @@ export function workflowViolations(
   return violations;
 }
 
-/** The stacks and their dependencies as the synthesised manifest states them (bastion included). */
-function manifestDependencies(): Record<string, string[]> {
-  const app = buildApp(
-    environmentSettings(readStacksConfig({ INSIGHTFLOW_BASTION: 'true' })),
-    '/tmp/insightflow-workflow-manifest',
+/** Every stack upstream of `stack`: its dependencies, theirs, and so on. */
+function upstreamStacks(stack: string, stacks: Record<string, string[]>, seen = new Set<string>()): Set<string> {
+  for (const dependency of stacks[stack] ?? []) {
+    if (seen.has(dependency)) continue;
+    seen.add(dependency);
+    upstreamStacks(dependency, stacks, seen);
+  }
+  return seen;
+}
+
+/** `s3-buckets` → `stacks/s3Buckets.ts`: the file each stack is defined in. */
+const stackSourceFile = (stack: string) =>
+  `stacks/${stack.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}.ts`;
+
+/**
+ * Every stack has a path filter holding its own stack file and every path of every upstream
+ * stack's filter (transitively), so a change upstream re-plans and redeploys what reads it.
+ */
+export function pathFilterViolations(filters: Record<string, string[]>, stacks: Record<string, string[]>): string[] {
+  const violations: string[] = [];
+  for (const stack of Object.keys(stacks)) {
+    const own = filters[stack];
+    if (!own) {
+      violations.push(`no path filter for stack ${stack}`);
+      continue;
+    }
+    if (!own.includes(stackSourceFile(stack))) violations.push(`filter ${stack} misses ${stackSourceFile(stack)}`);
+    for (const upstream of upstreamStacks(stack, stacks)) {
+      for (const file of filters[upstream] ?? []) {
+        if (!own.includes(file)) violations.push(`filter ${stack} misses ${file} of upstream stack ${upstream}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** The `changes` job's paths-filter filters, aliases resolved and nested lists flattened (as paths-filter does). */
+function pathFilters(workflow: { jobs: Record<string, { steps?: Step[] }> }): Record<string, string[]> {
+  const step = workflow.jobs.changes?.steps?.find((s) => s.uses?.startsWith('dorny/paths-filter@'));
+  const parsed = YAML.parse(String(step?.with?.filters ?? '{}'), { maxAliasCount: -1 }) as Record<string, unknown[]>;
+  return Object.fromEntries(Object.entries(parsed).map(([name, paths]) => [name, paths.flat(Infinity).map(String)]));
+}
+
+/** The roles a job assumes through aws-actions/configure-aws-credentials. */
+const rolesOf = (job: Job) =>
+  (job.steps ?? [])
+    .filter((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))
+    .map((step) => String(step.with?.['role-to-assume']));
+
+/**
+ * stack.yml: the apply role only in a job that runs in a GitHub environment (whose OIDC `sub` the
+ * apply role trusts) and only when the caller asked to apply; every other job assumes the plan role.
+ */
+export function stackRoleViolations(stackWorkflow: Workflow): string[] {
+  const violations: string[] = [];
+  for (const [id, job] of Object.entries(stackWorkflow.jobs)) {
+    for (const role of rolesOf(job)) {
+      if (role === APPLY_ROLE) {
+        if (!job.environment) violations.push(`job ${id} assumes the apply role outside an environment`);
+        if (!job.if?.includes('inputs.apply')) violations.push(`job ${id} assumes the apply role without inputs.apply`);
+      } else if (role === PLAN_ROLE) {
+        if (job.environment) violations.push(`job ${id} assumes the plan role inside an environment`);
+      } else {
+        violations.push(`job ${id} assumes an unknown role ${role}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/**
+ * plan.yml (pull requests, any branch) can only plan: no job in an environment, no stack call
+ * with apply, no mention of the apply role, no role but the plan role.
+ */
+export function planWorkflowViolations(planWorkflow: Workflow, text: string): string[] {
+  const violations: string[] = [];
+  if (text.includes('AWS_APPLY_ROLE_ARN')) violations.push('plan.yml names the apply role');
+  for (const [id, job] of Object.entries(planWorkflow.jobs)) {
+    if (job.environment) violations.push(`job ${id} runs in environment ${job.environment}`);
+    if (job.uses === './.github/workflows/stack.yml' && job.with?.apply !== false)
+      violations.push(`job ${id} calls stack.yml with apply ${job.with?.apply}`);
+    for (const role of rolesOf(job)) if (role !== PLAN_ROLE) violations.push(`job ${id} assumes ${role}`);
+  }
+  return violations;
+}
+
+/** The OIDC subjects a README bootstrap trust policy (`aws iam create-role --role-name <role>`) admits. */
+function trustedSubjects(readme: string, role: string): string[] {
+  const match = new RegExp(`--role-name ${role} --assume-role-policy-document '([^']*)'`).exec(readme);
+  if (!match) return [];
+  const policy = JSON.parse(match[1] as string) as {
+    Statement: { Condition: Record<string, Record<string, string | string[]>> }[];
+  };
+  return policy.Statement.flatMap((s) =>
+    Object.values(s.Condition).flatMap((c) => [c['token.actions.githubusercontent.com:sub'] ?? []].flat()),
   );
-  app.synth();
-  const manifest = JSON.parse(readFileSync('/tmp/insightflow-workflow-manifest/manifest.json', 'utf8'))
-    .stacks as Record<string, { dependencies: string[] }>;
+}
+
+/** A full deployment's settings (example values, valid in form): every stack and every edge exists. */
+const FULL_DEPLOYMENT_ENV = {
+  INSIGHTFLOW_BASTION: 'true',
+  SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
+  SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
+  SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
+  SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
+  SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
+  SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE_SFCRole=2_abc123',
+};
+
+/**
+ * The stacks and their dependencies as the synthesised manifest states them, for a full
+ * deployment (bastion and Snowflake on), the most any workflow run deploys.
+ */
+function manifestDependencies(): Record<string, string[]> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-workflow-manifest-'));
+  buildApp(environmentSettings(readStacksConfig(FULL_DEPLOYMENT_ENV)), outdir).synth();
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks as Record<
+    string,
+    { dependencies: string[] }
+  >;
   return Object.fromEntries(Object.entries(manifest).map(([name, s]) => [name, s.dependencies]));
 }
 
-const load = (file: string) => YAML.parse(readFileSync(path.join(WORKFLOWS, file), 'utf8'));
+const read = (file: string) => readFileSync(path.join(WORKFLOWS, file), 'utf8');
+const load = (file: string) => YAML.parse(read(file));
 
 describe('GitHub Actions workflows', () => {
   const stacks = manifestDependencies();
@@ -81,14 +211,79 @@ describe('GitHub Actions workflows', () => {
     expect(workflowViolations(broken, stacks)).toEqual(["job data-sync-raw does not need rds-postgresql's job"]);
   });
 
-  it('assumes an AWS role by OIDC and holds no static keys', () => {
-    const text = readFileSync(path.join(WORKFLOWS, 'stack.yml'), 'utf8');
+  it('assumes AWS roles by OIDC and holds no static keys', () => {
+    const text = read('stack.yml');
     expect(text).toContain('aws-actions/configure-aws-credentials@v4');
     expect(text).toContain('role-to-assume:');
-    expect(text).toMatch(/id-token: write/);
-    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
-    expect(load('stack.yml').jobs.terraform.concurrency.group).toBe(
-      'stack-${{ inputs.environment }}-${{ inputs.stack }}',
-    );
+    expect(read('plan.yml')).toMatch(/id-token: write/);
+    expect(read('deploy.yml')).toMatch(/id-token: write/);
+    for (const file of ['stack.yml', 'plan.yml', 'deploy.yml'])
+      expect(read(file)).not.toMatch(
+        /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_DEPLOY_ROLE_ARN/,
+      );
+    expect(load('stack.yml').jobs.apply.concurrency.group).toBe('stack-${{ inputs.environment }}-${{ inputs.stack }}');
+  });
+
+  for (const file of ['deploy.yml', 'plan.yml']) {
+    it(`${file}'s path filters hold every upstream stack's files`, () => {
+      expect(pathFilterViolations(pathFilters(load(file)), stacks)).toEqual([]);
+    });
+  }
+
+  it('plan.yml and deploy.yml filter the same paths', () => {
+    expect(pathFilters(load('plan.yml'))).toEqual(pathFilters(load('deploy.yml')));
+  });
+
+  it("fails when a downstream filter forgets an upstream stack's file", () => {
+    const filters = pathFilters(load('deploy.yml'));
+    filters.orchestration = (filters.orchestration ?? []).filter((file) => file !== 'stacks/rdsPostgresql.ts');
+    expect(pathFilterViolations(filters, stacks)).toEqual([
+      // rds-postgresql is upstream of orchestration only through data-sync-raw.
+      'filter orchestration misses stacks/rdsPostgresql.ts of upstream stack data-sync-raw',
+      'filter orchestration misses stacks/rdsPostgresql.ts of upstream stack rds-postgresql',
+    ]);
+  });
+
+  it('assumes the apply role only in environment jobs, and the plan role everywhere else', () => {
+    expect(stackRoleViolations(load('stack.yml'))).toEqual([]);
+    expect(rolesOf(load('stack.yml').jobs.plan)).toEqual([PLAN_ROLE]);
+    expect(rolesOf(load('stack.yml').jobs.apply)).toEqual([APPLY_ROLE]);
+  });
+
+  it('fails when the apply role is assumed outside an environment job', () => {
+    const broken = load('stack.yml');
+    delete broken.jobs.apply.environment;
+    broken.jobs.plan.steps.find((s: Step) => s.uses?.startsWith('aws-actions/')).with['role-to-assume'] = APPLY_ROLE;
+    expect(stackRoleViolations(broken)).toEqual([
+      'job plan assumes the apply role outside an environment',
+      'job plan assumes the apply role without inputs.apply',
+      'job apply assumes the apply role outside an environment',
+    ]);
+  });
+
+  it('plan.yml can only plan: it cannot reach the apply role', () => {
+    expect(planWorkflowViolations(load('plan.yml'), read('plan.yml'))).toEqual([]);
+  });
+
+  it('fails when the plan workflow could assume the apply role', () => {
+    const broken = load('plan.yml');
+    broken.jobs.vpc.with.apply = true;
+    broken.jobs.vpc.environment = 'dev';
+    expect(planWorkflowViolations(broken, `${read('plan.yml')}\n# AWS_APPLY_ROLE_ARN`)).toEqual([
+      'plan.yml names the apply role',
+      'job vpc runs in environment dev',
+      'job vpc calls stack.yml with apply true',
+    ]);
+  });
+
+  it("the README's trust policies admit pull requests to the plan role and only the environments to the apply role", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const plan = trustedSubjects(readme, 'insightflow-plan');
+    expect(plan).toContain('repo:<owner>/<repo>:pull_request');
+    expect(plan.filter((sub) => sub.includes(':environment:'))).toEqual([]);
+    expect(trustedSubjects(readme, 'insightflow-apply').sort()).toEqual([
+      'repo:<owner>/<repo>:environment:dev',
+      'repo:<owner>/<repo>:environment:prod',
+    ]);
   });
 });

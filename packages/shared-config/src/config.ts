@@ -192,6 +192,28 @@ export const SyncConfigSchema = z
   });
 export type SyncConfig = z.infer<typeof SyncConfigSchema>;
 
+/** Environment of the database-roles Lambda, which creates the sync's role as the master user at deploy. */
+export const DatabaseRolesConfigSchema = z
+  .object({
+    ...objectStoreShape,
+    /** The RDS-managed secret holding the master user's `{"username", "password"}`; never the password itself. */
+    MASTER_SECRET_ARN: arn('secretsmanager'),
+    DB_HOST: SyncConfigSchema.shape.DB_HOST,
+    DB_PORT: SyncConfigSchema.shape.DB_PORT,
+    DB_NAME: SyncConfigSchema.shape.DB_NAME,
+    DB_CA_BUNDLE: SyncConfigSchema.shape.DB_CA_BUNDLE,
+    /** Local and CI only: where to connect (the credentials still come from the secret). */
+    DATABASE_URL: SyncConfigSchema.shape.DATABASE_URL,
+    /** The role to create: the sync logs in as it with an IAM token. */
+    SYNC_DB_USER: identifier('PostgreSQL role').default('insightflow_sync'),
+  })
+  .superRefine((cfg, ctx) => {
+    if (!cfg.DATABASE_URL && !cfg.DB_HOST) {
+      ctx.addIssue({ code: 'custom', path: ['DB_HOST'], message: 'set DB_HOST (the RDS endpoint) or, outside AWS, DATABASE_URL' });
+    }
+  });
+export type DatabaseRolesConfig = z.infer<typeof DatabaseRolesConfigSchema>;
+
 /** Environment of the `insightflow` CLI: every value may point at a real service instead of a local one. */
 export const CliConfigSchema = z
   .object({
@@ -215,34 +237,89 @@ export const CliConfigSchema = z
 
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
+/** The Snowflake settings a deployment needs, by variable; prod refuses to synthesise without them. */
+export const SNOWFLAKE_DEPLOY_VARIABLES = [
+  'SNOWFLAKE_ACCOUNT',
+  'SNOWFLAKE_USER',
+  'SNOWFLAKE_ROLE',
+  'SNOWFLAKE_WAREHOUSE',
+  'SNOWFLAKE_IAM_USER_ARN',
+  'SNOWFLAKE_EXTERNAL_ID',
+] as const;
+
 /** Environment of the CDK for Terraform app (`cdktf synth`, `cdktf deploy`). */
-export const StacksConfigSchema = z.object({
-  INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
-  AWS_REGION: region().default(LOCAL_DEFAULTS.region),
-  /** Both AZs the VPC spans; explicit so that planning needs no AWS call. */
-  INSIGHTFLOW_AZS: z
-    .string()
-    .regex(/^[a-z0-9-]+,[a-z0-9-]+$/)
-    .optional()
-    .describe('two availability zones, e.g. us-east-1a,us-east-1b'),
-  /** An S3 bucket for Terraform state; local state when unset. */
-  TF_STATE_BUCKET: bucket().optional(),
-  /** Snowflake's IAM user for the storage integration (DESC INTEGRATION shows it). */
-  SNOWFLAKE_IAM_USER_ARN: z
-    .string()
-    .regex(/^arn:aws:iam::\d{12}:user\/.+$/)
-    .optional()
-    .describe('an IAM user ARN such as arn:aws:iam::123456789012:user/abc'),
-  SNOWFLAKE_EXTERNAL_ID: z.string().min(1).optional().describe('the storage integration external id'),
-  /** `true` adds the SSM-only bastion stack. */
-  INSIGHTFLOW_BASTION: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true')
-    .describe('true or false'),
-  /** Where failure alarms are emailed; no subscription when unset. */
-  ALARM_EMAIL: z.email().optional().describe('an email address'),
-});
+export const StacksConfigSchema = z
+  .object({
+    INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
+    AWS_REGION: region().default(LOCAL_DEFAULTS.region),
+    /** Both AZs the VPC spans; explicit so that planning needs no AWS call. */
+    INSIGHTFLOW_AZS: z
+      .string()
+      .regex(/^[a-z0-9-]+,[a-z0-9-]+$/)
+      .optional()
+      .describe('two availability zones, e.g. us-east-1a,us-east-1b'),
+    /** An S3 bucket for Terraform state; local state when unset. */
+    TF_STATE_BUCKET: bucket().optional(),
+    /** The Snowflake account, user, role and warehouse the Lambdas connect with. */
+    SNOWFLAKE_ACCOUNT: warehouseShape.SNOWFLAKE_ACCOUNT,
+    SNOWFLAKE_USER: warehouseShape.SNOWFLAKE_USER,
+    SNOWFLAKE_ROLE: warehouseShape.SNOWFLAKE_ROLE,
+    SNOWFLAKE_WAREHOUSE: warehouseShape.SNOWFLAKE_WAREHOUSE,
+    SNOWFLAKE_DATABASE: warehouseShape.SNOWFLAKE_DATABASE,
+    SNOWFLAKE_SCHEMA: warehouseShape.SNOWFLAKE_SCHEMA,
+    /** The storage integration (over the stage and raw buckets) that loads and unloads use. */
+    SNOWFLAKE_STORAGE_INTEGRATION: identifier('Snowflake storage integration').default('INSIGHTFLOW_S3'),
+    /** Snowflake's IAM user for the storage integration (DESC INTEGRATION shows it). */
+    SNOWFLAKE_IAM_USER_ARN: z
+      .string()
+      .regex(/^arn:aws:iam::\d{12}:user\/.+$/)
+      .refine((value) => !value.startsWith('arn:aws:iam::000000000000:'), 'a real account id, not 000000000000')
+      .optional()
+      .describe('an IAM user ARN such as arn:aws:iam::123456789012:user/abc (DESC INTEGRATION: STORAGE_AWS_IAM_USER_ARN)'),
+    SNOWFLAKE_EXTERNAL_ID: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the storage integration external id (DESC INTEGRATION: STORAGE_AWS_EXTERNAL_ID)'),
+    /** `true` adds the SSM-only bastion stack. */
+    INSIGHTFLOW_BASTION: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('true or false'),
+    /**
+     * The stream publisher sends synthetic orders: a demo tool. On by default in dev, off in prod
+     * unless this is `true`.
+     */
+    INSIGHTFLOW_DEMO_PUBLISHER: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true'))
+      .describe('true or false'),
+    /** Where failure alarms are emailed; no subscription when unset. */
+    ALARM_EMAIL: z.email().optional().describe('an email address'),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.INSIGHTFLOW_ENV === 'prod') {
+      for (const variable of SNOWFLAKE_DEPLOY_VARIABLES) {
+        if (!cfg[variable]) {
+          ctx.addIssue({ code: 'custom', path: [variable], message: 'required when INSIGHTFLOW_ENV=prod' });
+        }
+      }
+      return;
+    }
+    // In dev a half-configured pair is a mistake, not an omission.
+    const pairs = [
+      ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER'],
+      ['SNOWFLAKE_IAM_USER_ARN', 'SNOWFLAKE_EXTERNAL_ID'],
+    ] as const;
+    for (const [a, b] of pairs) {
+      if (Boolean(cfg[a]) !== Boolean(cfg[b])) {
+        const missing = cfg[a] ? b : a;
+        ctx.addIssue({ code: 'custom', path: [missing], message: `required together with ${cfg[a] ? a : b}` });
+      }
+    }
+  });
 export type StacksConfig = z.infer<typeof StacksConfigSchema>;
 
 /** Reads the stacks' configuration. */
@@ -345,6 +422,9 @@ export const readStreamTransformerConfig = (env: Environment = process.env): Str
 /** Reads the s3-to-rds-sync Lambda's configuration. */
 export const readSyncConfig = (env: Environment = process.env): SyncConfig =>
   readConfig('s3-to-rds-sync', SyncConfigSchema, env);
+/** Reads the database-roles Lambda's configuration. */
+export const readDatabaseRolesConfig = (env: Environment = process.env): DatabaseRolesConfig =>
+  readConfig('database-roles', DatabaseRolesConfigSchema, env);
 /** Reads the CLI's configuration. */
 export const readCliConfig = (env: Environment = process.env): CliConfig =>
   readConfig('insightflow CLI', CliConfigSchema, env);

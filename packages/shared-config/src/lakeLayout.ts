@@ -10,6 +10,8 @@ import { LakeKeyError } from './errors.js';
  *   data/streaming/orders/year=YYYY/month=MM/day=DD/hhmm=HHMM/<firehose object name>
  */
 
+/** Everything the lake holds as data (batch runs and streamed objects): what the sync may read. */
+export const DATA_PREFIX = 'data/';
 /** Top-level prefix of batch runs. */
 export const BATCH_PREFIX = 'data/batch/';
 /** Prefix under which Firehose delivers transformed order events. */
@@ -18,6 +20,8 @@ export const STREAMING_PREFIX = 'data/streaming/orders/';
 export const STREAMING_ERROR_PREFIX = 'data/streaming/orders_error/';
 /** Where the source files are staged in the stage bucket (the original's Instacart layout). */
 export const DEFAULT_STAGE_PREFIX = 'instacart/';
+/** Where the stream publisher keeps its order-id watermark, in the raw bucket (not data: never crawled or synced). */
+export const PUBLISHER_STATE_PREFIX = 'state/stream-publisher/';
 /** The commit marker of a batch run folder. */
 export const MANIFEST_FILE = '_manifest.json';
 

@@ -1,9 +1,10 @@
 import type { ObjectStore } from '@insightflow/object-store';
+import { PUBLISHER_STATE_PREFIX } from '@insightflow/shared-config';
 import { z } from 'zod';
 import type { OrderIdRange } from './orderEvents.js';
 
 /** Where the publisher keeps its high-water mark in the raw bucket. */
-export const WATERMARK_KEY = 'state/stream-publisher/order-id-watermark.json';
+export const WATERMARK_KEY = `${PUBLISHER_STATE_PREFIX}order-id-watermark.json`;
 
 const WatermarkSchema = z.object({ nextOrderId: z.number().int().positive(), maxUserId: z.number().int().positive() });
 

@@ -7,3 +7,4 @@ export {
 } from './snowflakeTestServer.js';
 export { localS3Client, startTestS3, type TestS3 } from './testS3.js';
 export { startTestServices, type TestServices } from './testServices.js';
+export { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secretsManagerStandIn.js';

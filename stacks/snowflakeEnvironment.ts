@@ -1,0 +1,21 @@
+import type { SnowflakeConnection } from './config.js';
+
+/**
+ * The environment a Snowflake-reading Lambda gets: every connection setting from the stacks'
+ * configuration (none made up), and the secret's ARN — never the secret.
+ */
+export function snowflakeEnvironment(snowflake: SnowflakeConnection, secretArn: string): Record<string, string> {
+  return {
+    WAREHOUSE: 'snowflake',
+    SNOWFLAKE_ACCOUNT: snowflake.account,
+    SNOWFLAKE_USER: snowflake.user,
+    ...(snowflake.role ? { SNOWFLAKE_ROLE: snowflake.role } : {}),
+    ...(snowflake.warehouse ? { SNOWFLAKE_WAREHOUSE: snowflake.warehouse } : {}),
+    SNOWFLAKE_DATABASE: snowflake.database,
+    SNOWFLAKE_SCHEMA: snowflake.schema,
+    SNOWFLAKE_STORAGE_INTEGRATION: snowflake.storageIntegration,
+    SNOWFLAKE_SECRET_ARN: secretArn,
+    // The SDK's optional native addon is not in the bundle.
+    SNOWFLAKE_DISABLE_MINICORE: '1',
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * The deployed permissions, proven from the code's own calls.
+ *
+ * Every Lambda of the synthesised app runs its real handler, with the environment the stack
+ * gives it, against the local stand-ins (S3 API server, PostgreSQL, the Snowflake-protocol
+ * server, a Secrets Manager stand-in, the local Firehose). Every AWS request the code makes is
+ * recorded by a middleware on the SDK clients, mapped to the IAM authorisations it needs, and
+ * judged by a maintained IAM evaluator (@cloud-copilot/iam-simulate) against that function's
+ * synthesised role policies and the resource's own policy. The service-to-service edges no
+ * code of ours makes (Firehose, Glue, Step Functions, EventBridge, alarms, the Lambda runtime,
+ * rds-db:connect) are read from the synthesised configuration and judged the same way. Each
+ * allowed edge must be denied on a copy of the policies without the statements that allowed it.
+ */
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
+import { S3ObjectStore } from '@insightflow/object-store';
+import { getTable, sqlType, TABLE_NAMES } from '@insightflow/shared-config';
+import {
+  type SecretsManagerStandIn,
+  type SnowflakeTestServer,
+  startSecretsManagerStandIn,
+  startSnowflakeTestServer,
+  startTestServices,
+  type TestServices,
+} from '@insightflow/testkit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AwsRequestRecorder, installAwsRequestRecorder } from './access/awsRequestRecorder.js';
+import { DeployedApp } from './access/deployedApp.js';
+import {
+  type AccessDecision,
+  decide,
+  deployedPolicies,
+  withoutGrants,
+  withRoleStatements,
+} from './access/deployedPermissions.js';
+import { encryptionFacts, type IamRequest, iamRequestsFor } from './access/iamRequests.js';
+import { serviceEdges } from './access/serviceEdges.js';
+import { EXAMPLE_SNOWFLAKE_ENV, synth } from './helpers/synth.js';
+
+type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
+
+/** A deployed function: its name, the package whose zip it runs, its role and environment. */
+interface DeployedFunction {
+  functionName: string;
+  packageName: string;
+  roleArn: string;
+  environment: Record<string, string>;
+}
+
+/** Each deployable package's real handler (literal imports: the bundler's entry points). */
+const HANDLERS: Record<string, () => Promise<{ handler: Handler }>> = {
+  'batch-ingest': () => import('../../packages/batch-ingest/src/handler.js') as Promise<{ handler: Handler }>,
+  'stream-publisher': () => import('../../packages/stream-publisher/src/handler.js') as Promise<{ handler: Handler }>,
+  'stream-transformer': () =>
+    import('../../packages/stream-transformer/src/handler.js') as Promise<{ handler: Handler }>,
+  's3-to-rds-sync': () => import('../../packages/s3-to-rds-sync/src/handler.js') as Promise<{ handler: Handler }>,
+  'database-roles': () => import('../../packages/database-roles/src/handler.js') as Promise<{ handler: Handler }>,
+};
+
+const lambdaContext = (functionName: string) => ({
+  functionName,
+  awsRequestId: 'access-test',
+  getRemainingTimeInMillis: () => 600_000,
+});
+
+/** One `insightflow-<env>-` deployment, full settings: every function that can be deployed is. */
+const app = new DeployedApp(synth({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_BASTION: 'true' }).stacks);
+const policies = deployedPolicies(app);
+const functions: DeployedFunction[] = app.resources('aws_lambda_function').map(({ stack, config }) => {
+  const resolved = app.value(stack, config) as {
+    function_name: string;
+    role: string;
+    environment?: { variables: Record<string, string> };
+  };
+  return {
+    functionName: resolved.function_name,
+    packageName: resolved.function_name.replace(/^insightflow-(dev|prod)-/, ''),
+    roleArn: resolved.role,
+    environment: resolved.environment?.variables ?? {},
+  };
+});
+const deployed = (packageName: string): DeployedFunction => {
+  const fn = functions.find((f) => f.packageName === packageName);
+  if (!fn) throw new Error(`No deployed function runs ${packageName}`);
+  return fn;
+};
+
+describe('Access: every call the code makes, and every service edge, is allowed by the deployed policies', () => {
+  let services: TestServices;
+  let snowflake: SnowflakeTestServer;
+  let secrets: SecretsManagerStandIn;
+  let recorder: AwsRequestRecorder;
+  let delivery: LocalDeliveryStream;
+  const ran = new Set<string>();
+
+  /** Runs a function's real handler with its deployed environment plus local endpoints only. */
+  async function runHandler(fn: DeployedFunction, event: unknown, localEndpoints: Record<string, string> = {}) {
+    vi.resetModules();
+    vi.unstubAllEnvs();
+    const environment = {
+      ...fn.environment,
+      AWS_ACCESS_KEY_ID: services.services.s3Credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: services.services.s3Credentials.secretAccessKey,
+      AWS_REGION: app.region,
+      S3_ENDPOINT: services.services.s3Endpoint,
+      SNOWFLAKE_ACCESS_URL: snowflake.accessUrl,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      ...localEndpoints,
+    };
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+    const load = HANDLERS[fn.packageName];
+    if (!load) throw new Error(`${fn.functionName} runs ${fn.packageName}, whose handler the access test does not know`);
+    const { handler } = await load();
+    ran.add(fn.functionName);
+    return recorder.attribute(fn.roleArn, () => handler(event, lambdaContext(fn.functionName)));
+  }
+
+  beforeAll(async () => {
+    recorder = installAwsRequestRecorder();
+    services = await startTestServices();
+    const rawBucket = deployed('s3-to-rds-sync').environment.RAW_BUCKET as string;
+    await services.s3.send(new CreateBucketCommand({ Bucket: rawBucket }));
+    snowflake = await startSnowflakeTestServer();
+    for (const table of TABLE_NAMES) {
+      const spec = getTable(table);
+      await snowflake.duckdb.run(
+        `CREATE TABLE ${table} (${spec.columns.map((c) => `${c.name} ${sqlType(c, 'duckdb')}`).join(', ')})`,
+      );
+    }
+    await snowflake.duckdb.run(`INSERT INTO aisles VALUES (1, 'fresh "herbs", and more'), (2, NULL)`);
+    await snowflake.duckdb.run(`INSERT INTO orders VALUES (7, 3, 'prior', 1, 2, 10, NULL), (8, 3, 'train', 2, 3, 11, 7)`);
+    const secretArn = deployed('batch-ingest').environment.SNOWFLAKE_SECRET_ARN as string;
+    const master = new URL(services.databaseUrl);
+    secrets = await startSecretsManagerStandIn({
+      [secretArn]: JSON.stringify({ password: 'access-test-only' }),
+      [deployed('database-roles').environment.MASTER_SECRET_ARN as string]: JSON.stringify({
+        username: decodeURIComponent(master.username),
+        password: decodeURIComponent(master.password),
+      }),
+    });
+    const deliveryS3 = services.s3;
+    recorder.ignore(deliveryS3);
+    const { handler: transform } = (await import('../../packages/stream-transformer/src/handler.js')) as {
+      handler: Parameters<typeof startLocalDeliveryStream>[0]['transform'];
+    };
+    delivery = await startLocalDeliveryStream({
+      streamName: deployed('stream-publisher').environment.DELIVERY_STREAM_NAME as string,
+      store: new S3ObjectStore(deliveryS3, rawBucket),
+      transform,
+      bufferMs: 100,
+      region: app.region,
+    });
+  });
+
+  afterAll(async () => {
+    recorder?.uninstall();
+    vi.unstubAllEnvs();
+    await delivery?.stop();
+    await secrets?.stop();
+    await snowflake?.stop();
+    await services?.stop();
+  });
+
+  const decisions: { request: IamRequest; decision: AccessDecision }[] = [];
+
+  it('runs every deployed function\u2019s handler against the local services', async () => {
+    const runAt = '2026-12-02T14:00:00Z';
+    await runHandler(deployed('batch-ingest'), { table: 'aisles', runAt });
+    await runHandler(deployed('batch-ingest'), { table: 'orders', runAt });
+    // A rerun of a committed table finds its manifest and writes nothing.
+    await runHandler(deployed('batch-ingest'), { table: 'aisles', runAt });
+    // The first burst finds no watermark yet (a HEAD answering 404), the second reads it.
+    await runHandler(deployed('stream-publisher'), { events: 25 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
+    await runHandler(deployed('stream-publisher'), { events: 5 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
+    await delivery.flush();
+    await runHandler(deployed('stream-transformer'), {
+      invocationId: 'i',
+      deliveryStreamArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/x',
+      region: app.region,
+      records: [],
+    });
+    const database = new URL(services.databaseUrl);
+    database.username = '';
+    database.password = '';
+    // Creates the sync's role before the sync runs, as the deployment does.
+    await runHandler(deployed('database-roles'), {}, { DATABASE_URL: database.toString() });
+    await runHandler(deployed('s3-to-rds-sync'), {}, { DATABASE_URL: services.databaseUrl });
+    for (const fn of functions.filter((f) => !ran.has(f.functionName))) {
+      throw new Error(`${fn.functionName} is deployed but the access test does not run its handler: add it here`);
+    }
+    expect(recorder.requests.length).toBeGreaterThan(10);
+  });
+
+  it('allows every recorded call and every service edge, and denies each on a copy without its grant', async () => {
+    expect(ran.size).toBe(functions.length);
+    const facts = encryptionFacts(app);
+    const requests = [
+      ...recorder.requests.flatMap((r) => iamRequestsFor(r, facts, app.region, r.principal)),
+      ...serviceEdges(app),
+    ];
+    const unique = new Map<string, IamRequest>();
+    for (const request of requests) unique.set(`${request.principal} ${request.action} ${request.resource}`, request);
+    for (const request of unique.values()) decisions.push({ request, decision: await decide(request, policies) });
+
+    const table = decisions.map(({ request, decision }) => ({
+      principal: request.principal.replace(/^arn:aws:iam::\d+:role\//, 'role/'),
+      action: request.action,
+      resource: request.resource.replace(/:123456789012:/, ':…:'),
+      allowed: decision.allowed ? 'yes' : `NO (${decision.result}${decision.errors ? `: ${decision.errors}` : ''})`,
+      because: request.because,
+    }));
+    console.log(
+      ['| principal | action | resource | allowed |', '|---|---|---|---|']
+        .concat(table.map((row) => `| ${row.principal} | ${row.action} | ${row.resource} | ${row.allowed} |`))
+        .join('\n'),
+    );
+    expect(table.filter((row) => row.allowed !== 'yes')).toEqual([]);
+
+    const stillAllowed: string[] = [];
+    for (const { request, decision } of decisions) {
+      const broken = await decide(request, withoutGrants(policies, decision));
+      if (broken.allowed) stillAllowed.push(`${request.principal} ${request.action} ${request.resource}`);
+    }
+    expect(stillAllowed).toEqual([]);
+  });
+
+  describe('denies the unfixed policies of the findings it was built for', () => {
+    const recorded = (principal: string, action: string, because: RegExp) => {
+      const facts = encryptionFacts(app);
+      const match = recorder.requests
+        .flatMap((r) => iamRequestsFor(r, facts, app.region, r.principal))
+        .concat(serviceEdges(app))
+        .find((r) => r.principal === principal && r.action === action && because.test(r.because));
+      if (!match) throw new Error(`No recorded ${action} by ${principal} (${because})`);
+      return match;
+    };
+    const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+
+    it('Firehose allowed only the bare transformer ARN cannot invoke the processor it is given (…:$LATEST)', async () => {
+      const firehoseRole = decisions.find((d) => d.request.because.endsWith('runs its processor'))?.request.principal as string;
+      const invoke = recorded(firehoseRole, 'lambda:InvokeFunction', /processor/);
+      expect(invoke.resource).toMatch(/:\$LATEST$/);
+      const unfixed = withRoleStatements(policies, firehoseRole, (s) =>
+        actionsOf(s).includes('lambda:InvokeFunction')
+          ? { ...s, Resource: [s.Resource].flat().map((r) => String(r).replace(/:\$LATEST$/, '')) }
+          : s,
+      );
+      expect((await decide(invoke, unfixed)).allowed).toBe(false);
+    });
+
+    it('the publisher without s3:ListBucket gets 403, not 404, on its first watermark HEAD', async () => {
+      const publisher = deployed('stream-publisher').roleArn;
+      const head = recorded(publisher, 's3:ListBucket', /may be missing/);
+      const unfixed = withRoleStatements(policies, publisher, (s) =>
+        actionsOf(s).includes('s3:ListBucket') ? undefined : s,
+      );
+      expect((await decide(head, unfixed)).allowed).toBe(false);
+    });
+
+    it('batch-ingest with s3:ListBucket conditioned on s3:prefix gets 403 reading a manifest not written yet', async () => {
+      const ingest = deployed('batch-ingest').roleArn;
+      const missing = recorded(ingest, 's3:ListBucket', /may be missing/);
+      const unfixed = withRoleStatements(policies, ingest, (s) =>
+        actionsOf(s).includes('s3:ListBucket')
+          ? { ...s, Condition: { StringLike: { 's3:prefix': ['data/batch/*'] } } }
+          : s,
+      );
+      expect((await decide(missing, unfixed)).allowed).toBe(false);
+    });
+
+    it('the crawler without logs:AssociateKmsKey cannot write the logs its security configuration encrypts', async () => {
+      const crawler = decisions.find((d) => d.request.because.startsWith('Glue crawler'))?.request.principal as string;
+      const associate = recorded(crawler, 'logs:AssociateKmsKey', /Glue crawler/);
+      const unfixed = withRoleStatements(policies, crawler, (s) => {
+        const actions = actionsOf(s).filter((a) => a !== 'logs:AssociateKmsKey');
+        return actions.length === 0 ? undefined : { ...s, Action: actions };
+      });
+      expect((await decide(associate, unfixed)).allowed).toBe(false);
+    });
+  });
+
+  it('judges the recorded calls, not a hand-kept list: a call the policies do not allow is denied', async () => {
+    const ingest = deployed('batch-ingest');
+    const denied = await decide(
+      {
+        principal: ingest.roleArn,
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${ingest.environment.RAW_BUCKET}/state/not-for-ingest.json`,
+        context: { 'aws:SecureTransport': 'true' },
+        because: 'a write outside the batch prefix',
+      },
+      policies,
+    );
+    expect(denied.allowed).toBe(false);
+  });
+});

@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readStacksConfig } from '@insightflow/shared-config';
+import { buildApp } from '../../app.js';
+import { environmentSettings } from '../../config.js';
+import type { SynthStack } from '../policies.js';
+
+/** Every Snowflake value a deployment that reads Snowflake sets (example values, valid in form). */
+export const EXAMPLE_SNOWFLAKE_ENV = {
+  SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
+  SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
+  SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
+  SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
+  SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
+  SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE_SFCRole=2_abc123',
+} as const;
+
+/** One synthesised app: its stacks' Terraform JSON and the manifest. */
+export interface SynthesisedApp {
+  outdir: string;
+  stacks: SynthStack[];
+  manifest: Record<string, { dependencies: string[]; synthesizedStackPath: string }>;
+  warnings: string[];
+}
+
+/** Synthesises the app for the given stacks configuration into a temporary directory. */
+export function synth(env: Record<string, string> = {}): SynthesisedApp {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
+  const warnings: string[] = [];
+  buildApp(
+    environmentSettings(readStacksConfig(env), (m) => warnings.push(m)),
+    outdir,
+  ).synth();
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'))
+    .stacks as SynthesisedApp['manifest'];
+  const stacks = Object.entries(manifest).map(([name, s]) => ({
+    name,
+    json: JSON.parse(readFileSync(path.join(outdir, s.synthesizedStackPath), 'utf8')),
+  }));
+  return { outdir, stacks, manifest, warnings };
+}
