@@ -11,7 +11,7 @@
  * rds-db:connect) are read from the synthesised configuration and judged the same way. Each
  * allowed edge must be denied on a copy of the policies without the statements that allowed it.
  */
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { getTable, sqlType, TABLE_NAMES } from '@insightflow/shared-config';
@@ -109,7 +109,8 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     };
     for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     const load = HANDLERS[fn.packageName];
-    if (!load) throw new Error(`${fn.functionName} runs ${fn.packageName}, whose handler the access test does not know`);
+    if (!load)
+      throw new Error(`${fn.functionName} runs ${fn.packageName}, whose handler the access test does not know`);
     const { handler } = await load();
     ran.add(fn.functionName);
     return recorder.attribute(fn.roleArn, () => handler(event, lambdaContext(fn.functionName)));
@@ -128,7 +129,9 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       );
     }
     await snowflake.duckdb.run(`INSERT INTO aisles VALUES (1, 'fresh "herbs", and more'), (2, NULL)`);
-    await snowflake.duckdb.run(`INSERT INTO orders VALUES (7, 3, 'prior', 1, 2, 10, NULL), (8, 3, 'train', 2, 3, 11, 7)`);
+    await snowflake.duckdb.run(
+      `INSERT INTO orders VALUES (7, 3, 'prior', 1, 2, 10, NULL), (8, 3, 'train', 2, 3, 11, 7)`,
+    );
     const secretArn = deployed('batch-ingest').environment.SNOWFLAKE_SECRET_ARN as string;
     const master = new URL(services.databaseUrl);
     secrets = await startSecretsManagerStandIn({
@@ -167,6 +170,29 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     const runAt = '2026-12-02T14:00:00Z';
     await runHandler(deployed('batch-ingest'), { table: 'aisles', runAt });
     await runHandler(deployed('batch-ingest'), { table: 'orders', runAt });
+    // Unload mode: Snowflake writes the files itself (through the storage integration: an edge
+    // below). DuckDB cannot write a stage, so the COPY's answer is canned and the file it
+    // reports is put where Snowflake would put it; the handler's own calls are real.
+    const unloaded = 'data/batch/departments/year=2026/month=12/day=02/hhmm=1400/_unload/part_0_0_0.csv';
+    const csv = 'department_id,department\n1,frozen\n';
+    const writeUnloadedFile = async () => {
+      await services.s3.send(
+        new PutObjectCommand({ Bucket: deployed('batch-ingest').environment.RAW_BUCKET, Key: unloaded, Body: csv }),
+      );
+    };
+    snowflake.answer(
+      /^COPY INTO @insightflow_raw_stage\/data\/batch\/departments\//i,
+      {
+        columns: [
+          { name: 'FILE_NAME', type: 'text' },
+          { name: 'FILE_SIZE', type: 'fixed' },
+          { name: 'ROW_COUNT', type: 'fixed' },
+        ],
+        rows: [[unloaded, String(csv.length), '1']],
+      },
+      writeUnloadedFile,
+    );
+    await runHandler(deployed('batch-ingest'), { table: 'departments', runAt, mode: 'unload' });
     // A rerun of a committed table finds its manifest and writes nothing.
     await runHandler(deployed('batch-ingest'), { table: 'aisles', runAt });
     // The first burst finds no watermark yet (a HEAD answering 404), the second reads it.
@@ -209,10 +235,11 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       allowed: decision.allowed ? 'yes' : `NO (${decision.result}${decision.errors ? `: ${decision.errors}` : ''})`,
       because: request.because,
     }));
-    console.log(
-      ['| principal | action | resource | allowed |', '|---|---|---|---|']
+    // The table of edges is the test's report: printed on every run.
+    process.stdout.write(
+      `${['| principal | action | resource | allowed |', '|---|---|---|---|']
         .concat(table.map((row) => `| ${row.principal} | ${row.action} | ${row.resource} | ${row.allowed} |`))
-        .join('\n'),
+        .join('\n')}\n`,
     );
     expect(table.filter((row) => row.allowed !== 'yes')).toEqual([]);
 
@@ -237,7 +264,8 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
 
     it('Firehose allowed only the bare transformer ARN cannot invoke the processor it is given (…:$LATEST)', async () => {
-      const firehoseRole = decisions.find((d) => d.request.because.endsWith('runs its processor'))?.request.principal as string;
+      const firehoseRole = decisions.find((d) => d.request.because.endsWith('runs its processor'))?.request
+        .principal as string;
       const invoke = recorded(firehoseRole, 'lambda:InvokeFunction', /processor/);
       expect(invoke.resource).toMatch(/:\$LATEST$/);
       const unfixed = withRoleStatements(policies, firehoseRole, (s) =>

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStacksConfig } from '@insightflow/shared-config';
@@ -98,6 +98,47 @@ export function pathFilterViolations(filters: Record<string, string[]>, stacks: 
     }
   }
   return violations;
+}
+
+const REPOSITORY = path.resolve(import.meta.dirname, '../..');
+
+/** Workspace package directories by npm name, with their workspace dependencies. */
+function workspacePackages(): Map<string, { dir: string; dependencies: string[] }> {
+  const packages = new Map<string, { dir: string; dependencies: string[] }>();
+  for (const dir of readdirSync(path.join(REPOSITORY, 'packages'))) {
+    const manifestPath = path.join(REPOSITORY, 'packages', dir, 'package.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    packages.set(manifest.name, { dir, dependencies: Object.keys(manifest.dependencies ?? {}) });
+  }
+  return packages;
+}
+
+/**
+ * The `packages/<dir>/**` paths a stack's Lambdas are built from: every `packageName: '…'` in the
+ * stack's file, and the workspace packages those depend on, transitively.
+ */
+function lambdaSourcePaths(stack: string): string[] {
+  const packages = workspacePackages();
+  const source = readFileSync(path.join(REPOSITORY, stackSourceFile(stack)), 'utf8');
+  const pending = [...source.matchAll(/packageName: '([a-z0-9-]+)'/g)].map((m) => `@insightflow/${m[1]}`);
+  const dirs = new Set<string>();
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const pkg = packages.get(name);
+    if (!pkg || dirs.has(pkg.dir)) continue;
+    dirs.add(pkg.dir);
+    pending.push(...pkg.dependencies);
+  }
+  return [...dirs].sort().map((dir) => `packages/${dir}/**`);
+}
+
+/** Every stack's filter holds the code of the Lambdas it deploys, so a code change alone redeploys. */
+export function lambdaFilterViolations(filters: Record<string, string[]>, stacks: Record<string, string[]>): string[] {
+  return Object.keys(stacks).flatMap((stack) =>
+    lambdaSourcePaths(stack)
+      .filter((file) => !(filters[stack] ?? []).includes(file))
+      .map((file) => `filter ${stack} misses its Lambda code ${file}`),
+  );
 }
 
 /** The `changes` job's paths-filter filters, aliases resolved and nested lists flattened (as paths-filter does). */
@@ -229,6 +270,22 @@ describe('GitHub Actions workflows', () => {
       expect(pathFilterViolations(pathFilters(load(file)), stacks)).toEqual([]);
     });
   }
+
+  for (const file of ['deploy.yml', 'plan.yml']) {
+    it(`${file}'s path filters hold the code of every Lambda a stack deploys`, () => {
+      expect(lambdaFilterViolations(pathFilters(load(file)), stacks)).toEqual([]);
+    });
+  }
+
+  it('fails when a filter forgets the code of a Lambda its stack deploys', () => {
+    const filters = pathFilters(load('deploy.yml'));
+    filters['streaming-ingestion'] = (filters['streaming-ingestion'] ?? []).filter(
+      (file) => file !== 'packages/stream-transformer/**',
+    );
+    expect(lambdaFilterViolations(filters, stacks)).toEqual([
+      'filter streaming-ingestion misses its Lambda code packages/stream-transformer/**',
+    ]);
+  });
 
   it('plan.yml and deploy.yml filter the same paths', () => {
     expect(pathFilters(load('plan.yml'))).toEqual(pathFilters(load('deploy.yml')));

@@ -209,7 +209,11 @@ export const DatabaseRolesConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.DATABASE_URL && !cfg.DB_HOST) {
-      ctx.addIssue({ code: 'custom', path: ['DB_HOST'], message: 'set DB_HOST (the RDS endpoint) or, outside AWS, DATABASE_URL' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DB_HOST'],
+        message: 'set DB_HOST (the RDS endpoint) or, outside AWS, DATABASE_URL',
+      });
     }
   });
 export type DatabaseRolesConfig = z.infer<typeof DatabaseRolesConfigSchema>;
@@ -275,7 +279,9 @@ export const StacksConfigSchema = z
       .regex(/^arn:aws:iam::\d{12}:user\/.+$/)
       .refine((value) => !value.startsWith('arn:aws:iam::000000000000:'), 'a real account id, not 000000000000')
       .optional()
-      .describe('an IAM user ARN such as arn:aws:iam::123456789012:user/abc (DESC INTEGRATION: STORAGE_AWS_IAM_USER_ARN)'),
+      .describe(
+        'an IAM user ARN such as arn:aws:iam::123456789012:user/abc (DESC INTEGRATION: STORAGE_AWS_IAM_USER_ARN)',
+      ),
     SNOWFLAKE_EXTERNAL_ID: z
       .string()
       .min(1)

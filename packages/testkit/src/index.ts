@@ -1,3 +1,4 @@
+export { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secretsManagerStandIn.js';
 export {
   type CannedError,
   type CannedResult,
@@ -7,4 +8,3 @@ export {
 } from './snowflakeTestServer.js';
 export { localS3Client, startTestS3, type TestS3 } from './testS3.js';
 export { startTestServices, type TestServices } from './testServices.js';
-export { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secretsManagerStandIn.js';

@@ -41,8 +41,11 @@ export interface SnowflakeTestServer {
   log: ServerLog;
   /** The DuckDB connection behind the server, to set up data. */
   duckdb: DuckDBConnection;
-  /** Answers statements matching `pattern` with a canned result or error instead of DuckDB. */
-  answer(pattern: RegExp, result: CannedResult | CannedError): void;
+  /**
+   * Answers statements matching `pattern` with a canned result or error instead of DuckDB;
+   * `effect` runs first, for what Snowflake would have done (an unload writing its files).
+   */
+  answer(pattern: RegExp, result: CannedResult | CannedError, effect?: () => Promise<void>): void;
   stop(): Promise<void>;
 }
 
@@ -105,13 +108,14 @@ export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
   const instance = await DuckDBInstance.create(':memory:');
   const duckdb = await instance.connect();
   const log: ServerLog = { logins: [], statements: [], chunkDownloads: 0, sessionsClosed: 0 };
-  const canned: { pattern: RegExp; result: CannedResult | CannedError }[] = [];
+  const canned: { pattern: RegExp; result: CannedResult | CannedError; effect?: () => Promise<void> }[] = [];
   const chunks = new Map<string, Buffer>();
   let baseUrl = '';
 
   async function runStatement(sqlText: string) {
     const match = canned.find((c) => c.pattern.test(sqlText));
     if (match) {
+      await match.effect?.();
       if ('code' in match.result) return { error: match.result };
       return { columns: match.result.columns, rows: match.result.rows };
     }
@@ -240,8 +244,8 @@ export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
     accessUrl: baseUrl,
     log,
     duckdb,
-    answer(pattern, result) {
-      canned.push({ pattern, result });
+    answer(pattern, result, effect) {
+      canned.push({ pattern, result, ...(effect ? { effect } : {}) });
     },
     async stop() {
       server.closeAllConnections();

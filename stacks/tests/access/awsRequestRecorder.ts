@@ -50,10 +50,9 @@ export function installAwsRequestRecorder(): AwsRequestRecorder {
   prototype.send = function send(this: Client<never, never, never, never>, ...args: unknown[]) {
     if (!instrumented.has(this)) {
       instrumented.add(this);
-      const client = this;
       const service = String((this.config as { serviceId?: string }).serviceId ?? this.constructor.name);
       const middleware: Middleware = (next, context) => async (request) => {
-        if (ignored.has(client) || principal === undefined) return next(request);
+        if (ignored.has(this) || principal === undefined) return next(request);
         const entry: RecordedRequest = {
           service,
           operation: String(context.commandName ?? 'unknown').replace(/Command$/, ''),

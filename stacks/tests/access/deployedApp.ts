@@ -114,8 +114,7 @@ function parseExpression(source: string): Expression {
 /** Finds the `${…}` spans of a string, honouring nested braces and quoted strings. */
 function interpolations(text: string): { start: number; end: number; inner: string }[] {
   const spans: { start: number; end: number; inner: string }[] = [];
-  let i = 0;
-  while ((i = text.indexOf('${', i)) !== -1) {
+  for (let i = text.indexOf('${'); i !== -1; i = text.indexOf('${', i)) {
     let depth = 1;
     let j = i + 2;
     let inString = false;
@@ -342,20 +341,23 @@ export class DeployedApp {
         if (address.type === 'aws_kms_key') return fakeUuid(address.name);
         if (address.type === 'aws_s3_bucket') return field('bucket');
         if (address.type === 'aws_iam_role' || address.type === 'aws_glue_crawler') return field('name');
-        if (address.type === 'aws_sqs_queue') return `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${field('name')}`;
+        if (address.type === 'aws_sqs_queue')
+          return `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${field('name')}`;
         if (address.type === 'aws_sns_topic') return arns.aws_sns_topic?.();
         if (address.type === 'aws_secretsmanager_secret') return arns.aws_secretsmanager_secret?.();
         return `${address.type}.${address.name}`;
       case 'key_id':
         return fakeUuid(address.name);
       case 'url':
-        if (address.type === 'aws_sqs_queue') return `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${field('name')}`;
+        if (address.type === 'aws_sqs_queue')
+          return `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${field('name')}`;
         break;
       case 'resource_id':
         if (address.type === 'aws_db_instance') return 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ';
         break;
       case 'address':
-        if (address.type === 'aws_db_instance') return `${field('identifier')}.abcdefghijkl.${region}.rds.amazonaws.com`;
+        if (address.type === 'aws_db_instance')
+          return `${field('identifier')}.abcdefghijkl.${region}.rds.amazonaws.com`;
         break;
       case 'endpoint':
         if (address.type === 'aws_db_instance')

@@ -50,6 +50,11 @@ export function deployedPolicies(app: DeployedApp): DeployedPolicies {
   }
 
   const resource = new Map<string, Policy>();
+  // A role's trust policy is its resource policy for sts:AssumeRole.
+  for (const { stack, config } of app.resources('aws_iam_role')) {
+    const resolved = app.value(stack, config) as { name: string; assume_role_policy: string };
+    resource.set(roleArn(resolved.name), parse(resolved.assume_role_policy));
+  }
   for (const { stack, config } of app.resources('aws_s3_bucket_policy')) {
     const resolved = app.value(stack, config) as { bucket: string; policy: string };
     resource.set(`arn:aws:s3:::${resolved.bucket}`, parse(resolved.policy));
@@ -172,7 +177,10 @@ export function withoutGrants(policies: DeployedPolicies, decision: AccessDecisi
   });
   return {
     identity: new Map(
-      [...policies.identity].map(([role, list]) => [role, list.map((p) => ({ name: p.name, policy: strip(p.policy) }))]),
+      [...policies.identity].map(([role, list]) => [
+        role,
+        list.map((p) => ({ name: p.name, policy: strip(p.policy) })),
+      ]),
     ),
     resource: new Map([...policies.resource].map(([arn, policy]) => [arn, strip(policy)])),
   };

@@ -41,7 +41,8 @@ export function encryptionFacts(app: DeployedApp): EncryptionFacts {
   const secretKeys = new Map<string, string>();
   for (const { stack, name, config } of app.resources('aws_secretsmanager_secret')) {
     const key = app.value(stack, config.kms_key_id);
-    if (typeof key === 'string') secretKeys.set(app.attribute(stack, 'aws_secretsmanager_secret', name, 'arn') as string, key);
+    if (typeof key === 'string')
+      secretKeys.set(app.attribute(stack, 'aws_secretsmanager_secret', name, 'arn') as string, key);
   }
   // RDS keeps the master user's secret, encrypted with the key the instance names.
   for (const { stack, name, config } of app.resources('aws_db_instance')) {

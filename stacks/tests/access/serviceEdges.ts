@@ -7,6 +7,7 @@
  * synthesised configuration (the ARN Firehose is told to invoke, the state machine's tasks, the
  * event targets), so a configuration change moves the edge with it.
  */
+import { BATCH_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 import type { IamRequest } from './iamRequests.js';
 
@@ -28,11 +29,14 @@ const secure = { 'aws:SecureTransport': 'true' };
 export function serviceEdges(app: DeployedApp): IamRequest[] {
   const edges: IamRequest[] = [];
   const region = app.region;
-  const kmsVia = (service: string) => ({ 'kms:ViaService': `${service}.${region}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT_ID });
+  const kmsVia = (service: string) => ({
+    'kms:ViaService': `${service}.${region}.amazonaws.com`,
+    'kms:CallerAccount': ACCOUNT_ID,
+  });
 
   for (const { stack, name, config } of app.resources('aws_kinesis_firehose_delivery_stream')) {
     const stream = app.value(stack, config) as Block;
-    const s3 = (stream.extended_s3_configuration as Block[] | Block) as Block;
+    const s3 = stream.extended_s3_configuration as Block[] | Block as Block;
     const destination = (Array.isArray(s3) ? s3[0] : s3) as Block;
     const role = String(destination.role_arn);
     const because = `Firehose ${String(stream.name)}`;
@@ -92,7 +96,9 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     const edge = (action: string, resource: string, context: Record<string, string> = {}) =>
       edges.push({ principal: role, action, resource, context: { ...secure, ...context }, because });
     for (const target of (crawler.s3_target as Block[] | undefined) ?? []) {
-      const [bucket, ...prefixParts] = String(target.path).replace(/^s3:\/\//, '').split('/');
+      const [bucket, ...prefixParts] = String(target.path)
+        .replace(/^s3:\/\//, '')
+        .split('/');
       const prefix = prefixParts.join('/');
       edge('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': prefix });
       edge('s3:GetObject', `arn:aws:s3:::${bucket}/${prefix}year=2026/month=12/day=02/hhmm=1400/part.csv`);
@@ -101,8 +107,18 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     const catalog = `arn:aws:glue:${region}:${ACCOUNT_ID}:catalog`;
     const db = `arn:aws:glue:${region}:${ACCOUNT_ID}:database/${database}`;
     const table = `arn:aws:glue:${region}:${ACCOUNT_ID}:table/${database}/${String(crawler.table_prefix ?? '')}orders`;
-    for (const action of ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:BatchCreatePartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:UpdatePartition']) {
-      for (const resource of action === 'glue:GetDatabase' ? [catalog, db] : [catalog, db, table]) edge(action, resource);
+    for (const action of [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:CreateTable',
+      'glue:UpdateTable',
+      'glue:BatchCreatePartition',
+      'glue:GetPartitions',
+      'glue:BatchGetPartition',
+      'glue:UpdatePartition',
+    ]) {
+      for (const resource of action === 'glue:GetDatabase' ? [catalog, db] : [catalog, db, table])
+        edge(action, resource);
     }
     if (catalogKey) {
       for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) edge(action, catalogKey, kmsVia('glue'));
@@ -126,7 +142,13 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
       for (const state of Object.values(states)) {
         const parameters = (state.Parameters ?? {}) as Block;
         if (state.Resource === 'arn:aws:states:::lambda:invoke') {
-          edges.push({ principal: role, action: 'lambda:InvokeFunction', resource: String(parameters.FunctionName), context: {}, because });
+          edges.push({
+            principal: role,
+            action: 'lambda:InvokeFunction',
+            resource: String(parameters.FunctionName),
+            context: {},
+            because,
+          });
         }
         if (state.Resource === 'arn:aws:states:::aws-sdk:glue:startCrawler') {
           edges.push({
@@ -138,7 +160,8 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
           });
         }
         if (state.ItemProcessor) visit((state.ItemProcessor as Block).States as Record<string, Block>);
-        for (const branch of (state.Branches as Block[] | undefined) ?? []) visit(branch.States as Record<string, Block>);
+        for (const branch of (state.Branches as Block[] | undefined) ?? [])
+          visit(branch.States as Record<string, Block>);
       }
     };
     visit(JSON.parse(String(machine.definition)).States);
@@ -154,11 +177,29 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     const because = `EventBridge rule ${String(target.rule)}`;
     const source = { 'aws:SourceArn': rule, 'aws:SourceAccount': ACCOUNT_ID };
     if (arn.includes(':states:')) {
-      edges.push({ principal: String(target.role_arn), action: 'states:StartExecution', resource: arn, context: {}, because });
+      edges.push({
+        principal: String(target.role_arn),
+        action: 'states:StartExecution',
+        resource: arn,
+        context: {},
+        because,
+      });
     } else if (arn.includes(':lambda:')) {
-      edges.push({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: arn, context: source, because });
+      edges.push({
+        principal: 'events.amazonaws.com',
+        action: 'lambda:InvokeFunction',
+        resource: arn,
+        context: source,
+        because,
+      });
     } else if (arn.includes(':sns:')) {
-      edges.push({ principal: 'events.amazonaws.com', action: 'sns:Publish', resource: arn, context: { ...secure, ...source }, because });
+      edges.push({
+        principal: 'events.amazonaws.com',
+        action: 'sns:Publish',
+        resource: arn,
+        context: { ...secure, ...source },
+        because,
+      });
     } else {
       throw new Error(`The access test does not model EventBridge targets like ${arn}: add it to serviceEdges()`);
     }
@@ -178,12 +219,60 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     }
   }
 
+  // Snowflake's storage integration: its IAM user assumes our role (with the external id), reads
+  // the staged source files and writes unloads into the raw bucket's batch runs.
+  const bucketNamed = (suffix: string) =>
+    app
+      .resources('aws_s3_bucket')
+      .map(({ stack, config }) => String(app.value(stack, config.bucket)))
+      .find((name) => name.endsWith(suffix));
+  for (const { stack, name, config } of app.resources('aws_iam_role')) {
+    const roleName = String(app.value(stack, config.name));
+    if (!roleName.endsWith('-snowflake-integration')) continue;
+    const role = app.attribute(stack, 'aws_iam_role', name, 'arn') as string;
+    const trust = JSON.parse(String(app.value(stack, config.assume_role_policy))) as {
+      Statement: { Principal: { AWS: string[] }; Condition: { StringEquals: Record<string, string[]> } }[];
+    };
+    const trusted = trust.Statement[0];
+    const because = 'Snowflake storage integration';
+    edges.push({
+      principal: String(trusted?.Principal.AWS[0]),
+      action: 'sts:AssumeRole',
+      resource: role,
+      context: { 'sts:ExternalId': String(trusted?.Condition.StringEquals['sts:ExternalId']?.[0]) },
+      because,
+    });
+    const stageBucket = bucketNamed('-stage');
+    const rawBucket = bucketNamed('-raw-bucket');
+    const key = app.resources('aws_kms_key')[0];
+    const keyArn = key ? (app.attribute(key.stack, 'aws_kms_key', key.name, 'arn') as string) : undefined;
+    const edge = (action: string, resource: string, context: Record<string, string> = {}) =>
+      edges.push({ principal: role, action, resource, context: { ...secure, ...context }, because });
+    edge('s3:ListBucket', `arn:aws:s3:::${stageBucket}`, { 's3:prefix': `${DEFAULT_STAGE_PREFIX}aisles.csv` });
+    edge('s3:GetObject', `arn:aws:s3:::${stageBucket}/${DEFAULT_STAGE_PREFIX}aisles.csv`);
+    const unload = `${BATCH_PREFIX}orders/year=2026/month=12/day=02/hhmm=1400/_unload/`;
+    edge('s3:ListBucket', `arn:aws:s3:::${rawBucket}`, { 's3:prefix': unload });
+    edge('s3:PutObject', `arn:aws:s3:::${rawBucket}/${unload}part_0_0_0.csv.gz`);
+    if (keyArn) {
+      edge('kms:Decrypt', keyArn, {
+        ...kmsVia('s3'),
+        'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${stageBucket}`,
+      });
+      edge('kms:GenerateDataKey', keyArn, {
+        ...kmsVia('s3'),
+        'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${rawBucket}`,
+      });
+    }
+  }
+
   const database = app.resources('aws_db_instance')[0];
   for (const { stack, config } of app.resources('aws_lambda_function')) {
     const fn = app.value(stack, config) as Block;
     const role = String(fn.role);
     const because = `Lambda runtime of ${String(fn.function_name)}`;
-    const logGroup = String((fn.logging_config as Block | undefined)?.log_group ?? `/aws/lambda/${String(fn.function_name)}`);
+    const logGroup = String(
+      (fn.logging_config as Block | undefined)?.log_group ?? `/aws/lambda/${String(fn.function_name)}`,
+    );
     const stream = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${logGroup}:log-stream:2026/12/02/[$LATEST]abc`;
     edges.push({ principal: role, action: 'logs:CreateLogStream', resource: stream, context: {}, because });
     edges.push({ principal: role, action: 'logs:PutLogEvents', resource: stream, context: {}, because });
@@ -193,7 +282,13 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     }
     const deadLetter = (fn.dead_letter_config as Block | undefined)?.target_arn;
     if (deadLetter) {
-      edges.push({ principal: role, action: deadLetter.toString().includes(':sns:') ? 'sns:Publish' : 'sqs:SendMessage', resource: String(deadLetter), context: secure, because: `${because}: failed async events` });
+      edges.push({
+        principal: role,
+        action: deadLetter.toString().includes(':sns:') ? 'sns:Publish' : 'sqs:SendMessage',
+        resource: String(deadLetter),
+        context: secure,
+        because: `${because}: failed async events`,
+      });
     }
     const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, string>;
     if (variables.DB_USER && database) {
@@ -209,10 +304,11 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
   }
   for (const { stack, config } of app.resources('aws_lambda_function_event_invoke_config')) {
     const invoke = app.value(stack, config) as Block;
-    const fn = app.resources('aws_lambda_function').find(
-      (f) => app.value(f.stack, f.config.function_name) === invoke.function_name,
-    );
-    const destination = ((invoke.destination_config as Block | undefined)?.on_failure as Block | undefined)?.destination;
+    const fn = app
+      .resources('aws_lambda_function')
+      .find((f) => app.value(f.stack, f.config.function_name) === invoke.function_name);
+    const destination = ((invoke.destination_config as Block | undefined)?.on_failure as Block | undefined)
+      ?.destination;
     if (!fn || !destination) continue;
     const role = String(app.value(fn.stack, fn.config.role));
     const because = `Lambda ${String(invoke.function_name)} on-failure destination`;
@@ -230,7 +326,13 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     const queueKey = queue ? app.value(queue.stack, queue.config.kms_master_key_id) : undefined;
     if (typeof queueKey === 'string') {
       for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-        edges.push({ principal: role, action, resource: queueKey, context: kmsVia('sqs'), because: `${because} (SSE-KMS queue)` });
+        edges.push({
+          principal: role,
+          action,
+          resource: queueKey,
+          context: kmsVia('sqs'),
+          because: `${because} (SSE-KMS queue)`,
+        });
       }
     }
   }

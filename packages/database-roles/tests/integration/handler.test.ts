@@ -17,7 +17,10 @@ describe('Lambda handler: database-roles (real PostgreSQL, Secrets Manager stand
     services = await startTestServices();
     const url = new URL(services.databaseUrl);
     secrets = await startSecretsManagerStandIn({
-      [SECRET]: JSON.stringify({ username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }),
+      [SECRET]: JSON.stringify({
+        username: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+      }),
     });
     url.username = '';
     url.password = '';
