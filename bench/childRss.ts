@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ingestTables } from '@insightflow/batch-ingest';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { syncLake } from '@insightflow/s3-to-rds-sync';
+import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
 import { s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
@@ -38,7 +38,7 @@ if (stage === 'ingest') {
 } else if (stage === 'sync') {
   const client = new pg.Client({ connectionString: args.databaseUrl });
   await client.connect();
-  rows = (await syncLake({ client, store }, { mode: 'incremental' })).rows;
+  rows = (await syncLake(postgresSync(client, store), { mode: 'incremental' })).rows;
   await client.end();
 }
 s3.destroy();

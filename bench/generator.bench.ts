@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
+import { S3ObjectStore } from '@insightflow/object-store';
 import { TABLE_NAMES } from '@insightflow/shared-config';
 import { startTestS3 } from '@insightflow/testkit';
 import { type Figure, rateFigure, type Suite, timed } from './harness.js';
@@ -21,7 +22,7 @@ export const generatorSuite: Suite = {
     try {
       log(`generator: ${rows.toLocaleString('en')} rows at scale ${scale}`);
       const ours = await timed(() =>
-        writeStagedTables({ s3: s3.client, bucket: 'insightflow-stage', prefix: 'bench/', plan }),
+        writeStagedTables({ store: new S3ObjectStore(s3.client, 'insightflow-stage'), prefix: 'bench/', plan }),
       );
       const duckdb = await DuckDBInstance.create(':memory:');
       const connection = await duckdb.connect();

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
-import { S3ObjectStore } from '@insightflow/object-store';
-import { syncLake } from '@insightflow/s3-to-rds-sync';
-import { getTable, RunManifestSchema, TABLE_NAMES } from '@insightflow/shared-config';
+import { Lake } from '@insightflow/lake';
+import { type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
+import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
+import { getTable, TABLE_NAMES } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
@@ -37,7 +38,7 @@ async function childStage(stage: 'ingest' | 'sync', args: Record<string, unknown
 async function prepareWarehouse(services: TestServices, scale: number, dir: string) {
   const plan = planGeneration({ scale, seed: 42 });
   const prefix = `bench-${scale}/`;
-  await writeStagedTables({ s3: services.s3, bucket: 'insightflow-stage', prefix, plan });
+  await writeStagedTables({ store: new S3ObjectStore(services.s3, 'insightflow-stage'), prefix, plan });
   const warehousePath = path.join(dir, `warehouse-${scale}.duckdb`);
   const warehouse = await DuckDbWarehouse.open({ path: warehousePath, s3: services.s3 });
   await loadStagedFiles(warehouse, { bucket: 'insightflow-stage', prefix });
@@ -63,7 +64,7 @@ async function measureStages(services: TestServices, scale: number, dir: string)
   return { warehousePath, rows, ingest, sync };
 }
 
-async function readObject(store: S3ObjectStore, key: string): Promise<Buffer> {
+async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of (await store.get(key)).body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -71,11 +72,11 @@ async function readObject(store: S3ObjectStore, key: string): Promise<Buffer> {
 
 /** The psql-\copy and multi-row-INSERT anchors on the same part files the sync loaded. */
 async function syncAnchors(services: TestServices, dir: string) {
-  const store = new S3ObjectStore(services.s3, RAW);
-  let manifestKey = '';
-  for await (const o of store.list(`data/batch/${SYNC_TABLE}/`))
-    if (o.key.endsWith('_manifest.json')) manifestKey = o.key;
-  const manifest = RunManifestSchema.parse(JSON.parse((await readObject(store, manifestKey)).toString('utf8')));
+  const lake = new Lake(new S3ObjectStore(services.s3, RAW));
+  const { store } = lake;
+  const newest = await lake.newestCommittedRun(SYNC_TABLE, undefined, []);
+  if (!newest) throw new Error(`no committed run of ${SYNC_TABLE} to measure the sync anchors on`);
+  const { manifest } = newest;
   const files: string[] = [];
   for (const part of manifest.parts) {
     const file = path.join(dir, path.basename(part.key));
@@ -89,7 +90,7 @@ async function syncAnchors(services: TestServices, dir: string) {
 
   // Ours: rebuild the table's snapshot from the same files (full mode, one transaction).
   const client = await services.connect();
-  const ours = await timed(() => syncLake({ client, store }, { mode: 'full', tables: [SYNC_TABLE] }));
+  const ours = await timed(() => syncLake(postgresSync(client, store), { mode: 'full', tables: [SYNC_TABLE] }));
   await client.end();
 
   // psql \copy of the same files into the same table (provenance defaults set for the session).

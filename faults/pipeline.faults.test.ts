@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Lake } from '@insightflow/lake';
 import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
+import { S3ObjectStore } from '@insightflow/object-store';
 import { localS3Client } from '@insightflow/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +61,9 @@ async function s3(): Promise<S3Client> {
   const local = await services();
   return localS3Client(local.s3Endpoint, { credentials: local.s3Credentials });
 }
+async function rawLake(): Promise<Lake> {
+  return new Lake(new S3ObjectStore(await s3(), RAW));
+}
 async function warehouseCounts(): Promise<Record<string, number>> {
   return (await json('status')).document.warehouse;
 }
@@ -95,15 +100,10 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
 
   it('SIGKILL during ingest leaves no manifest; a rerun commits every table exactly', async () => {
     const killed = cli(['ingest', '--batch-size', '50000']);
-    const s3Client = await s3();
+    const lake = await rawLake();
     await waitFor(async () => {
-      const listing = await s3Client.send(
-        new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({
-          Bucket: RAW,
-          Prefix: 'data/batch/order_products_prior/',
-        }),
-      );
-      return (listing.KeyCount ?? 0) > 0;
+      const { batch } = await lake.summary(['order_products_prior']);
+      return (batch.order_products_prior?.objects ?? 0) > 0;
     }, 'the first parts of order_products_prior');
     killed.child.kill('SIGKILL');
     await killed.done;
@@ -170,31 +170,21 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
     const status = (await json('status')).document;
     expect(status.lake.batch.orders.committedRuns).toBeGreaterThan(1);
     const client = await s3();
-    const runs = await query<{ manifest_key: string }>('SELECT manifest_key FROM insightflow_raw._snapshots');
-    const listing = await client.send(
-      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({ Bucket: RAW, Prefix: 'data/batch/orders/' }),
+    const lake = await rawLake();
+    const snapshots = await query<{ manifest_key: string }>('SELECT manifest_key FROM insightflow_raw._snapshots');
+    // The newest committed orders run that is not the snapshot in PostgreSQL: the one the sync will load.
+    const pending = (await lake.committedRuns('orders')).find(
+      (r) => !snapshots.some((s) => s.manifest_key === r.manifestKey),
     );
-    const newest = (listing.Contents ?? [])
-      .map((o) => o.Key as string)
-      .filter((k) => k.endsWith('_part0.csv') && !runs.some((r) => r.manifest_key.startsWith(k.replace(/[^/]+$/, ''))))
-      .sort()
-      .at(-1) as string;
+    if (!pending) throw new Error('no orders run newer than the snapshot');
+    const newest = (await lake.committedRun('orders', pending.runAt))?.parts[0]?.key as string;
     const body = await (
       await client.send(new GetObjectCommand({ Bucket: RAW, Key: newest }))
     ).Body?.transformToString();
     await client.send(
       new PutObjectCommand({ Bucket: RAW, Key: newest, Body: body?.slice(0, Math.floor(body.length / 2)) }),
     );
-    const aislesPart = newest.replace(/orders/g, 'aisles');
-    const aislesListing = await client.send(
-      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({
-        Bucket: RAW,
-        Prefix: aislesPart.replace(/[^/]+$/, ''),
-      }),
-    );
-    const aislesKey = (aislesListing.Contents ?? [])
-      .map((o) => o.Key as string)
-      .find((k) => k.endsWith('.csv')) as string;
+    const aislesKey = (await lake.committedRun('aisles', pending.runAt))?.parts[0]?.key as string;
     await client.send(new PutObjectCommand({ Bucket: RAW, Key: aislesKey, Body: 'aisle_id,aisle\n1,"unterminated\n' }));
     const sync = await json('sync');
     expect(sync.document.refused.map((r: { key: string }) => r.key)).toEqual(
@@ -204,13 +194,10 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
   });
 
   it('a run folder without a manifest is ignored', async () => {
-    const client = await s3();
-    await client.send(
-      new PutObjectCommand({
-        Bucket: RAW,
-        Key: 'data/batch/departments/year=2099/month=01/day=01/hhmm=0000/departments_part0.csv',
-        Body: 'department_id,department\n999,uncommitted\n',
-      }),
+    const lake = await rawLake();
+    await lake.store.put(
+      lake.partKey('departments', new Date('2099-01-01T00:00:00Z'), 0),
+      'department_id,department\n999,uncommitted\n',
     );
     await run('sync');
     report('uncommitted run ignored', 0, await count('departments', 'department_id = 999'));

@@ -14,8 +14,13 @@ import { pipeline } from 'node:stream/promises';
 import { build } from 'esbuild';
 import yazl from 'yazl';
 
-/** The Lambda runtime the bundles target (the current Node.js runtime the AWS provider accepts). */
+/**
+ * The Lambda runtime the bundles target (the current Node.js runtime the AWS provider accepts);
+ * the stacks deploy every function on it (stacks/constructs/nodeLambda.ts).
+ */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** esbuild's target for {@link LAMBDA_RUNTIME}: `node22` for `nodejs22.x`. */
+const NODE_TARGET = LAMBDA_RUNTIME.replace(/^nodejs(\d+)\.x$/, 'node$1');
 const FIXED_TIME = new Date('1980-01-01T00:00:00Z');
 
 /** An ESM bundle still meets CommonJS code (snowflake-sdk, pg) that expects these globals. */
@@ -48,7 +53,7 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
     outfile: path.join(bundleDir, 'index.mjs'),
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: NODE_TARGET,
     format: 'esm',
     minify: true,
     sourcemap: 'linked',

@@ -16,9 +16,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../stacks/app.js';
 import { BASTION_AMI_PARAMETER } from '../stacks/bastion.js';
-import { environmentSettings } from '../stacks/config.js';
+import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../stacks/config.js';
 
 /** A stack in the synthesised manifest. */
 interface ManifestStack {
@@ -152,8 +153,14 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   const root = mkdtempSync(path.join(tmpdir(), 'insightflow-plan-'));
   const outdir = path.join(root, 'synth', 'out');
   mkdirSync(outdir, { recursive: true });
-  // The bastion is optional in a deployment but always planned, so its stack cannot rot unseen.
-  const settings = { ...environmentSettings(), bastion: true };
+  // The bastion is optional in a deployment but always planned, so its stack cannot rot unseen;
+  // so are the functions that read Snowflake: without Snowflake settings, example ones stand in.
+  const configured = Object.keys(EXAMPLE_SNOWFLAKE_ENV).some((name) => process.env[name]);
+  if (!configured) log('plan: no SNOWFLAKE_* settings; planning with example values so every function is planned');
+  const settings = {
+    ...environmentSettings(readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }), log),
+    bastion: true,
+  };
   buildApp(settings, outdir).synth();
 
   const cliConfig = writeTerraformCliConfig(root);

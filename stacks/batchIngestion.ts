@@ -1,4 +1,4 @@
-import { BATCH_PREFIX } from '@insightflow/shared-config';
+import { BATCH_PREFIX, BatchIngestConfigSchema } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -31,6 +31,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      configSchema: BatchIngestConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,
         INGEST_MODE: 'stream',

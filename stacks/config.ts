@@ -103,3 +103,16 @@ export function environmentSettings(
     alarmEmail: config.ALARM_EMAIL,
   });
 }
+
+/**
+ * Example Snowflake settings, valid in form, for what must see every resource without a real
+ * account: the offline plan (`npm run plan`) and the stack tests.
+ */
+export const EXAMPLE_SNOWFLAKE_ENV = {
+  SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
+  SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
+  SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
+  SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
+  SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
+  SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE_SFCRole=2_abc123',
+} as const;

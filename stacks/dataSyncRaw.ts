@@ -1,5 +1,5 @@
 import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation/index.js';
-import { DATA_PREFIX } from '@insightflow/shared-config';
+import { DATA_PREFIX, DatabaseRolesConfigSchema, SyncConfigSchema } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -42,6 +42,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
       vpc,
+      configSchema: SyncConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,
         DB_HOST: db.address,
@@ -52,11 +53,9 @@ export class DataSyncRawStack extends InsightFlowStack {
       },
       statements: [
         { actions: ['s3:GetObject'], resources: [`${raw.arn}/${DATA_PREFIX}*`] },
-        {
-          actions: ['s3:ListBucket'],
-          resources: [raw.arn],
-          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${DATA_PREFIX}*`] }],
-        },
+        // Unconditioned: the sync HEADs every part before loading it, and a part deleted since
+        // its run was committed must answer 404 (refused with its key), not 403.
+        { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
         {
           actions: ['rds-db:connect'],
@@ -78,6 +77,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
       vpc,
+      configSchema: DatabaseRolesConfigSchema,
       environment: {
         MASTER_SECRET_ARN: masterSecretArn,
         DB_HOST: db.address,

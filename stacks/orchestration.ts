@@ -6,7 +6,8 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { TABLE_NAMES } from '@insightflow/shared-config';
+import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
+import { ErrorKind, TABLE_NAMES } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
@@ -22,12 +23,17 @@ export interface OrchestrationStackProps extends InsightFlowStackProps {
   sync: DataSyncRawStack;
 }
 
-const LAMBDA_TRANSIENT = [
+/** Failures of the Lambda service itself, before or around our code: always worth a quick retry. */
+export const LAMBDA_TRANSIENT = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/** What our handlers report (defineHandler): a retryable failure is retried, a terminal one fails at once. */
+export const HANDLER_RETRYABLE = REPORTED_ERROR_NAMES[ErrorKind.retryable];
+export const HANDLER_TERMINAL = REPORTED_ERROR_NAMES[ErrorKind.terminal];
 
 /** Sync rounds an execution may run before it fails: a sync that always reports `more` must not loop forever. */
 export const MAX_SYNC_ROUNDS = 50;
@@ -74,9 +80,10 @@ export function pipelineDefinition(arns: { ingest?: string; sync: string; crawle
                 Type: 'Task',
                 Resource: 'arn:aws:states:::lambda:invoke',
                 Parameters: { FunctionName: arns.ingest, 'Payload.$': '$' },
+                // No rule matches HANDLER_TERMINAL: a terminal failure fails the execution at once.
                 Retry: [
                   transientRetry,
-                  { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
+                  { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
                 ],
                 End: true,
               },
@@ -116,7 +123,7 @@ export function pipelineDefinition(arns: { ingest?: string; sync: string; crawle
         ResultPath: '$.sync',
         Retry: [
           transientRetry,
-          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2 },
+          { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2 },
         ],
         Next: 'CountSyncRound',
       },

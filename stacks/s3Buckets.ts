@@ -8,7 +8,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
-import { DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
+import { BATCH_PREFIX, DATA_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { SnowflakeIntegration } from './config.js';
@@ -101,7 +101,7 @@ export class S3BucketsStack extends InsightFlowStack {
         {
           id: 'raw-to-intelligent-tiering',
           status: 'Enabled',
-          filter: [{ prefix: 'data/' }],
+          filter: [{ prefix: DATA_PREFIX }],
           transition: [{ days: 30, storageClass: 'INTELLIGENT_TIERING' }],
         },
       ],
@@ -178,12 +178,12 @@ export class S3BucketsStack extends InsightFlowStack {
         },
         {
           actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
-          resources: [`${this.raw.bucket.arn}/data/batch/*`],
+          resources: [`${this.raw.bucket.arn}/${BATCH_PREFIX}*`],
         },
         {
           actions: ['s3:ListBucket', 's3:GetBucketLocation'],
           resources: [this.raw.bucket.arn],
-          condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['data/batch/*'] }],
+          condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${BATCH_PREFIX}*`] }],
         },
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.arn] },
       ],

@@ -1,10 +1,17 @@
+import type { BatchIngestConfigSchema, StreamPublisherConfigSchema } from '@insightflow/shared-config';
 import type { SnowflakeConnection } from './config.js';
+import type { LambdaEnvironment } from './constructs/nodeLambda.js';
+
+/** Variables every Snowflake-reading Lambda declares: those both such schemas share. */
+export type SnowflakeLambdaEnvironment = LambdaEnvironment<
+  typeof BatchIngestConfigSchema | typeof StreamPublisherConfigSchema
+>;
 
 /**
  * The environment a Snowflake-reading Lambda gets: every connection setting from the stacks'
  * configuration (none made up), and the secret's ARN — never the secret.
  */
-export function snowflakeEnvironment(snowflake: SnowflakeConnection, secretArn: string): Record<string, string> {
+export function snowflakeEnvironment(snowflake: SnowflakeConnection, secretArn: string): SnowflakeLambdaEnvironment {
   return {
     WAREHOUSE: 'snowflake',
     SNOWFLAKE_ACCOUNT: snowflake.account,

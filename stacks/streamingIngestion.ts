@@ -7,8 +7,15 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
-import { FIREHOSE_PREFIXES, PUBLISHER_STATE_PREFIX } from '@insightflow/shared-config';
+import {
+  FIREHOSE_PREFIXES,
+  PUBLISHER_STATE_PREFIX,
+  STREAMING_ROOT,
+  StreamPublisherConfigSchema,
+  StreamTransformerConfigSchema,
+} from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
+import { DeliveryStreamAlarms } from './constructs/deliveryStreamAlarms.js';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -49,6 +56,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      configSchema: StreamTransformerConfigSchema,
       environment: { MAX_RESPONSE_BYTES: '6000000' },
       statements: [],
     });
@@ -77,7 +85,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
       statement: [
         {
           actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
-          resources: [raw.arn, `${raw.arn}/data/streaming/*`],
+          resources: [raw.arn, `${raw.arn}/${STREAMING_ROOT}*`],
         },
         {
           actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
@@ -139,6 +147,8 @@ export class StreamingIngestionStack extends InsightFlowStack {
       },
     });
 
+    new DeliveryStreamAlarms(this, 'orders-alarms', { streamName, alarmTopicArn: storage.alarmTopic.arn });
+
     if (!settings.demoPublisher) return;
     if (!settings.snowflake) return;
     this.publisher = new NodeLambda(this, 'stream-publisher', {
@@ -153,6 +163,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
       alarmTopicArn: storage.alarmTopic.arn,
       // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere.
       asyncFailureQueue: { kmsKeyArn: storage.key.arn },
+      configSchema: StreamPublisherConfigSchema,
       environment: {
         DELIVERY_STREAM_NAME: streamName,
         RAW_BUCKET: raw.bucket,

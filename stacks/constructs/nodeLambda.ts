@@ -11,11 +11,29 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { type ConfigVariable, checkVariables } from '@insightflow/shared-config';
+import { AssetType, TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import type { z } from 'zod';
+import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.js';
+import { LambdaBundleMissingError } from '../errors.js';
 
-/** The Lambda runtime the bundles target (scripts/build-lambda.ts builds for it). */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** A Lambda's configuration schema (shared-config's `XxxConfigSchema`). */
+export type LambdaConfigSchema = z.ZodType<object>;
+
+/** Variables a library reads itself, not our configuration: allowed in any environment. */
+export const LIBRARY_VARIABLES = [
+  // snowflake-sdk: its optional native addon is not in the bundle.
+  'SNOWFLAKE_DISABLE_MINICORE',
+] as const;
+
+/**
+ * A Lambda's environment: only variables its configuration schema declares (a misspelled one is
+ * a compile-time error, instead of a silent fall-back to the default), plus {@link LIBRARY_VARIABLES}.
+ */
+export type LambdaEnvironment<S extends LambdaConfigSchema> = Partial<
+  Record<ConfigVariable<S> | (typeof LIBRARY_VARIABLES)[number], string>
+>;
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,13 +45,15 @@ export interface PolicyStatement {
 }
 
 /** Props of {@link NodeLambda}. */
-export interface NodeLambdaProps {
+export interface NodeLambdaProps<S extends LambdaConfigSchema> {
   /** The workspace package under packages/ whose zip is deployed. */
   packageName: string;
   functionName: string;
   memorySize: number;
   timeout: number;
-  environment: Record<string, string>;
+  /** The schema the handler reads its configuration with; the environment is checked against it at synth. */
+  configSchema: S;
+  environment: LambdaEnvironment<S>;
   /** What the function may do besides writing its own logs. */
   statements: PolicyStatement[];
   logRetentionDays: number;
@@ -60,18 +80,27 @@ export function lambdaZipPath(packageName: string): string {
  * own log group only, plus the statements given) and an encrypted log group with retention.
  * The code hash is the zip's SHA-256, so a code change alone redeploys the function.
  */
-export class NodeLambda extends Construct {
+export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: IamRole;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly failureQueue: SqsQueue | undefined;
 
-  public constructor(scope: Construct, id: string, props: NodeLambdaProps) {
+  public constructor(scope: Construct, id: string, props: NodeLambdaProps<S>) {
     super(scope, id);
+    const environment = definedValues(props.environment);
+    // Literal values are checked now; Terraform tokens (ARNs, addresses) are known only at apply.
+    checkVariables(
+      `${props.packageName} (stack environment of ${props.functionName})`,
+      props.configSchema,
+      environment,
+      {
+        isDeferred: (value) => Token.isUnresolved(value),
+        alsoAllowed: LIBRARY_VARIABLES,
+      },
+    );
     const zip = lambdaZipPath(props.packageName);
-    if (!existsSync(zip)) {
-      throw new Error(`${zip} is missing: run \`npm run build\` before synthesising the stacks.`);
-    }
+    if (!existsSync(zip)) throw new LambdaBundleMissingError(zip);
     const asset = new TerraformAsset(this, 'code', { path: zip, type: AssetType.FILE });
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
@@ -133,7 +162,7 @@ export class NodeLambda extends Construct {
       sourceCodeHash: createHash('sha256').update(readFileSync(zip)).digest('base64'),
       memorySize: props.memorySize,
       timeout: props.timeout,
-      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment } },
+      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...environment } },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       tracingConfig: { mode: 'Active' },
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
@@ -177,4 +206,10 @@ export class NodeLambda extends Construct {
       alarmActions: [props.alarmTopicArn],
     });
   }
+}
+
+function definedValues(environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }

@@ -262,7 +262,9 @@ describe('GitHub Actions workflows', () => {
       expect(read(file)).not.toMatch(
         /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_DEPLOY_ROLE_ARN/,
       );
-    expect(load('stack.yml').jobs.apply.concurrency.group).toBe('stack-${{ inputs.environment }}-${{ inputs.stack }}');
+    expect(load('stack.yml').jobs.apply.concurrency.group).toBe(
+      ['stack-', '${{ inputs.environment }}', '-', '${{ inputs.stack }}'].join(''),
+    );
   });
 
   for (const file of ['deploy.yml', 'plan.yml']) {

@@ -1,4 +1,5 @@
-import { InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+import { errorKindOf } from '@insightflow/lambda-handler';
+import { ErrorKind, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
 
 /** Base error of the batch-ingest package. */
 export class BatchIngestError extends InsightFlowError {
@@ -28,5 +29,24 @@ export class InvalidIngestEventError extends BatchIngestError {
         '"batchSize"), or a scheduled event.',
     );
     this.name = 'InvalidIngestEventError';
+  }
+}
+
+/**
+ * Some tables of a run failed (committed ones stay committed; a retry finds their manifests and
+ * skips them). Retryable when every failure is, so the orchestration retries only what can pass.
+ */
+export class TablesFailedError extends BatchIngestError {
+  public constructor(public readonly failures: readonly { table: string; error: Error }[]) {
+    super(
+      `Ingest failed for ${failures.map((f) => f.table).join(', ')}: ${failures.map((f) => f.error.message).join(' | ')}`,
+      {
+        kind: failures.every((f) => errorKindOf(f.error) === ErrorKind.retryable)
+          ? ErrorKind.retryable
+          : ErrorKind.terminal,
+        cause: failures[0]?.error,
+      },
+    );
+    this.name = 'TablesFailedError';
   }
 }

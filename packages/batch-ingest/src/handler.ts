@@ -1,13 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { readBatchIngestConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
-import { openWarehouse, type Warehouse } from '@insightflow/warehouse';
-import type { Context } from 'aws-lambda';
+import { openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
-import { BatchIngestError, InvalidIngestEventError } from './errors.js';
-import { ingestTables, type RunIngestResult } from './ingestTables.js';
+import { InvalidIngestEventError, TablesFailedError } from './errors.js';
+import { ingestTables } from './ingestTables.js';
+import { tableReporter } from './tableReporter.js';
 
 /**
  * A Step Functions Map item (`{"table": "orders", "runAt": …}`), a list of tables, or an
@@ -22,56 +21,35 @@ export const IngestEventSchema = z.looseObject({
   batchSize: z.number().int().positive().optional(),
 });
 
-const config = readBatchIngestConfig();
-const logger = new Logger({ serviceName: 'batch-ingest' });
-const metrics = new Metrics({ namespace: 'InsightFlow', serviceName: 'batch-ingest' });
-const s3 = new S3Client(s3ClientOptions(config));
-const store = new S3ObjectStore(s3, config.RAW_BUCKET);
-// Opened on first use and reused while the execution environment stays warm.
-let warehouse: Promise<Warehouse> | undefined;
-
 /** Lambda entry point: export the event's tables (one per invocation under the orchestration). */
-export async function handler(event: unknown, context?: Context): Promise<RunIngestResult> {
-  const parsed = IngestEventSchema.safeParse(event ?? {});
-  if (!parsed.success) throw new InvalidIngestEventError(z.prettifyError(parsed.error));
-  const { table, tables, runAt, time, mode, batchSize } = parsed.data;
-  warehouse ??= openWarehouse(config, {
-    s3,
-    stages: { raw: { bucket: config.RAW_BUCKET, stageName: config.RAW_STAGE } },
-    log: (message) => logger.error('snowflake driver', { message }),
-  });
-  const result = await ingestTables(
-    {
-      warehouse: await warehouse,
-      store,
-      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
-    },
-    table ? [table] : (tables ?? TABLE_NAMES),
-    {
-      runAt: new Date(runAt ?? time ?? Date.now()),
-      mode: mode ?? config.INGEST_MODE,
-      batchSize: batchSize ?? config.BATCH_SIZE,
-    },
-    (outcome) => {
-      logger.info('table ingested', { ...outcome });
-      metrics.addDimension('table', outcome.table);
-      metrics.addMetric('rows', MetricUnit.Count, outcome.rows);
-      metrics.addMetric('bytes', MetricUnit.Bytes, outcome.bytes);
-      metrics.addMetric('parts', MetricUnit.Count, outcome.parts);
-      metrics.addMetric('seconds', MetricUnit.Seconds, outcome.seconds);
-      metrics.publishStoredMetrics();
-    },
-  );
-  for (const failure of result.failures) {
-    logger.error('table failed', { table: failure.table, error: failure.error });
-  }
-  if (result.failures.length > 0) {
-    // Committed tables stay committed; a retry finds their manifests and skips them.
-    throw new BatchIngestError(
-      `Ingest failed for ${result.failures.map((f) => f.table).join(', ')}: ${result.failures
-        .map((f) => f.error.message)
-        .join(' | ')}`,
+export const handler = defineHandler(
+  { name: 'batch-ingest', eventSchema: IngestEventSchema, invalidEvent: (d) => new InvalidIngestEventError(d) },
+  async ({ logger, tracer }) => {
+    const config = readBatchIngestConfig();
+    const s3 = tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config)));
+    // Opened once and reused while the execution environment stays warm.
+    const warehouse = await openWarehouse(config, {
+      s3,
+      stages: { raw: { bucket: config.RAW_BUCKET, stageName: config.RAW_STAGE } },
+      log: (message) => logger.error('snowflake driver', { message }),
+    });
+    return { config, warehouse, store: new S3ObjectStore(s3, config.RAW_BUCKET), onTable: tableReporter(logger) };
+  },
+  async ({ table, tables, runAt, time, mode, batchSize }, { config, warehouse, store, onTable }, invocation) => {
+    const { logger, remainingMs } = invocation;
+    const result = await ingestTables(
+      { warehouse, store, ...(remainingMs ? { remainingMs } : {}) },
+      table ? [table] : (tables ?? TABLE_NAMES),
+      {
+        runAt: new Date(runAt ?? time ?? Date.now()),
+        mode: mode ?? config.INGEST_MODE,
+        batchSize: batchSize ?? config.BATCH_SIZE,
+      },
+      onTable,
     );
-  }
-  return result;
-}
+    for (const { table: failed, error } of result.failures) logger.error('table failed', { table: failed, error });
+    // Committed tables stay committed; a retry finds their manifests and skips them.
+    if (result.failures.length > 0) throw new TablesFailedError(result.failures);
+    return result;
+  },
+);

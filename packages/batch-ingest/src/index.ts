@@ -1,4 +1,4 @@
-export { BatchIngestError, InvalidIngestEventError, TimeBudgetError } from './errors.js';
+export { BatchIngestError, InvalidIngestEventError, TablesFailedError, TimeBudgetError } from './errors.js';
 export {
   exportQuery,
   type IngestDependencies,

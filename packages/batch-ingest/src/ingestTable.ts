@@ -1,14 +1,11 @@
+import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
 import {
-  buildManifestKey,
-  buildPartKey,
-  buildRunFolder,
   columnNames,
   dialectIdentifier,
   getTable,
   type ManifestPart,
   type RunManifest,
-  RunManifestSchema,
   type TableName,
   truncateToMinute,
 } from '@insightflow/shared-config';
@@ -69,36 +66,22 @@ export function exportQuery(warehouse: Warehouse, table: TableName): string {
   return `SELECT ${columns} FROM ${dialectIdentifier(spec.name, dialect)}`;
 }
 
-async function readManifest(store: ObjectStore, key: string): Promise<RunManifest | undefined> {
-  if (!(await store.head(key))) return undefined;
-  const { body } = await store.get(key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return RunManifestSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-}
-
-async function deleteFolder(store: ObjectStore, folder: string): Promise<number> {
-  const keys: string[] = [];
-  for await (const object of store.list(folder)) keys.push(object.key);
-  await store.delete(keys);
-  return keys.length;
-}
-
 /**
  * Exports one table to a run folder of the raw bucket and commits it with a manifest, written
  * last. A run whose manifest exists is not written again; a failed run leaves no manifest and
  * its stray parts are removed.
  */
 export async function ingestTable(deps: IngestDependencies, request: IngestTableRequest): Promise<TableIngestResult> {
-  const { warehouse, store } = deps;
+  const { warehouse } = deps;
+  const lake = new Lake(deps.store);
   const now = deps.now ?? (() => new Date());
   const runAt = truncateToMinute(request.runAt);
   const { table, mode } = request;
-  const runFolder = buildRunFolder(table, runAt);
-  const manifestKey = buildManifestKey(table, runAt);
+  const runFolder = lake.runFolder(table, runAt);
+  const manifestKey = lake.manifestKey(table, runAt);
   const started = now();
 
-  const existing = await readManifest(store, manifestKey);
+  const existing = await lake.committedRun(table, runAt);
   if (existing) {
     return {
       table,
@@ -113,7 +96,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
     };
   }
   // Parts of an earlier attempt that never committed: readers ignore them, and so do we.
-  await deleteFolder(store, runFolder);
+  await lake.beginRun(table, runAt);
 
   if (mode === 'stream' && deps.remainingMs) {
     const rows = (await warehouse.countRows(table)) ?? 0;
@@ -130,7 +113,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
     parts =
       mode === 'stream'
         ? await writeCsvParts({
-            store,
+            lake,
             table,
             runAt,
             columns,
@@ -139,7 +122,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
             signal: controller.signal,
             ...(deps.onPart ? { onPart: deps.onPart } : {}),
           })
-        : await unloadParts(deps, request, runAt, query);
+        : await unloadParts(deps, lake, request, runAt, query);
     const manifest: RunManifest = {
       version: 1,
       table,
@@ -154,7 +137,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
       startedAt: started.toISOString(),
       finishedAt: now().toISOString(),
     };
-    await store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+    await lake.commitRun(manifest);
     return {
       table,
       status: 'committed',
@@ -168,7 +151,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
     };
   } catch (error) {
     controller.abort();
-    await deleteFolder(store, runFolder).catch(() => undefined);
+    await lake.abandonRun(table, runAt).catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     throw new BatchIngestError(`Ingesting ${table} into ${runFolder} failed; no manifest was written: ${message}`, {
       cause: error,
@@ -183,27 +166,27 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
  */
 async function unloadParts(
   deps: IngestDependencies,
+  lake: Lake,
   request: IngestTableRequest,
   runAt: Date,
   query: string,
 ): Promise<ManifestPart[]> {
-  const { store, warehouse } = deps;
-  const scratch = `${buildRunFolder(request.table, runAt)}_unload/`;
+  const { warehouse } = deps;
   const files = await warehouse.unload({
     sql: query,
-    bucket: store.bucket,
-    prefix: scratch,
+    bucket: lake.bucket,
+    prefix: lake.scratchPrefix(request.table, runAt),
     rowsPerFile: request.batchSize,
     maxFileBytes: request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
   });
   const parts: ManifestPart[] = [];
   for (const [index, file] of files.entries()) {
-    const key = buildPartKey({ table: request.table, runAt, part: index });
-    const copied = await store.copy(file.key, key);
+    const key = lake.partKey(request.table, runAt, index);
+    const copied = await lake.store.copy(file.key, key);
     const part: ManifestPart = { key, rows: file.rows, bytes: file.bytes, etag: copied.etag };
     parts.push(part);
     deps.onPart?.(part);
   }
-  await deleteFolder(store, scratch);
+  await lake.clearScratch(request.table, runAt);
   return parts;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ObjectStore } from '@insightflow/object-store';
-import { buildPartKey, type ManifestPart, type TableName } from '@insightflow/shared-config';
+import type { Lake } from '@insightflow/lake';
+import type { ManifestPart, TableName } from '@insightflow/shared-config';
 import type { WarehouseRow } from '@insightflow/warehouse';
 import { stringify } from 'csv-stringify/sync';
 
@@ -26,7 +26,8 @@ interface OpenPart {
 
 /** What {@link writeCsvParts} needs. */
 export interface WriteCsvPartsOptions {
-  store: ObjectStore;
+  /** The raw bucket's lake: it names the parts and holds them. */
+  lake: Lake;
   table: TableName;
   runAt: Date;
   columns: readonly string[];
@@ -45,7 +46,7 @@ export interface WriteCsvPartsOptions {
  * size. Returns the parts in order.
  */
 export async function writeCsvParts(options: WriteCsvPartsOptions): Promise<ManifestPart[]> {
-  const { store, table, runAt, columns, batchSize } = options;
+  const { lake, table, runAt, columns, batchSize } = options;
   const header = formatCsv([columns]);
   const parts: ManifestPart[] = [];
   let open: OpenPart | undefined;
@@ -59,9 +60,9 @@ export async function writeCsvParts(options: WriteCsvPartsOptions): Promise<Mani
   };
 
   const openPart = async (): Promise<OpenPart> => {
-    const key = buildPartKey({ table, runAt, part: parts.length });
+    const key = lake.partKey(table, runAt, parts.length);
     const stream = new PassThrough();
-    const upload = store.upload(key, stream, {
+    const upload = lake.store.upload(key, stream, {
       contentType: 'text/csv; charset=utf-8',
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -5,8 +5,5 @@ import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every start under Node.js 20; the warning says nothing actionable here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Handlers run in-process here (the local Firehose calls the transformer's): their Powertools
-// INFO lines would go to stdout, which belongs to --json. Warnings and errors still reach stderr.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 register();
 await import('../src/cli.ts');

@@ -1,15 +1,13 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { type DeliveryStats, startLocalDeliveryStream, type TransformFunction } from '@insightflow/local-services';
+import { type DeliveryStats, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import {
   FirehoseDeliveryStream,
   type OrderIdRange,
-  orderEvents,
   type PublishResult,
-  publishEvents,
-  reserveOrderIds,
-  warehouseOrderRange,
+  publishBurst,
 } from '@insightflow/stream-publisher';
+import { transformFirehoseEvent } from '@insightflow/stream-transformer';
 import type { CliContext } from './cliContext.js';
 import { type Endpoints, openWarehouseFor } from './endpoints.js';
 
@@ -24,29 +22,22 @@ export interface LocalPublishOutcome {
 }
 
 /**
- * Publishes fresh order events through a local Firehose delivery stream: the real publisher
- * client, the real transformer handler, objects written to the raw bucket's streaming prefix.
- * Order ids continue from the publisher's watermark (first time: past the warehouse's largest).
+ * Publishes fresh order events through a local Firehose delivery stream: the publisher's burst
+ * (the Lambda's own composition) through the real Firehose client, the transformer's core
+ * (without the handler's logging: stdout belongs to --json), objects written to the raw
+ * bucket's streaming prefix. Order ids continue from the publisher's watermark (first time:
+ * past the warehouse's largest).
  */
 export async function publishThroughLocalFirehose(
   context: CliContext,
   endpoints: Endpoints,
   options: { events: number; rate?: number | undefined; failShare?: number; onBatch?: (p: PublishResult) => void },
 ): Promise<LocalPublishOutcome> {
-  const { handler } = (await import('@insightflow/stream-transformer/handler')) as { handler: TransformFunction };
   const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
-  const range = await reserveOrderIds(store, options.events, async () => {
-    const warehouse = await openWarehouseFor(context, endpoints, '64MB');
-    try {
-      return await warehouseOrderRange(warehouse);
-    } finally {
-      await warehouse.close();
-    }
-  });
   const delivery = await startLocalDeliveryStream({
     streamName: LOCAL_STREAM,
     store,
-    transform: handler,
+    transform: (event) => transformFirehoseEvent(event),
     failShare: options.failShare ?? 0,
     bufferMs: 300,
   });
@@ -56,9 +47,13 @@ export async function publishThroughLocalFirehose(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    const result = await publishEvents(
-      new FirehoseDeliveryStream(client, LOCAL_STREAM),
-      orderEvents(range, options.events),
+    const { range, ...result } = await publishBurst(
+      {
+        store,
+        stream: new FirehoseDeliveryStream(client, LOCAL_STREAM),
+        openWarehouse: () => openWarehouseFor(context, endpoints, '64MB'),
+      },
+      options.events,
       {
         ...(options.rate ? { rate: options.rate } : {}),
         ...(options.onBatch ? { onBatch: options.onBatch } : {}),

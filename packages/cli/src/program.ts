@@ -132,9 +132,10 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
     .command('sync')
     .description('load the lake into PostgreSQL, exactly once per object')
     .addOption(
-      new Option('--mode <mode>', 'incremental: what is new; window: --since/--until; full: rebuild')
-        .choices(['incremental', 'window', 'full'] as const)
-        .default('incremental' as const),
+      // No default: --since/--until alone mean a window, nothing at all means incremental.
+      new Option('--mode <mode>', 'incremental (default): what is new; window: --since/--until; full: rebuild').choices(
+        ['incremental', 'window', 'full'] as const,
+      ),
     )
     .addOption(new Option('--since <YYYY-MM-DD-HHMM>', 'window start, UTC, inclusive').argParser(windowBound))
     .addOption(new Option('--until <YYYY-MM-DD-HHMM>', 'window end, UTC, inclusive').argParser(windowBound))

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectStore } from '@insightflow/object-store';
 import { columnNames, getTable, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { stringify } from 'csv-stringify/sync';
 import { type GenerationPlan, type Row, tableRows } from './instacartModel.js';
@@ -21,8 +20,8 @@ export interface StagedTableReport {
 
 /** Where and what to write. */
 export interface WriteStagedTablesOptions {
-  s3: S3Client;
-  bucket: string;
+  /** The stage bucket. */
+  store: ObjectStore;
   /** Key prefix ending in `/`, e.g. `instacart/`. */
   prefix: string;
   plan: GenerationPlan;
@@ -79,12 +78,12 @@ class ByteMeter extends Transform {
 }
 
 /**
- * Generates each table and streams it to `s3://bucket/prefix<stage file>` as CSV with a header
+ * Generates each table and streams it to `<stage bucket>/<prefix><stage file>` as CSV with a header
  * (gzipped where the catalog's stage file ends in .gz), uploading parts as they fill: memory
  * stays flat whatever the scale. Ends by writing a generation record with the counts.
  */
 export async function writeStagedTables(options: WriteStagedTablesOptions): Promise<StagedTableReport[]> {
-  const { s3, bucket, prefix, plan } = options;
+  const { store, prefix, plan } = options;
   const reports: StagedTableReport[] = [];
   for (const table of options.tables ?? TABLE_NAMES) {
     const spec = getTable(table);
@@ -92,17 +91,11 @@ export async function writeStagedTables(options: WriteStagedTablesOptions): Prom
     const counter = { rows: 0 };
     const meter = new ByteMeter();
     const body = new PassThrough();
-    const upload = new Upload({
-      client: s3,
-      params: {
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ContentType: spec.stageFile.endsWith('.gz') ? 'application/gzip' : 'text/csv; charset=utf-8',
-      },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
+    const upload = store.upload(key, body, {
+      contentType: spec.stageFile.endsWith('.gz') ? 'application/gzip' : 'text/csv; charset=utf-8',
     });
+    // A failed upload stops reading the body: end the pipeline with its error instead of waiting.
+    upload.catch((error: unknown) => body.destroy(error as Error));
     const stages = [
       Readable.from(
         csvChunks(tableRows(table, plan), columnNames(spec), counter, (rows) => options.onProgress?.(table, rows)),
@@ -111,17 +104,14 @@ export async function writeStagedTables(options: WriteStagedTablesOptions): Prom
       meter,
       body,
     ] as const;
-    await Promise.all([pipeline(stages), upload.done()]);
+    await Promise.all([pipeline(stages), upload]);
     options.onProgress?.(table, counter.rows);
     reports.push({ table, key, rows: counter.rows, bytes: meter.bytes, sha256: meter.digest() });
   }
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: `${prefix}${GENERATION_RECORD}`,
-      Body: JSON.stringify({ scale: plan.scale, seed: plan.seed, rows: plan.rows, files: reports }, null, 2),
-      ContentType: 'application/json',
-    }),
+  await store.put(
+    `${prefix}${GENERATION_RECORD}`,
+    JSON.stringify({ scale: plan.scale, seed: plan.seed, rows: plan.rows, files: reports }, null, 2),
+    'application/json',
   );
   return reports;
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
-import { buildFirehoseObjectName, buildStreamingErrorFolder, buildStreamingFolder } from '@insightflow/shared-config';
+import { FIREHOSE_LIMITS } from '@insightflow/shared-config';
+import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from '@insightflow/stream-transformer';
 
 /**
  * A local Kinesis Data Firehose delivery stream: an HTTP endpoint that accepts PutRecordBatch
@@ -14,19 +16,10 @@ import { buildFirehoseObjectName, buildStreamingErrorFolder, buildStreamingFolde
  */
 
 /** A transformation function's response record. */
-interface TransformedRecord {
-  recordId: string;
-  result: 'Ok' | 'Dropped' | 'ProcessingFailed';
-  data: string;
-}
+type TransformedRecord = FirehoseTransformationResponse['records'][number];
 
-/** The transformation function: the stream-transformer Lambda's handler, locally. */
-export type TransformFunction = (event: {
-  invocationId: string;
-  deliveryStreamArn: string;
-  region: string;
-  records: { recordId: string; approximateArrivalTimestamp: number; data: string }[];
-}) => Promise<{ records: TransformedRecord[] }>;
+/** The transformation function: the stream-transformer's, locally (its handler, or `transformFirehoseEvent`). */
+export type TransformFunction = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse>;
 
 /** Options of {@link startLocalDeliveryStream}. */
 export interface LocalDeliveryStreamOptions {
@@ -73,9 +66,11 @@ interface BufferedRecord {
 }
 
 const API = 'Firehose_20150804';
-const MAX_RECORDS_PER_CALL = 500;
-const MAX_RECORD_BYTES = 1_000 * 1024;
-const MAX_CALL_BYTES = 4 * 1024 * 1024;
+const {
+  recordsPerCall: MAX_RECORDS_PER_CALL,
+  bytesPerCall: MAX_CALL_BYTES,
+  bytesPerRecord: MAX_RECORD_BYTES,
+} = FIREHOSE_LIMITS;
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -99,6 +94,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Starts the delivery stream on a free loopback port. */
 export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptions): Promise<LocalDeliveryStream> {
+  const lake = new Lake(options.store);
   const bufferBytes = options.bufferBytes ?? 1024 * 1024;
   const bufferMs = options.bufferMs ?? 1_000;
   const failShare = options.failShare ?? 0;
@@ -124,7 +120,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
   async function deliver(records: BufferedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const oldest = new Date(Math.min(...records.map((r) => r.arrival)));
-    const event = {
+    const event: FirehoseTransformationEvent = {
       invocationId: randomUUID(),
       deliveryStreamArn: arn,
       region,
@@ -156,7 +152,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
     for (const record of records) {
       const result = results?.get(record.recordId);
       if (!result) failed.push({ record, code: 'Lambda.FunctionError', message: lastError });
-      else if (result.result === 'Ok') okData.push(Buffer.from(result.data, 'base64'));
+      else if (result.result === 'Ok') okData.push(Buffer.from(result.data ?? '', 'base64'));
       else if (result.result === 'ProcessingFailed')
         failed.push({
           record,
@@ -166,7 +162,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
       else stats.dropped++;
     }
     if (okData.length > 0) {
-      const key = `${buildStreamingFolder(oldest)}${buildFirehoseObjectName(options.streamName, 1, written, randomUUID())}`;
+      const key = lake.streamingObjectKey(options.streamName, oldest, written, randomUUID());
       await options.store.put(key, Buffer.concat(okData));
       stats.ok += okData.length;
       stats.objects.push(key);
@@ -184,12 +180,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
             lambdaArn: `arn:aws:lambda:${region}:000000000000:function:stream-transformer`,
           })}\n`,
       );
-      const key = `${buildStreamingErrorFolder('processing-failed', oldest)}${buildFirehoseObjectName(
-        options.streamName,
-        1,
-        written,
-        randomUUID(),
-      )}`;
+      const key = lake.streamingErrorKey('processing-failed', options.streamName, oldest, written, randomUUID());
       await options.store.put(key, lines.join(''));
       stats.processingFailed += failed.length;
       stats.errorObjects.push(key);

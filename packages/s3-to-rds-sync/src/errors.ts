@@ -8,17 +8,6 @@ export class SyncError extends InsightFlowError {
   }
 }
 
-/** An object's header or key does not match the catalog: nothing from it is executed. */
-export class ObjectRefusedError extends SyncError {
-  public constructor(
-    public readonly key: string,
-    reason: string,
-  ) {
-    super(`Refused s3 object ${JSON.stringify(key)}: ${reason}. Nothing from it was loaded.`);
-    this.name = 'ObjectRefusedError';
-  }
-}
-
 /** The invocation event is not one the sync understands. */
 export class InvalidSyncEventError extends SyncError {
   public constructor(details: string) {
@@ -27,5 +16,13 @@ export class InvalidSyncEventError extends SyncError {
         '{"mode": "window", "start_ts": "YYYY-MM-DD-HHMM", "end_ts": "YYYY-MM-DD-HHMM"} or {"mode": "full", "tables": [...]}.',
     );
     this.name = 'InvalidSyncEventError';
+  }
+}
+
+/** A sync request that cannot be carried out as stated (a reversed window, say). */
+export class InvalidSyncRequestError extends SyncError {
+  public constructor(details: string) {
+    super(`The sync request is invalid: ${details}.`);
+    this.name = 'InvalidSyncRequestError';
   }
 }

@@ -1,60 +1,52 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Lake } from '@insightflow/lake';
+import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { parseWindowTimestamp, readSyncConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
-import type { Context } from 'aws-lambda';
+import { connectPostgres, PostgresDestination } from '@insightflow/postgres-destination';
+import { readSyncConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
 import { z } from 'zod';
-import { connectPostgres } from './adapters/postgresConnection.js';
 import { InvalidSyncEventError } from './errors.js';
-import { type SyncResult, syncLake } from './syncLake.js';
+import { syncLake } from './syncLake.js';
+import { syncRequest } from './syncRequest.js';
 
-const windowTimestamp = z.string().refine((value) => {
-  try {
-    parseWindowTimestamp(value);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'a time as YYYY-MM-DD-HHMM (UTC)');
-
-/** `{}` is an incremental sync; `start_ts`/`end_ts` (the original's names) select a window. */
+/** `{}` is an incremental sync; `start_ts`/`end_ts` (the original's names, YYYY-MM-DD-HHMM) select a window. */
 export const SyncEventSchema = z.looseObject({
   mode: z.enum(['incremental', 'window', 'full']).optional(),
   tables: z.array(z.enum(TABLE_NAMES)).min(1).optional(),
-  start_ts: windowTimestamp.optional(),
-  end_ts: windowTimestamp.optional(),
+  start_ts: z.string().optional(),
+  end_ts: z.string().optional(),
 });
 
-const config = readSyncConfig();
-const logger = new Logger({ serviceName: 's3-to-rds-sync' });
-const store = new S3ObjectStore(new S3Client(s3ClientOptions(config)), config.RAW_BUCKET);
-
 /** Lambda entry point: sync the lake into PostgreSQL; `more: true` asks to be called again. */
-export async function handler(event: unknown, context?: Context): Promise<SyncResult> {
-  const parsed = SyncEventSchema.safeParse(event ?? {});
-  if (!parsed.success) throw new InvalidSyncEventError(z.prettifyError(parsed.error));
-  const { start_ts: since, end_ts: until, tables } = parsed.data;
-  const mode = parsed.data.mode ?? (since || until ? 'window' : 'incremental');
-  const client = await connectPostgres(config);
-  try {
-    const result = await syncLake(
-      {
-        client,
-        store,
-        ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() - config.SYNC_DEADLINE_MARGIN_MS } : {}),
-        onObject: (table, key, loaded) => logger.info('object loaded', { table, key, ...loaded }),
-      },
-      {
-        mode,
-        ...(tables ? { tables } : {}),
-        ...(since ? { since: parseWindowTimestamp(since) } : {}),
-        ...(until ? { until: parseWindowTimestamp(until) } : {}),
-      },
+export const handler = defineHandler(
+  { name: 's3-to-rds-sync', eventSchema: SyncEventSchema, invalidEvent: (d) => new InvalidSyncEventError(d) },
+  ({ tracer }) => {
+    const config = readSyncConfig();
+    const store = new S3ObjectStore(
+      tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config))),
+      config.RAW_BUCKET,
     );
-    for (const refused of result.refused) logger.warn('object refused', refused);
-    logger.info('sync finished', { ...result, tables: undefined, refused: result.refused.length });
-    return result;
-  } finally {
-    await client.end();
-  }
-}
+    return { config, store, lake: new Lake(store) };
+  },
+  async ({ mode, start_ts: since, end_ts: until, tables }, { config, store, lake }, { logger, remainingMs }) => {
+    const request = syncRequest({ mode, since, until, tables });
+    const client = await connectPostgres(config);
+    try {
+      const result = await syncLake(
+        {
+          lake,
+          destination: new PostgresDestination(client, store),
+          ...(remainingMs ? { remainingMs } : {}),
+          deadlineMarginMs: config.SYNC_DEADLINE_MARGIN_MS,
+          onObject: (table, key, loaded) => logger.info('object loaded', { table, key, ...loaded }),
+        },
+        request,
+      );
+      for (const refused of result.refused) logger.warn('object refused', { ...refused });
+      logger.info('sync finished', { ...result, tables: undefined, refused: result.refused.length });
+      return result;
+    } finally {
+      await client.end();
+    }
+  },
+);

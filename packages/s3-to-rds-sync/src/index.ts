@@ -1,12 +1,21 @@
-export { InvalidSyncEventError, ObjectRefusedError, SyncError } from './errors.js';
-export { loadCsvObject, loadNdjsonObject, type ObjectLoadResult, type ObjectSource } from './loadObject.js';
-export { migrate, migrations, qualified, SYNC_SCHEMA } from './migrations.js';
-export { checkRecord } from './rowValidator.js';
+export { applyUnit } from './applyUnit.js';
+export { InvalidSyncEventError, InvalidSyncRequestError, SyncError } from './errors.js';
 export {
-  type SyncDependencies,
+  type LakeView,
+  planSync,
+  STREAM_BYTES_PER_ROW,
+  type SyncBudget,
   type SyncMode,
+  type SyncPlan,
+  type WorkUnit,
+} from './planSync.js';
+export {
+  postgresSync,
+  type SyncDependencies,
   type SyncRequest,
   type SyncResult,
   syncLake,
   type TableSyncResult,
 } from './syncLake.js';
+export { type StatedSyncRequest, syncRequest } from './syncRequest.js';
+export { syncUntilDone } from './syncUntilDone.js';

@@ -434,3 +434,38 @@ export const readDatabaseRolesConfig = (env: Environment = process.env): Databas
 /** Reads the CLI's configuration. */
 export const readCliConfig = (env: Environment = process.env): CliConfig =>
   readConfig('insightflow CLI', CliConfigSchema, env);
+
+/** The variables a configuration schema declares. */
+export type ConfigVariable<S extends z.ZodType<object>> = keyof z.input<S> & string;
+
+/**
+ * Checks variables one by one against the fields of a configuration schema, before they reach a
+ * runtime (the stacks check each Lambda's environment at synth). Unlike {@link readConfig} it
+ * applies no defaults and no cross-field rules; a value `isDeferred` calls not known yet (a
+ * Terraform token) is skipped, and a variable the schema does not declare is a problem unless
+ * listed in `alsoAllowed` (variables a library reads itself). Throws {@link ConfigError}.
+ */
+export function checkVariables(
+  runtime: string,
+  schema: z.ZodType<object>,
+  env: Environment,
+  options: { isDeferred?: (value: string) => boolean; alsoAllowed?: readonly string[] } = {},
+): void {
+  const shape = objectShape(schema);
+  const problems: ConfigProblem[] = [];
+  for (const [variable, value] of Object.entries(env)) {
+    if (value === undefined || options.isDeferred?.(value)) continue;
+    const field = shape[variable];
+    if (!field) {
+      if (options.alsoAllowed?.includes(variable)) continue;
+      problems.push({ variable, received: displayValue(variable, value), expected: `no such ${runtime} variable` });
+      continue;
+    }
+    const result = field.safeParse(value);
+    if (!result.success) {
+      const expected = describedAs(field) ?? result.error.issues[0]?.message ?? 'a valid value';
+      problems.push({ variable, received: displayValue(variable, value), expected });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(runtime, problems);
+}

@@ -22,6 +22,8 @@ export {
   BatchIngestConfigSchema,
   type CliConfig,
   CliConfigSchema,
+  type ConfigVariable,
+  checkVariables,
   type DatabaseRolesConfig,
   DatabaseRolesConfigSchema,
   type Environment,
@@ -56,6 +58,7 @@ export {
   LakeKeyError,
   UnknownTableError,
 } from './errors.js';
+export { FIREHOSE_LIMITS } from './firehoseLimits.js';
 export {
   BATCH_PREFIX,
   buildFirehoseObjectName,
@@ -81,6 +84,8 @@ export {
   partitionTime,
   STREAMING_ERROR_PREFIX,
   STREAMING_PREFIX,
+  STREAMING_ROOT,
+  STREAMING_TABLE,
   tablePrefix,
   truncateToMinute,
 } from './lakeLayout.js';

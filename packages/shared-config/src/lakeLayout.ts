@@ -13,11 +13,15 @@ import { LakeKeyError } from './errors.js';
 /** Everything the lake holds as data (batch runs and streamed objects): what the sync may read. */
 export const DATA_PREFIX = 'data/';
 /** Top-level prefix of batch runs. */
-export const BATCH_PREFIX = 'data/batch/';
+export const BATCH_PREFIX = `${DATA_PREFIX}batch/`;
+/** Top-level prefix of everything Firehose delivers: the streamed objects and its error records. */
+export const STREAMING_ROOT = `${DATA_PREFIX}streaming/`;
+/** The table the streamed order events belong to (what {@link STREAMING_PREFIX} holds). */
+export const STREAMING_TABLE: TableName = 'orders';
 /** Prefix under which Firehose delivers transformed order events. */
-export const STREAMING_PREFIX = 'data/streaming/orders/';
+export const STREAMING_PREFIX = `${STREAMING_ROOT}orders/`;
 /** Prefix under which Firehose delivers records it could not transform or write. */
-export const STREAMING_ERROR_PREFIX = 'data/streaming/orders_error/';
+export const STREAMING_ERROR_PREFIX = `${STREAMING_ROOT}orders_error/`;
 /** Where the source files are staged in the stage bucket (the original's Instacart layout). */
 export const DEFAULT_STAGE_PREFIX = 'instacart/';
 /** Where the stream publisher keeps its order-id watermark, in the raw bucket (not data: never crawled or synced). */
@@ -114,7 +118,17 @@ const MANIFEST_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}_man
 const STREAMING_RE = new RegExp(`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
 
 /** Parses partition folder values back into a time, refusing impossible dates. */
-export function parsePartitionTime(p: PartitionTime, key: string, expected?: string): Date {
+export function parsePartitionTime(p: PartitionTime, key: string): Date {
+  const at = partitionDate(p);
+  if (!at) throw new LakeKeyError(key, notARealTime(p));
+  return at;
+}
+
+const notARealTime = (p: PartitionTime) =>
+  `year=${p.year}/month=${p.month}/day=${p.day}/hhmm=${p.hhmm} is not a real UTC time`;
+
+/** The time partition folder values name, or undefined when no such UTC time exists. */
+function partitionDate(p: PartitionTime): Date | undefined {
   const year = Number(p.year);
   const month = Number(p.month);
   const day = Number(p.day);
@@ -129,9 +143,7 @@ export function parsePartitionTime(p: PartitionTime, key: string, expected?: str
     at.getUTCFullYear() === year &&
     at.getUTCMonth() === month - 1 &&
     at.getUTCDate() === day;
-  if (!valid)
-    throw new LakeKeyError(key, `year=${p.year}/month=${p.month}/day=${p.day}/hhmm=${p.hhmm} is not a real UTC time`);
-  return at;
+  return valid ? at : undefined;
 }
 
 function matchPartition(m: RegExpExecArray, key: string): Date {
@@ -211,15 +223,10 @@ export function parseStreamingKey(key: string): { arrivedAt: Date; objectName: s
   const objectName = m[5] as string;
   if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data', STREAMING_FORMAT);
   const [, year, month, day, hhmm] = m as unknown as [string, string, string, string, string];
-  try {
-    return { arrivedAt: parsePartitionTime({ year, month, day, hhmm }, key), objectName };
-  } catch (error) {
-    throw new LakeKeyError(
-      key,
-      (error as LakeKeyError).message.split(': ')[1]?.split('. ')[0] ?? 'bad date',
-      STREAMING_FORMAT,
-    );
-  }
+  const p = { year, month, day, hhmm };
+  const arrivedAt = partitionDate(p);
+  if (!arrivedAt) throw new LakeKeyError(key, notARealTime(p), STREAMING_FORMAT);
+  return { arrivedAt, objectName };
 }
 
 /**

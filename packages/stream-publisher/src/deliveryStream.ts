@@ -13,15 +13,8 @@ export interface FailedEntry {
 /** A Firehose delivery stream. */
 export interface DeliveryStream {
   /**
-   * Sends one batch (≤ 500 records, ≤ 4 MiB). Resolves with the entries that were refused; the
+   * Sends one batch (within `FIREHOSE_LIMITS` of shared-config). Resolves with the entries that were refused; the
    * call itself succeeding does not mean every entry was accepted.
    */
   putRecordBatch(records: readonly Uint8Array[]): Promise<FailedEntry[]>;
 }
-
-/** PutRecordBatch limits. */
-export const FIREHOSE_LIMITS = {
-  recordsPerCall: 500,
-  bytesPerCall: 4 * 1024 * 1024,
-  bytesPerRecord: 1_000 * 1024,
-} as const;

@@ -1,4 +1,4 @@
-import { ErrorKind, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+import { ErrorKind, FIREHOSE_LIMITS, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
 
 /** Base error of the stream publisher. */
 export class PublishError extends InsightFlowError {
@@ -31,7 +31,9 @@ export class UndeliveredEventsError extends PublishError {
 /** One event is bigger than Firehose accepts. */
 export class OversizedRecordError extends PublishError {
   public constructor(orderId: number, bytes: number) {
-    super(`Order event ${orderId} is ${bytes} bytes; Firehose accepts at most 1,024,000 bytes per record.`);
+    super(
+      `Order event ${orderId} is ${bytes} bytes; Firehose accepts at most ${FIREHOSE_LIMITS.bytesPerRecord.toLocaleString('en')} bytes per record.`,
+    );
     this.name = 'OversizedRecordError';
   }
 }

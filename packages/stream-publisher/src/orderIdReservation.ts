@@ -1,3 +1,4 @@
+import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
 import { PUBLISHER_STATE_PREFIX } from '@insightflow/shared-config';
 import { z } from 'zod';
@@ -18,17 +19,14 @@ export async function reserveOrderIds(
   count: number,
   warehouseRange: () => Promise<{ maxOrderId: number; maxUserId: number }>,
 ): Promise<OrderIdRange> {
-  let current: z.infer<typeof WatermarkSchema>;
-  if (await store.head(WATERMARK_KEY)) {
-    const { body } = await store.get(WATERMARK_KEY);
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    current = WatermarkSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-  } else {
+  const lake = new Lake(store);
+  // A missing watermark means the first run (HEAD answers absent); a garbled one is an error.
+  let current = await lake.getJsonIfExists(WATERMARK_KEY, WatermarkSchema);
+  if (!current) {
     const { maxOrderId, maxUserId } = await warehouseRange();
     current = { nextOrderId: maxOrderId + 1, maxUserId: Math.max(1, maxUserId) };
   }
   const next = { ...current, nextOrderId: current.nextOrderId + count };
-  await store.put(WATERMARK_KEY, JSON.stringify(next), 'application/json');
+  await lake.putJson(WATERMARK_KEY, next);
   return { firstOrderId: current.nextOrderId, maxUserId: current.maxUserId };
 }

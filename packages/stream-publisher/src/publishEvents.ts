@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OrderEvent } from '@insightflow/shared-config';
+import { FIREHOSE_LIMITS, type OrderEvent } from '@insightflow/shared-config';
 import pRetry from 'p-retry';
-import { type DeliveryStream, FIREHOSE_LIMITS } from './deliveryStream.js';
+import type { DeliveryStream } from './deliveryStream.js';
 import { OversizedRecordError, UndeliveredEventsError } from './errors.js';
 
 /** How to publish. */

@@ -1,39 +1,41 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisFirehoseRecordSchema, KinesisFirehoseSchema } from '@aws-lambda-powertools/parser/schemas';
+import { defineHandler } from '@insightflow/lambda-handler';
 import { readStreamTransformerConfig } from '@insightflow/shared-config';
 import { z } from 'zod';
 import { InvalidFirehoseEventError } from './errors.js';
-import { type FirehoseOutputRecord, transformRecords } from './transformRecords.js';
+import { type FirehoseTransformationResponse, transformRecords } from './transformRecords.js';
 
 /**
- * The Firehose transformation event's envelope. Each record's data is checked one by one in
- * the core, so a single bad record cannot fail the whole batch.
+ * The Firehose transformation event (Powertools parser's schema) with each record's data left
+ * as base64: the core checks records one by one, so a single bad record cannot fail the batch.
+ * Only an event that is not a Firehose batch at all is thrown back (Firehose retries it).
  */
-export const FirehoseTransformationEventSchema = z.object({
-  invocationId: z.string(),
-  deliveryStreamArn: z.string(),
-  region: z.string(),
-  records: z.array(z.object({ recordId: z.string(), approximateArrivalTimestamp: z.number(), data: z.string() })),
+export const FirehoseTransformationEventSchema = KinesisFirehoseSchema.extend({
+  records: z.array(KinesisFirehoseRecordSchema.extend({ data: z.string() })),
 });
-export type FirehoseTransformationEvent = z.infer<typeof FirehoseTransformationEventSchema>;
-
-const config = readStreamTransformerConfig();
-const logger = new Logger({ serviceName: 'stream-transformer' });
 
 /** Lambda entry point: Firehose's data-transformation function. */
-export async function handler(event: unknown): Promise<{ records: FirehoseOutputRecord[] }> {
-  const parsed = FirehoseTransformationEventSchema.safeParse(event);
-  // Only an event that is not a Firehose batch at all is thrown back (Firehose retries it).
-  if (!parsed.success) throw new InvalidFirehoseEventError(z.prettifyError(parsed.error));
-  const { records, summary } = transformRecords(parsed.data.records, config.MAX_RESPONSE_BYTES);
-  // One line per batch, never one per record.
-  logger.info('batch transformed', {
-    invocationId: parsed.data.invocationId,
-    records: records.length,
-    ok: summary.ok,
-    dropped: summary.dropped,
-    failed: summary.failed,
-    reasons: summary.reasons,
-    responseBytes: summary.responseBytes,
-  });
-  return { records };
-}
+export const handler = defineHandler(
+  {
+    name: 'stream-transformer',
+    eventSchema: FirehoseTransformationEventSchema,
+    invalidEvent: (details) => new InvalidFirehoseEventError(details),
+  },
+  () => readStreamTransformerConfig(),
+  async (event, config, { logger }): Promise<FirehoseTransformationResponse> => {
+    const { records, summary } = transformRecords(event.records, config.MAX_RESPONSE_BYTES);
+    // One line per batch, never one per record.
+    const { ok, dropped, failed, reasons, responseBytes } = summary;
+    const { invocationId } = event;
+    logger.info('batch transformed', {
+      invocationId,
+      records: records.length,
+      ok,
+      dropped,
+      failed,
+      reasons,
+      responseBytes,
+    });
+    return { records };
+  },
+);

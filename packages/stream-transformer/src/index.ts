@@ -3,7 +3,10 @@ export {
   FIREHOSE_RESPONSE_LIMIT,
   type FirehoseInputRecord,
   type FirehoseOutputRecord,
+  type FirehoseTransformationEvent,
+  type FirehoseTransformationResponse,
   orderRowLine,
   type TransformSummary,
+  transformFirehoseEvent,
   transformRecords,
 } from './transformRecords.js';

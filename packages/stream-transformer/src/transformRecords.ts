@@ -1,20 +1,16 @@
 import { KinesisFirehoseRecordSchema } from '@aws-lambda-powertools/parser/schemas';
+import type { KinesisFireHoseEvent, KinesisFirehoseRecord } from '@aws-lambda-powertools/parser/types';
 import { getTable, OrderEventSchema, type OrderRow, partitionTime } from '@insightflow/shared-config';
+import type { FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
 
+/** A Firehose data-transformation event (Powertools parser's type); each record's data is base64. */
+export type FirehoseTransformationEvent = KinesisFireHoseEvent;
 /** One record of a Firehose transformation event, as received (data still base64). */
-export interface FirehoseInputRecord {
-  recordId: string;
-  approximateArrivalTimestamp: number;
-  data: string;
-}
-
-/** One record of the response Firehose expects: every input recordId exactly once. */
-export interface FirehoseOutputRecord {
-  recordId: string;
-  result: 'Ok' | 'Dropped' | 'ProcessingFailed';
-  data: string;
-  metadata?: { partitionKeys: Record<string, string> };
-}
+export type FirehoseInputRecord = KinesisFirehoseRecord;
+/** The response Firehose expects: every input recordId exactly once. */
+export type FirehoseTransformationResponse = FirehoseTransformationResult;
+/** One record of the response, as {@link transformRecords} makes it: always with its data. */
+export type FirehoseOutputRecord = FirehoseTransformationResultRecord & { data: string };
 
 /** What a batch's transformation did, for one log line per batch. */
 export interface TransformSummary {
@@ -117,4 +113,16 @@ export function transformRecords(
     output.push(out);
   }
   return { records: output, summary };
+}
+
+/**
+ * Answers a whole Firehose transformation event with {@link transformRecords}, without logging:
+ * what the Lambda handler does minus its log line, for running the transformation in-process
+ * (the CLI's local delivery stream).
+ */
+export async function transformFirehoseEvent(
+  event: FirehoseTransformationEvent,
+  maxResponseBytes: number = FIREHOSE_RESPONSE_LIMIT,
+): Promise<FirehoseTransformationResponse> {
+  return { records: transformRecords(event.records, maxResponseBytes).records };
 }

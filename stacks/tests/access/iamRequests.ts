@@ -4,6 +4,7 @@
  * secrets, and `s3:ListBucket` for a GET or HEAD of a key that may be missing (without it S3
  * answers 403 instead of 404, and "not there yet" becomes a crash).
  */
+import { InsightFlowError } from '@insightflow/shared-config';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 
@@ -54,7 +55,7 @@ export function encryptionFacts(app: DeployedApp): EncryptionFacts {
 }
 
 /** An SDK call this mapping does not know: the test fails until it is mapped (and allowed). */
-export class UnmappedRequestError extends Error {
+export class UnmappedRequestError extends InsightFlowError {
   public constructor(request: RecordedRequest) {
     super(
       `${request.principal} called ${request.service}:${request.operation}, which the access test does not map to ` +

@@ -6,15 +6,7 @@ import { buildApp } from '../../app.js';
 import { environmentSettings } from '../../config.js';
 import type { SynthStack } from '../policies.js';
 
-/** Every Snowflake value a deployment that reads Snowflake sets (example values, valid in form). */
-export const EXAMPLE_SNOWFLAKE_ENV = {
-  SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
-  SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
-  SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
-  SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
-  SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
-  SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE_SFCRole=2_abc123',
-} as const;
+export { EXAMPLE_SNOWFLAKE_ENV } from '../../config.js';
 
 /** One synthesised app: its stacks' Terraform JSON and the manifest. */
 export interface SynthesisedApp {

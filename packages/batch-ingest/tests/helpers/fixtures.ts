@@ -2,15 +2,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
-import type { ObjectStore } from '@insightflow/object-store';
-import { getTable, RunManifestSchema, sqlType, type TableName } from '@insightflow/shared-config';
+import type { Lake } from '@insightflow/lake';
+import { S3ObjectStore } from '@insightflow/object-store';
+import { getTable, sqlType, type TableName } from '@insightflow/shared-config';
 import type { TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 
 /** A DuckDB warehouse loaded with generated Instacart data at `scale`, over the test S3 server. */
 export async function loadedWarehouse(s3: TestS3, scale: number): Promise<DuckDbWarehouse> {
   const plan = planGeneration({ scale, seed: 9 });
-  await writeStagedTables({ s3: s3.client, bucket: 'insightflow-stage', prefix: 'instacart/', plan });
+  await writeStagedTables({ store: new S3ObjectStore(s3.client, 'insightflow-stage'), prefix: 'instacart/', plan });
   const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-ingest-'));
   const warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
   await warehouse.ensureCatalogTables();
@@ -30,17 +31,19 @@ export async function loadedWarehouse(s3: TestS3, scale: number): Promise<DuckDb
  */
 export async function multisetDifference(
   warehouse: DuckDbWarehouse,
-  store: ObjectStore,
+  lake: Lake,
   s3: TestS3,
-  manifestKey: string,
+  table: TableName,
+  runAt: Date,
 ): Promise<{ missing: number; extra: number; partRows: number }> {
-  const manifest = RunManifestSchema.parse(JSON.parse((await s3.read(store.bucket, manifestKey)).toString()));
+  const manifest = await lake.committedRun(table, runAt);
+  if (!manifest) throw new Error(`${table} has no committed run at ${runAt.toISOString()}`);
   const spec = getTable(manifest.table);
   const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-parts-'));
   const files: string[] = [];
   for (const part of manifest.parts) {
     const file = path.join(dir, path.basename(part.key));
-    await writeFile(file, await s3.read(store.bucket, part.key));
+    await writeFile(file, await s3.read(lake.bucket, part.key));
     files.push(file);
   }
   const columns = spec.columns.map((c) => `'${c.name}': '${sqlType(c, 'duckdb')}'`).join(', ');

@@ -1,4 +1,5 @@
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
+import { S3ObjectStore } from '@insightflow/object-store';
 import { DEFAULT_STAGE_PREFIX, type TableName } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
@@ -22,8 +23,7 @@ export async function generateCommand(context: CliContext, options: GenerateOpti
   const started = performance.now();
   const reports = await withEndpoints(context, (endpoints) =>
     writeStagedTables({
-      s3: endpoints.s3,
-      bucket,
+      store: new S3ObjectStore(endpoints.s3, bucket),
       prefix: DEFAULT_STAGE_PREFIX,
       plan,
       ...(options.tables ? { tables: options.tables } : {}),

@@ -1,14 +1,8 @@
-import { ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { Lake } from '@insightflow/lake';
 import { findRunningServices } from '@insightflow/local-services';
-import {
-  BATCH_PREFIX,
-  MANIFEST_FILE,
-  quoteIdentifier,
-  STREAMING_ERROR_PREFIX,
-  STREAMING_PREFIX,
-  TABLE_NAMES,
-  type TableName,
-} from '@insightflow/shared-config';
+import { S3ObjectStore } from '@insightflow/object-store';
+import { qualified, SYNC_SCHEMA } from '@insightflow/postgres-destination';
+import { TABLE_NAMES, type TableName } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
@@ -19,9 +13,6 @@ import { ExitCode } from '../exitCodes.js';
 type TableCounts = StatusResult['warehouse'];
 const emptyCounts = (): TableCounts =>
   Object.fromEntries(TABLE_NAMES.map((t) => [t, null])) as Record<TableName, number | null>;
-
-/** The PostgreSQL schema the sync writes to. */
-const SYNC_SCHEMA = 'insightflow_raw';
 
 async function warehouseCounts(path: string): Promise<TableCounts> {
   const counts = emptyCounts();
@@ -52,9 +43,7 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
     const present = new Set(rows.map((r) => r.table_name));
     for (const table of TABLE_NAMES) {
       if (!present.has(table)) continue;
-      const result = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${quoteIdentifier(SYNC_SCHEMA)}.${quoteIdentifier(table)}`,
-      );
+      const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(table)}`);
       counts[table] = Number(result.rows[0]?.n ?? 0);
     }
   } finally {
@@ -63,36 +52,13 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
   return { counts, reachable: true };
 }
 
-/** Objects under a prefix, split into manifests and the rest, in one listing. */
-async function countObjects(s3: S3Client, bucket: string, prefix: string) {
-  const counts = { manifests: 0, others: 0 };
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-    for (const object of page.Contents ?? []) {
-      if (object.Key?.endsWith(`/${MANIFEST_FILE}`)) counts.manifests++;
-      else if (object.Key) counts.others++;
-    }
-  }
-  return counts;
-}
-
+/** The lake's counts, or null when the bucket cannot be listed (server down, bucket missing). */
 async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<StatusResult['lake']> {
   try {
-    await endpoints.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    return await new Lake(new S3ObjectStore(endpoints.s3, bucket)).summary(TABLE_NAMES);
   } catch {
     return null;
   }
-  const batch: NonNullable<StatusResult['lake']>['batch'] = {};
-  for (const table of TABLE_NAMES) {
-    const counts = await countObjects(endpoints.s3, bucket, `${BATCH_PREFIX}${table}/`);
-    batch[table] = { committedRuns: counts.manifests, objects: counts.others };
-  }
-  const streaming = await countObjects(endpoints.s3, bucket, STREAMING_PREFIX);
-  const errors = await countObjects(endpoints.s3, bucket, STREAMING_ERROR_PREFIX);
-  return {
-    bucket,
-    batch,
-    streaming: { objects: streaming.manifests + streaming.others, errorObjects: errors.manifests + errors.others },
-  };
 }
 
 function formatCounts(title: string, counts: TableCounts): string {

@@ -1,6 +1,7 @@
 import { S3ObjectStore } from '@insightflow/object-store';
-import { syncLake } from '@insightflow/s3-to-rds-sync';
-import { parseWindowTimestamp, type TableName } from '@insightflow/shared-config';
+import { SYNC_SCHEMA } from '@insightflow/postgres-destination';
+import { postgresSync, type SyncMode, syncRequest, syncUntilDone } from '@insightflow/s3-to-rds-sync';
+import type { TableName } from '@insightflow/shared-config';
 import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
@@ -9,7 +10,7 @@ import { ExitCode } from '../exitCodes.js';
 
 /** Options of `insightflow sync`. */
 export interface SyncOptions {
-  mode: 'incremental' | 'window' | 'full';
+  mode?: SyncMode;
   since?: string;
   until?: string;
   tables?: TableName[];
@@ -21,25 +22,22 @@ export interface SyncOptions {
  * exactly once. Exit code 3 when rows were rejected.
  */
 export async function syncCommand(context: CliContext, options: SyncOptions): Promise<ExitCode> {
-  const mode = options.since || options.until ? 'window' : options.mode;
+  const request = syncRequest(options);
+  const { mode } = request;
   const result = await withEndpoints(context, async (endpoints) => {
     if (!endpoints.databaseUrl) throw new Error('No database: set DATABASE_URL or use the local services.');
     const client = new pg.Client({ connectionString: endpoints.databaseUrl });
     await client.connect();
     try {
-      return await syncLake(
+      const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
+      // No invocation deadline here: one process syncs until nothing is left.
+      return await syncUntilDone(
         {
-          client,
-          store: new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET),
+          ...postgresSync(client, store),
           onObject: (table, key, loaded) =>
             context.progress(`sync ${table}: ${loaded.rows.toLocaleString('en')} rows from ${key}`),
         },
-        {
-          mode,
-          ...(options.tables ? { tables: options.tables } : {}),
-          ...(options.since ? { since: parseWindowTimestamp(options.since) } : {}),
-          ...(options.until ? { until: parseWindowTimestamp(options.until) } : {}),
-        },
+        request,
       );
     } finally {
       await client.end();
@@ -57,9 +55,7 @@ export async function syncCommand(context: CliContext, options: SyncOptions): Pr
             `  ${table.padEnd(22)} ${t.rows.toLocaleString('en').padStart(12)} rows  ${t.rejected} rejected  ${t.duplicates} duplicates${t.snapshot ? `  snapshot ${t.snapshot}` : ''}`,
         ),
       ...result.refused.map((r) => `  refused ${r.key}: ${r.reason}`),
-      ...(result.rejected > 0
-        ? ['Rejected rows are in insightflow_raw._rejects (object_key, line, raw, reason).']
-        : []),
+      ...(result.rejected > 0 ? [`Rejected rows are in ${SYNC_SCHEMA}._rejects (object_key, line, raw, reason).`] : []),
     ].join('\n'),
   );
   return result.rejected > 0 ? ExitCode.rejected : ExitCode.ok;

@@ -1,15 +1,6 @@
+import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import {
-  buildFirehoseObjectName,
-  buildManifestKey,
-  buildPartKey,
-  buildStreamingFolder,
-  columnNames,
-  getTable,
-  type ManifestPart,
-  type RunManifest,
-  type TableName,
-} from '@insightflow/shared-config';
+import { columnNames, getTable, type ManifestPart, type RunManifest, type TableName } from '@insightflow/shared-config';
 import type { TestServices } from '@insightflow/testkit';
 
 export const RAW = 'insightflow-raw-bucket';
@@ -38,7 +29,7 @@ export async function writeRun(
   const header = options.header ?? columnNames(getTable(table)).join(',');
   const written: ManifestPart[] = [];
   for (const [index, lines] of parts.entries()) {
-    const key = buildPartKey({ table, runAt, part: index });
+    const key = new Lake(store).partKey(table, runAt, index);
     const body = `${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
     const info = await store.put(key, body, 'text/csv');
     written.push({ key, rows: lines.length, bytes: Buffer.byteLength(body), etag: info.etag });
@@ -57,12 +48,12 @@ export async function writeRun(
     startedAt: runAt.toISOString(),
     finishedAt: runAt.toISOString(),
   };
-  if (options.commit !== false) await store.put(buildManifestKey(table, runAt), JSON.stringify(manifest));
+  if (options.commit !== false) await new Lake(store).commitRun(manifest);
   return manifest;
 }
 
 /** Writes a streaming object as Firehose would: NDJSON orders rows under the streaming prefix. */
-export async function writeStreamingObject(store: S3ObjectStore, at: Date, orderIds: number[], name?: string) {
+export async function writeStreamingObject(store: S3ObjectStore, at: Date, orderIds: number[], tail?: string) {
   const lines = orderIds.map((id) =>
     JSON.stringify({
       order_id: id,
@@ -74,7 +65,7 @@ export async function writeStreamingObject(store: S3ObjectStore, at: Date, order
       days_since_prior_order: id % 5 === 0 ? null : 4,
     }),
   );
-  const key = `${buildStreamingFolder(at)}${name ?? buildFirehoseObjectName('insightflow-test-orders', 1, at, `${orderIds[0]}`)}`;
+  const key = new Lake(store).streamingObjectKey('insightflow-test-orders', at, at, tail ?? `${orderIds[0]}`);
   await store.put(key, `${lines.join('\n')}\n`);
   return key;
 }

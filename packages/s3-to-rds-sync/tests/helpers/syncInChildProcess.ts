@@ -7,7 +7,7 @@ import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { s3ClientOptions } from '@insightflow/shared-config';
 import pg from 'pg';
-import { syncLake } from '../../src/index.js';
+import { postgresSync, syncLake } from '../../src/index.js';
 
 const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await client.connect();
@@ -15,10 +15,8 @@ const s3 = new S3Client({
   ...s3ClientOptions({ AWS_REGION: 'us-east-1', S3_ENDPOINT: process.env.S3_ENDPOINT }),
   credentials: LOCAL_S3_CREDENTIALS,
 });
-const result = await syncLake(
-  { client, store: new S3ObjectStore(s3, 'insightflow-raw-bucket') },
-  { mode: 'incremental' },
-);
+const store = new S3ObjectStore(s3, 'insightflow-raw-bucket');
+const result = await syncLake(postgresSync(client, store), { mode: 'incremental' });
 process.stdout.write(JSON.stringify(result));
 await client.end();
 s3.destroy();

@@ -2,13 +2,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 // Type-only: the native module loads when a DuckDB warehouse is opened, so Lambda bundles (which
 // use Snowflake) leave it out.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type ObjectInfo, type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
 import {
   createTableSql,
   getTable,
@@ -35,7 +34,7 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** Open without taking the write lock (for status reports). */
   readOnly?: boolean;
-  /** The object store staged files are read from and unloads are written to. */
+  /** The S3 client staged files are read from and unloads are written to (through the ObjectStore port). */
   s3?: S3Client;
   /**
    * DuckDB's buffer-pool cap. DuckDB otherwise caches pages up to most of the machine's memory,
@@ -65,6 +64,8 @@ function readCsvSql(file: string, table: TableSpec, extra = ''): string {
 /** The local warehouse: a DuckDB database file, reading and writing S3 through local files. */
 export class DuckDbWarehouse implements Warehouse {
   public readonly kind = 'duckdb' as const;
+  /** One ObjectStore per bucket: the requests name their bucket, the port is bound to one. */
+  private readonly stores = new Map<string, ObjectStore>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -114,7 +115,7 @@ export class DuckDbWarehouse implements Warehouse {
    * then uploads them under the prefix as `<n>.csv`, in order.
    */
   public async unload(request: UnloadRequest): Promise<UnloadedFile[]> {
-    const s3 = this.requireS3('unload');
+    const store = this.storeFor(request.bucket, 'unload');
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-unload-'));
     try {
       await this.execute(
@@ -131,7 +132,7 @@ export class DuckDbWarehouse implements Warehouse {
             `delim = ',', quote = '"', escape = '"')`,
         );
         const { size } = await stat(file);
-        await this.uploadFile(s3, request.bucket, key, file);
+        await store.upload(key, createReadStream(file), { contentType: 'text/csv; charset=utf-8' });
         unloaded.push({ key, rows: Number(count.getRows()[0]?.[0] ?? 0), bytes: size });
       }
       // A query with no rows writes no file: the run's manifest then lists no parts.
@@ -155,14 +156,6 @@ export class DuckDbWarehouse implements Warehouse {
     return files;
   }
 
-  private async uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
-    await new Upload({
-      client: s3,
-      params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv; charset=utf-8' },
-      queueSize: 2,
-    }).done();
-  }
-
   public async ensureCatalogTables(): Promise<void> {
     // No PRIMARY KEY: DuckDB keeps key indexes in memory (a 32 M-row key would not fit a small
     // machine), and Snowflake, which this stands in for, does not enforce keys either.
@@ -180,12 +173,13 @@ export class DuckDbWarehouse implements Warehouse {
    * nothing. The rows and the ledger entry commit in one transaction.
    */
   public async loadStagedFile(file: StagedFile): Promise<FileLoadReport> {
-    const s3 = this.requireS3('load staged files');
+    const store = this.storeFor(file.bucket, 'load staged files');
     const table = getTable(file.table);
-    const etag = await this.etagOf(s3, file);
+    const etag = await this.etagOf(store, file);
+    // Ledgers written before the ObjectStore port recorded the entity tag with its quotes.
     const already = await this.connection.runAndReadAll(
-      `SELECT count(*) FROM ${LOADED_FILES_TABLE} WHERE file_key = $1 AND etag = $2`,
-      [file.key, etag],
+      `SELECT count(*) FROM ${LOADED_FILES_TABLE} WHERE file_key = $1 AND etag IN ($2, $3)`,
+      [file.key, etag, `"${etag}"`],
     );
     const base = { table: file.table, file: file.key };
     if (Number(already.getRows()[0]?.[0] ?? 0) > 0) {
@@ -195,7 +189,7 @@ export class DuckDbWarehouse implements Warehouse {
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-stage-'));
     const local = path.join(dir, path.basename(file.key));
     try {
-      await this.download(s3, file, local);
+      await pipeline((await store.get(file.key)).body, createWriteStream(local));
       const problems = await this.validate(local, table);
       if (problems.count > 0) {
         return {
@@ -213,22 +207,21 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  private async etagOf(s3: S3Client, file: StagedFile): Promise<string> {
-    try {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: file.bucket, Key: file.key }));
-      return head.ETag ?? '';
-    } catch (error) {
-      throw new WarehouseError(
-        `Staged file s3://${file.bucket}/${file.key} cannot be read: ${(error as Error).name}. ` +
+  private async etagOf(store: ObjectStore, file: StagedFile): Promise<string> {
+    const unreadable = (reason: string, cause?: unknown) =>
+      new WarehouseError(
+        `Staged file s3://${file.bucket}/${file.key} cannot be read: ${reason}. ` +
           'Generate it first (`insightflow generate`) or check STAGE_BUCKET.',
-        { cause: error },
+        cause === undefined ? {} : { cause },
       );
+    let head: ObjectInfo | undefined;
+    try {
+      head = await store.head(file.key);
+    } catch (error) {
+      throw unreadable((error as Error).message, error);
     }
-  }
-
-  private async download(s3: S3Client, file: StagedFile, local: string): Promise<void> {
-    const object = await s3.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }));
-    await pipeline(object.Body as Readable, createWriteStream(local));
+    if (!head) throw unreadable('NotFound');
+    return head.etag;
   }
 
   private async validate(local: string, table: TableSpec) {
@@ -296,8 +289,13 @@ export class DuckDbWarehouse implements Warehouse {
     this.instance.closeSync();
   }
 
-  private requireS3(action: string): S3Client {
+  private storeFor(bucket: string, action: string): ObjectStore {
     if (!this.s3) throw new WarehouseError(`The DuckDB warehouse needs an S3 client to ${action}`);
-    return this.s3;
+    let store = this.stores.get(bucket);
+    if (!store) {
+      store = new S3ObjectStore(this.s3, bucket);
+      this.stores.set(bucket, store);
+    }
+    return store;
   }
 }

@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { S3ObjectStore } from '@insightflow/object-store';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,17 +7,19 @@ import { GENERATION_RECORD, planGeneration, productRows, writeStagedTables } fro
 
 describe('Function: writeStagedTables() (real S3 API server)', () => {
   let s3: TestS3;
+  let store: S3ObjectStore;
   const plan = planGeneration({ scale: 0.002, seed: 5 });
 
   beforeAll(async () => {
     s3 = await startTestS3();
+    store = new S3ObjectStore(s3.client, 'insightflow-stage');
   });
   afterAll(async () => {
     await s3?.stop();
   });
 
   it('stages the six files under the prefix, order_products gzipped, with a generation record', async () => {
-    const reports = await writeStagedTables({ s3: s3.client, bucket: 'insightflow-stage', prefix: 'a/', plan });
+    const reports = await writeStagedTables({ store, prefix: 'a/', plan });
     expect(await s3.listKeys('insightflow-stage', 'a/')).toEqual([
       'a/_generation.json',
       'a/aisles.csv',
@@ -53,8 +56,8 @@ describe('Function: writeStagedTables() (real S3 API server)', () => {
   });
 
   it('writes identical bytes for the same seed', async () => {
-    const first = await writeStagedTables({ s3: s3.client, bucket: 'insightflow-stage', prefix: 'b/', plan });
-    const second = await writeStagedTables({ s3: s3.client, bucket: 'insightflow-stage', prefix: 'c/', plan });
+    const first = await writeStagedTables({ store, prefix: 'b/', plan });
+    const second = await writeStagedTables({ store, prefix: 'c/', plan });
     expect(second.map((r) => r.sha256)).toEqual(first.map((r) => r.sha256));
     const gz = 'order_products__train.csv.gz';
     expect((await s3.read('insightflow-stage', `b/${gz}`)).equals(await s3.read('insightflow-stage', `c/${gz}`))).toBe(

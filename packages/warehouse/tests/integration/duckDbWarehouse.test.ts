@@ -41,6 +41,27 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     expect(names).toEqual(['Crème "Fraîche", 8 oz', 'Gift Box\nHoliday, Edition']);
   });
 
+  it('records the entity tag unquoted, and skips a file an older ledger recorded with quotes', async () => {
+    await put('legacy/departments.csv', 'department_id,department\n1,frozen\n');
+    const file = { table: 'departments' as const, bucket: STAGE, key: 'legacy/departments.csv' };
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 1 });
+    const ledger = async () => {
+      const rows: unknown[] = [];
+      for await (const batch of warehouse.streamRows(
+        "SELECT etag FROM _insightflow_loaded_files WHERE file_key = 'legacy/departments.csv'",
+      ))
+        rows.push(...batch.map((r) => r[0]));
+      return rows as string[];
+    };
+    const [etag] = await ledger();
+    expect(etag).toMatch(/^[0-9a-f]+$/);
+    await warehouse.execute(
+      `UPDATE _insightflow_loaded_files SET etag = '"${etag}"' WHERE file_key = 'legacy/departments.csv'`,
+    );
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'skipped', rowsLoaded: 0 });
+    expect(await warehouse.countRows('departments')).toBe(1);
+  });
+
   it('rejects a file with bad rows whole, naming every bad line, and loads it once it is fixed', async () => {
     const rows = Array.from({ length: 20 }, (_, i) => `${i + 1},7,prior,${i + 1},3,14,${i === 0 ? '' : '5'}`);
     rows[4] = '5,7,prior,five,3,14,5'; // line 6: order_number not a number

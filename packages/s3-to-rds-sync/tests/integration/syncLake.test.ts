@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
+import { postgresSync, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
 import { orderLines, rawStore, resetAll, writeRun, writeStreamingObject } from '../helpers/lake.js';
 
 const T1 = new Date('2026-11-23T14:05:00Z');
@@ -17,7 +17,10 @@ describe('Function: syncLake() (real PostgreSQL and S3 API server)', () => {
   ): Promise<SyncResult> => {
     const client = await services.connect();
     try {
-      return await syncLake({ client, store: rawStore(services), ...(remainingMs ? { remainingMs } : {}) }, request);
+      return await syncLake(
+        { ...postgresSync(client, rawStore(services)), ...(remainingMs ? { remainingMs } : {}) },
+        request,
+      );
     } finally {
       await client.end();
     }

@@ -1,5 +1,6 @@
+import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { buildManifestKey, TABLE_NAMES } from '@insightflow/shared-config';
+import { TABLE_NAMES } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import type { DuckDbWarehouse, Warehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +13,13 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
   let s3: TestS3;
   let warehouse: DuckDbWarehouse;
   let store: S3ObjectStore;
+  let lake: Lake;
 
   beforeAll(async () => {
     s3 = await startTestS3();
     warehouse = await loadedWarehouse(s3, 0.05);
     store = new S3ObjectStore(s3.client, RAW);
+    lake = new Lake(store);
   }, 300_000);
   afterAll(async () => {
     await warehouse?.close();
@@ -29,7 +32,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
       const result = await ingestTables({ warehouse, store }, TABLE_NAMES, { runAt, mode, batchSize: 250_000 });
       expect(result.failures).toEqual([]);
       for (const table of TABLE_NAMES) {
-        const diff = await multisetDifference(warehouse, store, s3, buildManifestKey(table, runAt));
+        const diff = await multisetDifference(warehouse, lake, s3, table, runAt);
         expect(diff, table).toEqual({ missing: 0, extra: 0, partRows: await warehouse.countRows(table) });
       }
     });
@@ -83,9 +86,9 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
     expect(result.failures[0]?.error.message).toMatch(
       /order_products_prior.*no manifest was written.*connection reset/,
     );
-    expect(await s3.listKeys(RAW, 'data/batch/order_products_prior/year=2026/month=11/day=23/hhmm=1700/')).toEqual([]);
+    expect(await s3.listKeys(RAW, lake.runFolder('order_products_prior', runAt))).toEqual([]);
     for (const table of TABLE_NAMES.filter((t) => t !== 'order_products_prior')) {
-      expect(await store.head(buildManifestKey(table, runAt)), table).toBeDefined();
+      expect(await lake.committedRun(table, runAt), table).toBeDefined();
     }
   });
 
@@ -97,6 +100,6 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
     );
     await expect(attempt).rejects.toThrow(TimeBudgetError);
     await expect(attempt).rejects.toThrow(/mode "unload"/);
-    expect(await s3.listKeys(RAW, 'data/batch/order_products_prior/year=2026/month=11/day=23/hhmm=1800/')).toEqual([]);
+    expect(await s3.listKeys(RAW, lake.runFolder('order_products_prior', runAt))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ObjectRefusedError } from './errors.js';
+import { CopyRefusedError, ObjectRefusedError } from './errors.js';
 import { copyColumns, qualified } from './migrations.js';
 import { type CsvField, checkRecord } from './rowValidator.js';
 
@@ -39,17 +39,6 @@ export interface ObjectLoadResult {
   duplicates: number;
   /** `copy`: bytes straight into COPY. `validated`: row by row, bad rows to the rejects table. */
   path: 'copy' | 'validated';
-}
-
-/** The fast path found bad data and the caller asked for no row-by-row fallback. */
-export class CopyRefusedError extends Error {
-  public constructor(
-    public readonly key: string,
-    cause: unknown,
-  ) {
-    super(`COPY refused data in ${key}`, { cause });
-    this.name = 'CopyRefusedError';
-  }
 }
 
 /** Rejects are written in batches of this many rows. */
@@ -116,8 +105,8 @@ class HeaderGuard extends Transform {
 }
 
 /** A temporary table with the catalog's columns plus the source line, for the validating path. */
-async function stageTable(client: ClientBase, table: TableSpec): Promise<string> {
-  const name = quoteIdentifier(`_insightflow_stage_${table.name}`);
+async function checkingTable(client: ClientBase, table: TableSpec): Promise<string> {
+  const name = quoteIdentifier(`_insightflow_checking_${table.name}`);
   const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${sqlType(c, 'postgres')}`).join(', ');
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${name} ("_line" bigint NOT NULL, ${columns})`);
   await client.query(`TRUNCATE ${name}`);
@@ -142,12 +131,12 @@ async function writeRejects(client: ClientBase, source: ObjectSource, table: Tab
 }
 
 /**
- * Moves staged rows into the target: the first row of each key, unless the key is already
+ * Moves the checked rows into the target: the first row of each key, unless the key is already
  * there. For batch data a repeated key is a reject; for stream data it is a duplicate delivery.
  */
-async function publishStage(
+async function moveCheckedRows(
   client: ClientBase,
-  stage: string,
+  checking: string,
   source: ObjectSource,
   target: LoadTarget,
 ): Promise<{ rows: number; repeated: number }> {
@@ -155,7 +144,7 @@ async function publishStage(
   const cols = copyColumns(table);
   const key = table.primaryKey.map(quoteIdentifier);
   const matchTarget = key.map((k) => `t.${k} = s.${k}`).join(' AND ');
-  const repeatedRows = `SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY "_line") AS _n FROM ${stage}) s
+  const repeatedRows = `SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY "_line") AS _n FROM ${checking}) s
      WHERE s._n > 1 OR EXISTS (SELECT 1 FROM ${qualified(table.name)} t WHERE ${matchTarget})`;
   let repeated = 0;
   if (target.kind === 'batch') {
@@ -173,7 +162,7 @@ async function publishStage(
   }
   const inserted = await client.query(
     `INSERT INTO ${qualified(table.name)} (${cols})
-     SELECT DISTINCT ON (${key.join(', ')}) ${cols} FROM ${stage} s
+     SELECT DISTINCT ON (${key.join(', ')}) ${cols} FROM ${checking} s
      WHERE NOT EXISTS (SELECT 1 FROM ${qualified(table.name)} t WHERE ${matchTarget})
      ORDER BY ${key.join(', ')}, "_line"`,
   );
@@ -223,9 +212,9 @@ async function loadCsvValidated(
   header: string,
 ): Promise<ObjectLoadResult> {
   const { table } = target;
-  const stage = await stageTable(client, table);
+  const checking = await checkingTable(client, table);
   const rejects: Reject[] = [];
-  const copy = client.query(copyFrom(`COPY ${stage} FROM STDIN WITH (FORMAT csv)`));
+  const copy = client.query(copyFrom(`COPY ${checking} FROM STDIN WITH (FORMAT csv)`));
   const parser = parse({
     info: true,
     raw: true,
@@ -236,7 +225,7 @@ async function loadCsvValidated(
     cast: (value, context) => (context.quoting ? value : value === '' ? null : value),
   });
   let first = true;
-  const toStage = new Transform({
+  const toChecking = new Transform({
     writableObjectMode: true,
     transform(entry: { record: CsvField[]; raw: string; info: { lines: number } }, _, done) {
       const line = entry.info.lines;
@@ -262,9 +251,9 @@ async function loadCsvValidated(
       done(null, stringify([[line, ...entry.record]], { quoted_match: /^$/ }));
     },
   });
-  await pipeline(await source.open(), parser, toStage, copy);
+  await pipeline(await source.open(), parser, toChecking, copy);
   await writeRejects(client, source, table, rejects);
-  const { rows, repeated } = await publishStage(client, stage, source, target);
+  const { rows, repeated } = await moveCheckedRows(client, checking, source, target);
   return { rows, rejected: rejects.length + repeated, duplicates: 0, path: 'validated' };
 }
 
@@ -281,10 +270,10 @@ export async function loadNdjsonObject(
   const { table } = target;
   await client.query('SAVEPOINT insightflow_object');
   await labelRows(client, source, target);
-  const stage = await stageTable(client, table);
+  const checking = await checkingTable(client, table);
   const rejects: Reject[] = [];
   const columns = columnNames(table);
-  const copy = client.query(copyFrom(`COPY ${stage} FROM STDIN WITH (FORMAT csv)`));
+  const copy = client.query(copyFrom(`COPY ${checking} FROM STDIN WITH (FORMAT csv)`));
   const lines = createInterface({ input: await source.open(), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   async function* rows() {
@@ -314,7 +303,7 @@ export async function loadNdjsonObject(
   }
   await pipeline(rows, copy);
   await writeRejects(client, source, table, rejects);
-  const { rows: inserted, repeated } = await publishStage(client, stage, source, target);
+  const { rows: inserted, repeated } = await moveCheckedRows(client, checking, source, target);
   await client.query('RELEASE SAVEPOINT insightflow_object');
   return { rows: inserted, rejected: rejects.length, duplicates: repeated, path: 'validated' };
 }

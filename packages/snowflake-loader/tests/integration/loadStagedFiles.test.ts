@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
+import { S3ObjectStore } from '@insightflow/object-store';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
 
   beforeAll(async () => {
     s3 = await startTestS3();
-    await writeStagedTables({ s3: s3.client, ...stage, plan });
+    await writeStagedTables({ store: new S3ObjectStore(s3.client, stage.bucket), prefix: stage.prefix, plan });
     // A catalogue export gone wrong: product 3's aisle is text, product 5 lost a column.
     const products = ['product_id,product_name,aisle_id,department_id'];
     for (let id = 1; id <= 10; id++) products.push(`${id},"Product ${id}, ""fine""",${id === 3 ? 'aisle' : 1},2`);
@@ -53,7 +54,12 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
   });
 
   it('loads nothing twice: a second run skips every loaded file and loads the fixed one', async () => {
-    await writeStagedTables({ s3: s3.client, ...stage, plan, tables: ['products'] });
+    await writeStagedTables({
+      store: new S3ObjectStore(s3.client, stage.bucket),
+      prefix: stage.prefix,
+      plan,
+      tables: ['products'],
+    });
     const summary = await loadStagedFiles(warehouse, stage);
     expect(summary).toMatchObject({ filesLoaded: 1, filesSkipped: 5, filesRejected: 0, rows: plan.rows.products });
     expect(await warehouse.countRows('products')).toBe(plan.rows.products);

@@ -1,0 +1,87 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { InsightFlowError } from '@insightflow/shared-config';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { errorKindOf, InvalidEventError, InvocationError } from './errors.js';
+
+/** The Powertools utilities a handler's setup and core use; one of each per container. */
+export interface HandlerTools {
+  logger: Logger;
+  tracer: Tracer;
+}
+
+/** One invocation, as the core sees it. */
+export interface Invocation extends HandlerTools {
+  /** The Lambda context; undefined when the handler is called in-process (tests, the CLI). */
+  context: Context | undefined;
+  /** Milliseconds left before the function's deadline; undefined without a Lambda context. */
+  remainingMs: (() => number) | undefined;
+}
+
+/** What a handler parses and how it names itself. */
+export interface HandlerDefinition<S extends z.ZodType> {
+  /** The function's service name: its logs, traces and error messages carry it. */
+  name: string;
+  /** The event; `undefined` is parsed as `{}`. */
+  eventSchema: S;
+  /** The terminal error for an event the schema refuses; {@link InvalidEventError} by default. */
+  invalidEvent?: (details: string) => InsightFlowError;
+}
+
+/** A Lambda entry point. */
+export type LambdaHandler<R> = (event: unknown, context?: Context) => Promise<R>;
+
+/**
+ * Builds a Lambda entry point from the three things that differ between functions: the event
+ * schema, the setup (read the configuration, build clients and adapters) and the core call.
+ * Per invocation it parses the event (a refused event throws the definition's terminal error),
+ * runs the setup once per container (at the first invocation; a setup that fails is tried
+ * again next time), adds the Lambda context to the logger, traces the invocation in its own
+ * subsegment, and reports a failure under its kind's name (`InsightFlow.Retryable` /
+ * `InsightFlow.Terminal`, see {@link errorKindOf}) with the original error as `cause`.
+ *
+ * Capture the AWS SDK clients the setup builds with `tracer.captureAWSv3Client(client)`.
+ */
+export function defineHandler<S extends z.ZodType, D, R>(
+  definition: HandlerDefinition<S>,
+  setup: (tools: HandlerTools) => D | Promise<D>,
+  core: (event: z.output<S>, dependencies: D, invocation: Invocation) => Promise<R>,
+): LambdaHandler<R> {
+  const { name, eventSchema } = definition;
+  const invalidEvent = definition.invalidEvent ?? ((details: string) => new InvalidEventError(name, details));
+  const logger = new Logger({ serviceName: name });
+  const tracer = new Tracer({ serviceName: name });
+  let dependencies: Promise<D> | undefined;
+
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    const segment = tracer.getSegment();
+    const subsegment = tracer.isTracingEnabled() ? segment?.addNewSubsegment(`## ${name}`) : undefined;
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    try {
+      const parsed = eventSchema.safeParse(event ?? {});
+      if (!parsed.success) throw invalidEvent(z.prettifyError(parsed.error));
+      dependencies ??= Promise.resolve(setup({ logger, tracer })).catch((error: unknown) => {
+        dependencies = undefined;
+        throw error;
+      });
+      const remainingMs = context ? () => context.getRemainingTimeInMillis() : undefined;
+      const result = await core(parsed.data, await dependencies, { logger, tracer, context, remainingMs });
+      tracer.addResponseAsMetadata(result, name);
+      return result;
+    } catch (error) {
+      const reported = new InvocationError(error, errorKindOf(error));
+      logger.error(`${name} failed`, { errorType: reported.name, error });
+      tracer.addErrorAsMetadata(reported);
+      throw reported;
+    } finally {
+      if (subsegment && segment) {
+        subsegment.close();
+        tracer.setSegment(segment);
+      }
+    }
+  };
+}

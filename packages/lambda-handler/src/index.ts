@@ -1,0 +1,14 @@
+export {
+  defineHandler,
+  type HandlerDefinition,
+  type HandlerTools,
+  type Invocation,
+  type LambdaHandler,
+} from './defineHandler.js';
+export {
+  errorKindOf,
+  InvalidEventError,
+  InvocationError,
+  REPORTED_ERROR_NAMES,
+  type ReportedErrorName,
+} from './errors.js';

@@ -1,0 +1,42 @@
+import { type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from './syncLake.js';
+
+/**
+ * Syncs until nothing is left: what the state machine's `MoreToSync` loop does on AWS, in one
+ * process (the CLI). Each round is one {@link syncLake} call; the results add up.
+ */
+export async function syncUntilDone(
+  deps: SyncDependencies,
+  request: SyncRequest,
+  onRound?: (round: SyncResult) => void,
+): Promise<SyncResult> {
+  const total: SyncResult = {
+    tables: {},
+    rows: 0,
+    rejected: 0,
+    filesLoaded: 0,
+    filesSkipped: 0,
+    more: true,
+    refused: [],
+  };
+  while (total.more) {
+    const round = await syncLake(deps, request);
+    onRound?.(round);
+    for (const [table, t] of Object.entries(round.tables)) {
+      total.tables[table] ??= { rows: 0, rejected: 0, duplicates: 0, filesLoaded: 0, filesSkipped: 0 };
+      const sum = total.tables[table];
+      sum.rows += t.rows;
+      sum.rejected += t.rejected;
+      sum.duplicates += t.duplicates;
+      sum.filesLoaded += t.filesLoaded;
+      sum.filesSkipped += t.filesSkipped;
+      if (t.snapshot) sum.snapshot = t.snapshot;
+    }
+    total.rows += round.rows;
+    total.rejected += round.rejected;
+    total.filesLoaded += round.filesLoaded;
+    total.filesSkipped += round.filesSkipped;
+    total.refused.push(...round.refused);
+    total.more = round.more;
+  }
+  return total;
+}

@@ -1,0 +1,44 @@
+import type { ObjectStore } from '@insightflow/object-store';
+import type { Warehouse } from '@insightflow/warehouse';
+import type { DeliveryStream } from './deliveryStream.js';
+import { type OrderIdRange, orderEvents } from './orderEvents.js';
+import { reserveOrderIds } from './orderIdReservation.js';
+import { type PublishOptions, type PublishResult, publishEvents } from './publishEvents.js';
+import { warehouseOrderRange } from './warehouseRange.js';
+
+/** What {@link publishBurst} publishes with. */
+export interface BurstDependencies {
+  /** The raw bucket, which holds the order-id watermark. */
+  store: ObjectStore;
+  stream: DeliveryStream;
+  /** Opens the warehouse the first order id continues from; called only without a watermark, closed after. */
+  openWarehouse: () => Promise<Warehouse>;
+}
+
+/** What one burst did. */
+export interface BurstResult extends PublishResult {
+  /** The order ids reserved for the burst. */
+  range: OrderIdRange;
+}
+
+/**
+ * Publishes a burst of `count` fresh order events: reserves their order ids (continuing from the
+ * watermark; the first time, past the warehouse's largest), builds the events and publishes
+ * them, resending refused entries. The Lambda handler and `insightflow publish` both run this.
+ */
+export async function publishBurst(
+  deps: BurstDependencies,
+  count: number,
+  options: PublishOptions = {},
+): Promise<BurstResult> {
+  const range = await reserveOrderIds(deps.store, count, async () => {
+    const warehouse = await deps.openWarehouse();
+    try {
+      return await warehouseOrderRange(warehouse);
+    } finally {
+      await warehouse.close();
+    }
+  });
+  const result = await publishEvents(deps.stream, orderEvents(range, count), options);
+  return { ...result, range };
+}
