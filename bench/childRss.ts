@@ -8,7 +8,7 @@ import { ingestTables } from '@insightflow/batch-ingest';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
-import { s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
+import { s3ClientOptions, tableNames } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
 
@@ -28,7 +28,7 @@ const started = performance.now();
 let rows = 0;
 if (stage === 'ingest') {
   const warehouse = await DuckDbWarehouse.open({ path: args.warehousePath as string, s3, memoryLimit: '64MB' });
-  const result = await ingestTables({ warehouse, store }, TABLE_NAMES, {
+  const result = await ingestTables({ warehouse, store }, tableNames(), {
     runAt: new Date(),
     mode: 'stream',
     batchSize: args.batchSize ?? 1_000_000,

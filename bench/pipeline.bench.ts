@@ -8,7 +8,7 @@ import { planGeneration, writeStagedTables } from '@insightflow/instacart-genera
 import { Lake } from '@insightflow/lake';
 import { type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
-import { getTable, TABLE_NAMES } from '@insightflow/shared-config';
+import { getTable, tableNames } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
@@ -43,7 +43,7 @@ async function prepareWarehouse(services: TestServices, scale: number, dir: stri
   const warehouse = await DuckDbWarehouse.open({ path: warehousePath, s3: services.s3 });
   await loadStagedFiles(warehouse, { bucket: 'insightflow-stage', prefix });
   await warehouse.close();
-  return { warehousePath, rows: TABLE_NAMES.reduce((n, t) => n + plan.rows[t], 0) };
+  return { warehousePath, rows: Object.values(plan.rows).reduce((n, r) => n + r, 0) };
 }
 
 async function resetDatabaseAndLake(services: TestServices): Promise<void> {
@@ -153,7 +153,7 @@ export const pipelineSuite: Suite = {
       // DuckDB's own COPY … TO csv of the same tables, in the same run.
       const warehouse = await DuckDbWarehouse.open({ path: large.warehousePath, readOnly: true });
       const duckCopy = await timed(async () => {
-        for (const table of TABLE_NAMES) {
+        for (const table of tableNames()) {
           await warehouse.execute(`COPY (SELECT * FROM "${table}") TO '${path.join(dir, `${table}.csv`)}' (HEADER)`);
         }
       });

@@ -3,6 +3,8 @@
  * every dependency, snowflake-sdk included) into one minified ESM file with a source map, and
  * yazl zips it with fixed timestamps, permissions and entry order — so the same code always
  * gives the same bytes, and the stacks' `source_code_hash` changes only when the code does.
+ * The active catalog document is compiled in as `__INSIGHTFLOW_CATALOG__` (the handlers use it),
+ * so a catalog change is a code change: a new hash, and a change in the plan.
  *
  * Usage (from a Lambda package directory): tsx ../../scripts/build-lambda.ts
  */
@@ -11,8 +13,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { activeCatalog } from '@insightflow/shared-config';
 import { build } from 'esbuild';
 import yazl from 'yazl';
+import { useConfiguredCatalog } from './configuredCatalog.js';
 
 /**
  * The Lambda runtime the bundles target (the current Node.js runtime the AWS provider accepts);
@@ -32,6 +36,9 @@ const ESM_BANNER = [
   'const __filename = __insightflowFileURLToPath(import.meta.url);',
   'const __dirname = __insightflowDirname(__filename);',
 ].join('\n');
+
+/** The file beside each zip naming the hash of the catalog bundled into it (how synth-app sees a stale zip). */
+export const CATALOG_STAMP = 'catalog.sha256';
 
 /** What a build produced. */
 export interface LambdaArtifact {
@@ -59,6 +66,7 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
+    define: { __INSIGHTFLOW_CATALOG__: JSON.stringify(activeCatalog().document) },
     banner: { js: ESM_BANNER },
     // DuckDB is the local warehouse only (loaded on demand); its native addon never ships to Lambda.
     external: ['@duckdb/*'],
@@ -79,11 +87,14 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
   const zipPath = path.join(outDir, `${name}.zip`);
   await pipeline(zip.outputStream, createWriteStream(zipPath));
 
+  await writeFile(path.join(outDir, CATALOG_STAMP), `${activeCatalog().hash}\n`);
+
   const bytes = await readFile(zipPath);
   return { zipPath, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('base64') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  useConfiguredCatalog();
   const artifact = await buildLambda(process.cwd());
   process.stderr.write(
     `${path.relative(process.cwd(), artifact.zipPath)}: ${(artifact.bytes / 1024).toFixed(1)} KiB, sha256 ${artifact.sha256}\n`,

@@ -13,13 +13,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../stacks/app.js';
 import { BASTION_AMI_PARAMETER } from '../stacks/bastion.js';
 import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../stacks/config.js';
+import { useConfiguredCatalog } from './configuredCatalog.js';
 
 /** A stack in the synthesised manifest. */
 interface ManifestStack {
@@ -146,6 +147,26 @@ export function writeTerraformCliConfig(root: string): string {
   return cliConfig;
 }
 
+/** The CI-only provider block: dummy credentials, no AWS calls, the stand-in for the APIs a plan calls. */
+function providerOverride(region: string, standInEndpoint: string) {
+  return {
+    provider: {
+      aws: [
+        {
+          region,
+          access_key: 'insightflow-offline-plan',
+          secret_key: 'insightflow-offline-plan',
+          skip_credentials_validation: true,
+          skip_requesting_account_id: true,
+          skip_metadata_api_check: true,
+          skip_region_validation: true,
+          endpoints: [{ sfn: standInEndpoint, ssm: standInEndpoint }],
+        },
+      ],
+    },
+  };
+}
+
 /** Synthesises and plans every stack; returns the plan summaries by stack. */
 export async function planStacks(options: { log?: (line: string) => void } = {}): Promise<Record<string, string>> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -161,6 +182,8 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
     ...environmentSettings(readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }), log),
     bastion: true,
   };
+  // The catalog the zips were built with (npm run build reads INSIGHTFLOW_CATALOG too).
+  useConfiguredCatalog();
   buildApp(settings, outdir).synth();
 
   const cliConfig = writeTerraformCliConfig(root);
@@ -183,37 +206,28 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   const summaries: Record<string, string> = {};
   const standIn = await startPlanStandIn();
   try {
-    for (const name of deployOrder(manifest.stacks)) {
+    const order = deployOrder(manifest.stacks);
+    // Consumers plan against their producers' declared outputs, which the synth already fixed:
+    // with every stub state written first, the stacks plan at once, bounded by the cores.
+    for (const name of order) {
       const stack = manifest.stacks[name] as ManifestStack;
-      const dir = path.join(outdir, stack.workingDirectory);
-      const stackJson = JSON.parse(readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
+      const stackJson = JSON.parse(readFileSync(path.join(outdir, stack.workingDirectory, 'cdk.tf.json'), 'utf8'));
+      writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
+    }
+    const planOne = async (name: string) => {
+      const dir = path.join(outdir, (manifest.stacks[name] as ManifestStack).workingDirectory);
       writeFileSync(
         path.join(dir, 'ci_provider_override.tf.json'),
-        JSON.stringify({
-          provider: {
-            aws: [
-              {
-                region: settings.region,
-                access_key: 'insightflow-offline-plan',
-                secret_key: 'insightflow-offline-plan',
-                skip_credentials_validation: true,
-                skip_requesting_account_id: true,
-                skip_metadata_api_check: true,
-                skip_region_validation: true,
-                endpoints: [{ sfn: standIn.endpoint, ssm: standIn.endpoint }],
-              },
-            ],
-          },
-        }),
+        JSON.stringify(providerOverride(settings.region, standIn.endpoint)),
       );
       const terraform = (args: string[]) =>
         execFileAsync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20 }).then(
           (r) => r.stdout,
         );
       try {
-        // readonly: a provider that does not match the committed lock file fails here.
+        // readonly: a provider that does not match the committed lock file fails here. Plan
+        // validates the configuration itself, so there is no separate `validate`.
         await terraform(['init', '-input=false', '-no-color', '-lockfile=readonly']);
-        await terraform(['validate', '-no-color']);
         const plan = await terraform([
           'plan',
           '-input=false',
@@ -228,9 +242,15 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
         const e = error as { stdout?: string; stderr?: string; message: string };
         throw new Error(`terraform failed for stack ${name}:\n${e.stderr || e.stdout || e.message}`);
       }
-      // Its consumers plan against its declared outputs.
-      writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
-    }
+    };
+    // The first init fills the shared plugin cache; concurrent inits of an empty cache collide.
+    const [first, ...rest] = order;
+    if (first) await planOne(first);
+    const queue = [...rest];
+    const worker = async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await planOne(name);
+    };
+    await Promise.all(Array.from({ length: availableParallelism() + 1 }, worker));
   } finally {
     standIn.close();
   }

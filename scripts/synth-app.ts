@@ -10,6 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readCatalogPath } from '@insightflow/shared-config';
+import { CATALOG_STAMP } from './build-lambda.js';
+import { useConfiguredCatalog } from './configuredCatalog.js';
 
 /** A workspace package under packages/. */
 interface WorkspacePackage {
@@ -65,6 +68,11 @@ function workspaceClosure(name: string, packages: Map<string, WorkspacePackage>,
 /** Rebuilds the zips that are missing or stale; returns the packages it rebuilt. */
 export function buildStaleLambdaZips(): string[] {
   const packages = workspacePackages();
+  // A zip bundles the catalog: one built with another catalog is stale whatever its age.
+  const catalogHash = useConfiguredCatalog().hash;
+  const catalogFile = readCatalogPath();
+  // The build runs in the package's directory: hand it the catalog's absolute path.
+  const buildEnv = { ...process.env, ...(catalogFile ? { INSIGHTFLOW_CATALOG: path.resolve(catalogFile) } : {}) };
   const shared = Math.max(
     newestModification(path.join(ROOT, 'scripts', 'build-lambda.ts')),
     newestModification(path.join(ROOT, 'package-lock.json')),
@@ -82,12 +90,17 @@ export function buildStaleLambdaZips(): string[] {
         newestModification(path.join(dir, 'package.json')),
       );
     }
-    if (existsSync(zip) && statSync(zip).mtimeMs >= inputs) continue;
-    process.stderr.write(`building ${path.relative(ROOT, zip)} (missing or older than its sources)\n`);
+    const stamp = path.join(pkg.dir, 'dist', CATALOG_STAMP);
+    const sameCatalog = existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === catalogHash;
+    if (existsSync(zip) && statSync(zip).mtimeMs >= inputs && sameCatalog) continue;
+    process.stderr.write(
+      `building ${path.relative(ROOT, zip)} (${sameCatalog ? 'missing or older than its sources' : 'built with another catalog'})\n`,
+    );
     try {
       // stdout stays clean for cdktf; the build's own lines go to stderr.
       execFileSync('npm', ['run', 'build', '--silent', '-w', path.relative(ROOT, pkg.dir)], {
         cwd: ROOT,
+        env: buildEnv,
         stdio: ['ignore', process.stderr, process.stderr],
       });
     } catch {

@@ -8,7 +8,7 @@ import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { STREAMING_PREFIX, TABLE_NAMES, tablePrefix } from '@insightflow/shared-config';
+import { STREAMING_PREFIX, tableNames, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -90,7 +90,7 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       ],
     });
     const role = new IamRole(this, 'role', { name: roleName, assumeRolePolicy: assume.json });
-    const crawledPrefixes = [...TABLE_NAMES.map((table) => tablePrefix(table)), STREAMING_PREFIX];
+    const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), STREAMING_PREFIX];
     const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
     const permissions = new DataAwsIamPolicyDocument(this, 'crawler-permissions', {
       statement: [
@@ -148,7 +148,7 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         ...common,
         name: names.batch,
         tablePrefix: 'raw_',
-        s3Target: TABLE_NAMES.map((table) => ({
+        s3Target: tableNames().map((table) => ({
           path: `s3://${raw.bucket}/${tablePrefix(table)}`,
           exclusions: EXCLUSIONS,
         })),

@@ -1,15 +1,15 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
-import { ErrorKind, TABLE_NAMES } from '@insightflow/shared-config';
+import { ErrorKind, tableNames } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
+import { notifyingAlarm } from './constructs/notifyingAlarm.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -69,7 +69,7 @@ export function pipelineDefinition(arns: { ingest?: string; sync: string; crawle
         IngestTables: {
           Type: 'Map',
           ItemsPath: '$.tables',
-          MaxConcurrency: TABLE_NAMES.length,
+          MaxConcurrency: tableNames().length,
           // Every table of a run shares the run's time: the execution's start.
           ItemSelector: { 'table.$': '$$.Map.Item.Value', 'runAt.$': '$$.Execution.StartTime' },
           ItemProcessor: {
@@ -245,25 +245,19 @@ export class OrchestrationStack extends InsightFlowStack {
       rule: schedule.name,
       arn: this.stateMachine.arn,
       roleArn: eventsRole.arn,
-      input: JSON.stringify({ tables: TABLE_NAMES }),
+      input: JSON.stringify({ tables: tableNames() }),
     });
 
     for (const [metricName, outcome] of Object.entries(FAILED_EXECUTION_METRICS)) {
       // 'failures' is the failed-executions alarm's address from before the other two existed:
       // a new address with the same alarm name would have the old one's destroy delete it.
-      new CloudwatchMetricAlarm(this, outcome === 'failed' ? 'failures' : `executions-${outcome}`, {
+      notifyingAlarm(this, outcome === 'failed' ? 'failures' : `executions-${outcome}`, {
         alarmName: this.name(`pipeline-${outcome}`),
         alarmDescription: `An InsightFlow pipeline execution ${outcome.replace('-', ' ')}.`,
         namespace: 'AWS/States',
         metricName,
         dimensions: { StateMachineArn: this.stateMachine.arn },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: 'GreaterThanOrEqualToThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [storage.alarmTopic.arn],
+        alarmTopicArn: storage.alarmTopic.arn,
       });
     }
   }

@@ -1,5 +1,5 @@
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { Construct } from 'constructs';
+import { notifyingAlarm } from './notifyingAlarm.js';
 
 /** Props of {@link DeliveryStreamAlarms}. */
 export interface DeliveryStreamAlarmsProps {
@@ -7,14 +7,6 @@ export interface DeliveryStreamAlarmsProps {
   alarmTopicArn: string;
   /** Firehose's buffering limit is 15 minutes: older undelivered data means delivery is stuck. */
   maxFreshnessSeconds?: number;
-}
-
-/** The metric an alarm watches and when it fires. */
-interface AlarmedMetric {
-  metricName: string;
-  statistic: 'Minimum' | 'Maximum';
-  threshold: number;
-  comparisonOperator: 'LessThanThreshold' | 'GreaterThanThreshold';
 }
 
 /**
@@ -25,39 +17,28 @@ interface AlarmedMetric {
 export class DeliveryStreamAlarms extends Construct {
   public constructor(scope: Construct, id: string, props: DeliveryStreamAlarmsProps) {
     super(scope, id);
-    const alarm = (name: string, description: string, metric: AlarmedMetric) =>
-      new CloudwatchMetricAlarm(this, name, {
-        alarmName: `${props.streamName}-${name}`,
-        alarmDescription: description,
-        namespace: 'AWS/Firehose',
-        dimensions: { DeliveryStreamName: props.streamName },
-        period: 300,
-        evaluationPeriods: 1,
-        treatMissingData: 'notBreaching',
-        alarmActions: [props.alarmTopicArn],
-        ...metric,
-      });
-    alarm(
-      'processing-failed',
-      `${props.streamName}: a transformer invocation failed; its records went to the processing-failed error prefix.`,
-      {
-        metricName: 'ExecuteProcessing.Success',
-        statistic: 'Minimum',
-        threshold: 1,
-        comparisonOperator: 'LessThanThreshold',
-      },
-    );
-    alarm(
-      'delivery-failed',
-      `${props.streamName}: a delivery to S3 failed (see its CloudWatch log stream S3Delivery).`,
-      {
-        metricName: 'DeliveryToS3.Success',
-        statistic: 'Minimum',
-        threshold: 1,
-        comparisonOperator: 'LessThanThreshold',
-      },
-    );
-    alarm('delivery-stale', `${props.streamName}: data has waited longer than the buffering limit to reach S3.`, {
+    const { streamName, alarmTopicArn } = props;
+    const watch = { namespace: 'AWS/Firehose', dimensions: { DeliveryStreamName: streamName }, alarmTopicArn };
+    notifyingAlarm(this, 'processing-failed', {
+      ...watch,
+      alarmName: `${streamName}-processing-failed`,
+      alarmDescription: `${streamName}: a transformer invocation failed; its records went to the processing-failed error prefix.`,
+      metricName: 'ExecuteProcessing.Success',
+      statistic: 'Minimum',
+      comparisonOperator: 'LessThanThreshold',
+    });
+    notifyingAlarm(this, 'delivery-failed', {
+      ...watch,
+      alarmName: `${streamName}-delivery-failed`,
+      alarmDescription: `${streamName}: a delivery to S3 failed (see its CloudWatch log stream S3Delivery).`,
+      metricName: 'DeliveryToS3.Success',
+      statistic: 'Minimum',
+      comparisonOperator: 'LessThanThreshold',
+    });
+    notifyingAlarm(this, 'delivery-stale', {
+      ...watch,
+      alarmName: `${streamName}-delivery-stale`,
+      alarmDescription: `${streamName}: data has waited longer than the buffering limit to reach S3.`,
       metricName: 'DeliveryToS3.DataFreshness',
       statistic: 'Maximum',
       threshold: props.maxFreshnessSeconds ?? 900,

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
@@ -17,6 +16,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.js';
 import { LambdaBundleMissingError } from '../errors.js';
+import { notifyingAlarm } from './notifyingAlarm.js';
 
 /** A Lambda's configuration schema (shared-config's `XxxConfigSchema`). */
 export type LambdaConfigSchema = z.ZodType<object>;
@@ -176,34 +176,23 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
         maximumRetryAttempts: 2,
         destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
       });
-      new CloudwatchMetricAlarm(this, 'failures-alarm', {
+      notifyingAlarm(this, 'failures-alarm', {
         alarmName: `${props.functionName}-failed-events`,
         alarmDescription: `Events ${props.functionName} could not process are waiting in ${props.functionName}-failures.`,
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
         dimensions: { QueueName: this.failureQueue.name },
         statistic: 'Maximum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: 'GreaterThanOrEqualToThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [props.alarmTopicArn],
+        alarmTopicArn: props.alarmTopicArn,
       });
     }
-    new CloudwatchMetricAlarm(this, 'errors-alarm', {
+    notifyingAlarm(this, 'errors-alarm', {
       alarmName: `${props.functionName}-errors`,
       alarmDescription: `${props.functionName} failed an invocation (see its log group ${this.logGroup.name}).`,
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
       dimensions: { FunctionName: this.function.functionName },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
+      alarmTopicArn: props.alarmTopicArn,
     });
   }
 }

@@ -14,7 +14,7 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { getTable, sqlType, TABLE_NAMES } from '@insightflow/shared-config';
+import { getTable, sqlType, tableNames } from '@insightflow/shared-config';
 import {
   type SecretsManagerStandIn,
   type SnowflakeTestServer,
@@ -122,7 +122,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     const rawBucket = deployed('s3-to-rds-sync').environment.RAW_BUCKET as string;
     await services.s3.send(new CreateBucketCommand({ Bucket: rawBucket }));
     snowflake = await startSnowflakeTestServer();
-    for (const table of TABLE_NAMES) {
+    for (const table of tableNames()) {
       const spec = getTable(table);
       await snowflake.duckdb.run(
         `CREATE TABLE ${table} (${spec.columns.map((c) => `${c.name} ${sqlType(c, 'duckdb')}`).join(', ')})`,

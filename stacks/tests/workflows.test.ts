@@ -5,7 +5,7 @@ import { readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildApp } from '../app.js';
-import { environmentSettings } from '../config.js';
+import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../config.js';
 
 const WORKFLOWS = path.resolve(import.meta.dirname, '../../.github/workflows');
 
@@ -204,15 +204,7 @@ function trustedSubjects(readme: string, role: string): string[] {
 }
 
 /** A full deployment's settings (example values, valid in form): every stack and every edge exists. */
-const FULL_DEPLOYMENT_ENV = {
-  INSIGHTFLOW_BASTION: 'true',
-  SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
-  SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
-  SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
-  SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
-  SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
-  SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE_SFCRole=2_abc123',
-};
+const FULL_DEPLOYMENT_ENV = { INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_ENV };
 
 /**
  * The stacks and their dependencies as the synthesised manifest states them, for a full

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { readBatchIngestConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
+import { readBatchIngestConfig, s3ClientOptions, TableNameSchema, tableNames } from '@insightflow/shared-config';
 import { openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { InvalidIngestEventError, TablesFailedError } from './errors.js';
@@ -13,8 +13,8 @@ import { tableReporter } from './tableReporter.js';
  * EventBridge scheduled event (whose `time` is the run's trigger time).
  */
 export const IngestEventSchema = z.looseObject({
-  table: z.enum(TABLE_NAMES).optional(),
-  tables: z.array(z.enum(TABLE_NAMES)).min(1).optional(),
+  table: TableNameSchema.optional(),
+  tables: z.array(TableNameSchema).min(1).optional(),
   runAt: z.iso.datetime({ offset: true }).optional(),
   time: z.iso.datetime({ offset: true }).optional(),
   mode: z.enum(['stream', 'unload']).optional(),
@@ -39,7 +39,7 @@ export const handler = defineHandler(
     const { logger, remainingMs } = invocation;
     const result = await ingestTables(
       { warehouse, store, ...(remainingMs ? { remainingMs } : {}) },
-      table ? [table] : (tables ?? TABLE_NAMES),
+      table ? [table] : (tables ?? tableNames()),
       {
         runAt: new Date(runAt ?? time ?? Date.now()),
         mode: mode ?? config.INGEST_MODE,

@@ -60,7 +60,7 @@ const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** The query a run exports: the catalog's columns, in order, no paging. */
 export function exportQuery(warehouse: Warehouse, table: TableName): string {
-  const dialect = warehouse.kind === 'snowflake' ? 'snowflake' : 'duckdb';
+  const dialect = warehouse.kind;
   const spec = getTable(table);
   const columns = spec.columns.map((c) => dialectIdentifier(c.name, dialect)).join(', ');
   return `SELECT ${columns} FROM ${dialectIdentifier(spec.name, dialect)}`;

@@ -18,6 +18,8 @@ export interface CliContext {
 export interface GlobalOptions {
   home?: string;
   json?: boolean;
+  /** A catalog file; read by the program before the command runs (see `program.ts`). */
+  catalog?: string;
 }
 
 /** Builds the context from the global options and the environment. */

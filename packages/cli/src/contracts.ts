@@ -1,4 +1,3 @@
-import { TABLE_NAMES } from '@insightflow/shared-config';
 import { z } from 'zod';
 
 /**
@@ -27,12 +26,8 @@ export interface DataMovementDocument {
   [detail: string]: unknown;
 }
 
-const tableCounts = z.object(
-  Object.fromEntries(TABLE_NAMES.map((t) => [t, count.nullable()])) as Record<
-    (typeof TABLE_NAMES)[number],
-    z.ZodNullable<typeof count>
-  >,
-);
+/** Per catalog table (the active catalog's, so a record rather than fixed keys). */
+const tableCounts = z.record(z.string(), count.nullable());
 
 /** `status --json`: what is there now. A null count means that part is not set up yet. */
 export const StatusResultSchema = z.object({

@@ -1,6 +1,14 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { isTableName, parseWindowTimestamp, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import {
+  isTableName,
+  parseWindowTimestamp,
+  readCliConfig,
+  type TableName,
+  tableNames,
+} from '@insightflow/shared-config';
+import { useCatalogFile } from './catalogFile.js';
 import { type CliContext, createContext } from './cliContext.js';
+import { discoverCommand, parseDiscoverTables } from './commands/discover.js';
 import { downCommand } from './commands/down.js';
 import { envCommand } from './commands/env.js';
 import { generateCommand } from './commands/generate.js';
@@ -21,7 +29,7 @@ export function parseTables(value: string): TableName[] {
     .filter(Boolean);
   const unknown = tables.filter((t) => !isTableName(t));
   if (tables.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown table ${unknown.join(', ') || '(none)'}; use ${TABLE_NAMES.join(', ')}`);
+    throw new InvalidArgumentError(`unknown table ${unknown.join(', ') || '(none)'}; use ${tableNames().join(', ')}`);
   }
   return tables as TableName[];
 }
@@ -48,9 +56,7 @@ function windowBound(value: string): string {
 }
 
 const tablesOption = () =>
-  new Option('--tables <list>', `comma-separated tables (default: all of ${TABLE_NAMES.join(', ')})`).argParser(
-    parseTables,
-  );
+  new Option('--tables <list>', 'comma-separated catalog tables (default: all of them)').argParser(parseTables);
 
 /** A command's implementation: takes the context and its own options, returns the exit code. */
 type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
@@ -59,14 +65,24 @@ type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
  * Builds the `insightflow` command tree. `onExit` receives the exit code of the command that ran;
  * usage errors surface as commander errors from `parseAsync`.
  */
-export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { home?: string; json?: true }> {
+export function buildProgram(
+  onExit: (code: ExitCode) => void,
+): Command<[], { home?: string; json?: true; catalog?: string }> {
   const program = new Command('insightflow')
     .description('InsightFlow: Snowflake → S3 lake → PostgreSQL, batch and streaming, locally or on AWS.')
     .version('0.1.0')
     .option('--home <dir>', 'directory for local state (default: .insightflow, or $INSIGHTFLOW_HOME)')
     .option('--json', 'print one JSON document on stdout; progress and logs go to stderr')
+    .option(
+      '--catalog <file>',
+      'the table catalog, YAML or JSON (default: $INSIGHTFLOW_CATALOG, else the built-in Instacart one)',
+    )
     .exitOverride()
-    .showHelpAfterError('(run `insightflow --help` for usage)');
+    .showHelpAfterError('(run `insightflow --help` for usage)')
+    // Before the subcommand parses its options, so `--tables` is checked against this catalog.
+    .hook('preSubcommand', async () => {
+      await useCatalogFile(program.opts().catalog ?? readCliConfig().INSIGHTFLOW_CATALOG);
+    });
 
   const run =
     <O>(action: CommandAction<O>) =>
@@ -128,6 +144,16 @@ export function buildProgram(onExit: (code: ExitCode) => void): Command<[], { ho
         .default(0),
     )
     .action(run(publishCommand));
+  program
+    .command('discover')
+    .description("read the warehouse's information schema and write a catalog document (YAML; JSON with --json)")
+    .addOption(
+      new Option('--tables <list>', 'comma-separated tables, any case (default: every table of the schema)').argParser(
+        parseDiscoverTables,
+      ),
+    )
+    .option('--out <file>', 'write the document to this file instead of stdout')
+    .action(run(discoverCommand));
   program
     .command('sync')
     .description('load the lake into PostgreSQL, exactly once per object')

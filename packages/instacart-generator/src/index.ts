@@ -11,6 +11,12 @@ export {
   tableRows,
 } from './instacartModel.js';
 export {
+  INSTACART_TABLE_NAMES,
+  INSTACART_TABLES,
+  type InstacartTableName,
+  isInstacartTable,
+} from './instacartTables.js';
+export {
   GENERATION_RECORD,
   type StagedTableReport,
   type WriteStagedTablesOptions,

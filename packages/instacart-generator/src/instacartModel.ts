@@ -1,8 +1,9 @@
-import { getTable, InsightFlowError, type TableName } from '@insightflow/shared-config';
+import { InsightFlowError } from '@insightflow/shared-config';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { INSTACART_TABLES, type InstacartTableName } from './instacartTables.js';
 import { ADJECTIVES, aisleName, BRANDS, DEPARTMENTS, NOUNS, SIZES } from './names.js';
 
 /**
@@ -23,7 +24,7 @@ export interface GenerationPlan {
   seed: number;
   users: number;
   /** Row counts per table (exact: the generator produces exactly these). */
-  rows: Record<TableName, number>;
+  rows: Record<InstacartTableName, number>;
   /** Users whose last order is `train` (the others' is `test`). */
   trainOrders: number;
 }
@@ -57,7 +58,7 @@ export function planGeneration(options: { scale: number; seed?: number }): Gener
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
     throw new GenerationPlanError(`Seed ${seed} is out of range: use a whole number from 0 to 4294967295.`);
   }
-  const scaled = (table: TableName) => Math.round(getTable(table).rowsAtScale1 * scale);
+  const scaled = (table: InstacartTableName) => Math.round(INSTACART_TABLES[table].rowsAtScale1 * scale);
   const users = Math.max(1, Math.round(REAL.users * scale));
   const orders = clamp(scaled('orders'), users * MIN_ORDERS_PER_USER, users * MAX_ORDERS_PER_USER);
   const priorOrders = orders - users;
@@ -69,8 +70,8 @@ export function planGeneration(options: { scale: number; seed?: number }): Gener
     users,
     trainOrders,
     rows: {
-      aisles: getTable('aisles').rowsAtScale1,
-      departments: getTable('departments').rowsAtScale1,
+      aisles: INSTACART_TABLES.aisles.rowsAtScale1,
+      departments: INSTACART_TABLES.departments.rowsAtScale1,
       products,
       orders,
       order_products_prior: clamp(scaled('order_products_prior'), priorOrders, priorOrders * MAX_BASKET),
@@ -180,7 +181,7 @@ function daysSincePrior(rng: RandomGenerator): number {
 
 /** `aisles` rows. */
 export function* aisleRows(): Generator<Row> {
-  for (let id = 1; id <= getTable('aisles').rowsAtScale1; id++) yield [id, aisleName(id)];
+  for (let id = 1; id <= INSTACART_TABLES.aisles.rowsAtScale1; id++) yield [id, aisleName(id)];
 }
 
 /** `departments` rows. */
@@ -274,8 +275,8 @@ function pickProduct(rng: RandomGenerator, history: number[], basket: Set<number
   return candidate;
 }
 
-/** The rows of one catalog table. */
-export function tableRows(table: TableName, plan: GenerationPlan): Iterable<Row> {
+/** The rows of one demo table. */
+export function tableRows(table: InstacartTableName, plan: GenerationPlan): Iterable<Row> {
   switch (table) {
     case 'aisles':
       return aisleRows();

@@ -3,13 +3,14 @@ import { PassThrough, Readable, Transform, type TransformCallback } from 'node:s
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ObjectStore } from '@insightflow/object-store';
-import { columnNames, getTable, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { columnNames, instacartCatalog, stageKey, type TableName } from '@insightflow/shared-config';
 import { stringify } from 'csv-stringify/sync';
-import { type GenerationPlan, type Row, tableRows } from './instacartModel.js';
+import { type GenerationPlan, GenerationPlanError, type Row, tableRows } from './instacartModel.js';
+import { INSTACART_TABLE_NAMES, type InstacartTableName, isInstacartTable } from './instacartTables.js';
 
 /** What was written for one table. */
 export interface StagedTableReport {
-  table: TableName;
+  table: InstacartTableName;
   key: string;
   rows: number;
   /** Bytes stored (compressed for .gz files). */
@@ -27,7 +28,7 @@ export interface WriteStagedTablesOptions {
   plan: GenerationPlan;
   tables?: readonly TableName[];
   /** Called with each table's running row count, for progress displays. */
-  onProgress?: (table: TableName, rows: number) => void;
+  onProgress?: (table: InstacartTableName, rows: number) => void;
 }
 
 /** The key of the generation record written beside the staged files. */
@@ -85,14 +86,20 @@ class ByteMeter extends Transform {
 export async function writeStagedTables(options: WriteStagedTablesOptions): Promise<StagedTableReport[]> {
   const { store, prefix, plan } = options;
   const reports: StagedTableReport[] = [];
-  for (const table of options.tables ?? TABLE_NAMES) {
-    const spec = getTable(table);
-    const key = `${prefix}${spec.stageFile}`;
+  for (const table of options.tables ?? INSTACART_TABLE_NAMES) {
+    if (!isInstacartTable(table)) {
+      throw new GenerationPlanError(
+        `Table ${table} is not an Instacart demo table: the generator makes ${INSTACART_TABLE_NAMES.join(', ')}; stage other tables' files yourself.`,
+      );
+    }
+    // The generator makes the demo's data, so it reads the demo's catalog whatever catalog is active.
+    const spec = instacartCatalog().table(table);
+    const key = stageKey(spec, prefix);
     const counter = { rows: 0 };
     const meter = new ByteMeter();
     const body = new PassThrough();
     const upload = store.upload(key, body, {
-      contentType: spec.stageFile.endsWith('.gz') ? 'application/gzip' : 'text/csv; charset=utf-8',
+      contentType: key.endsWith('.gz') ? 'application/gzip' : 'text/csv; charset=utf-8',
     });
     // A failed upload stops reading the body: end the pipeline with its error instead of waiting.
     upload.catch((error: unknown) => body.destroy(error as Error));
@@ -100,7 +107,7 @@ export async function writeStagedTables(options: WriteStagedTablesOptions): Prom
       Readable.from(
         csvChunks(tableRows(table, plan), columnNames(spec), counter, (rows) => options.onProgress?.(table, rows)),
       ),
-      ...(spec.stageFile.endsWith('.gz') ? [createGzip({ level: 6 })] : []),
+      ...(key.endsWith('.gz') ? [createGzip({ level: 6 })] : []),
       meter,
       body,
     ] as const;

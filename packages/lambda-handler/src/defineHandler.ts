@@ -3,6 +3,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { InsightFlowError } from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { useBundledCatalog } from './bundledCatalog.js';
 import { errorKindOf, InvalidEventError, InvocationError } from './errors.js';
 
 /** The Powertools utilities a handler's setup and core use; one of each per container. */
@@ -35,7 +36,7 @@ export type LambdaHandler<R> = (event: unknown, context?: Context) => Promise<R>
 /**
  * Builds a Lambda entry point from the three things that differ between functions: the event
  * schema, the setup (read the configuration, build clients and adapters) and the core call.
- * Per invocation it parses the event (a refused event throws the definition's terminal error),
+ * It makes the catalog bundled into the zip (if any) the active one. Per invocation it parses the event (a refused event throws the definition's terminal error),
  * runs the setup once per container (at the first invocation; a setup that fails is tried
  * again next time), adds the Lambda context to the logger, traces the invocation in its own
  * subsegment, and reports a failure under its kind's name (`InsightFlow.Retryable` /
@@ -48,6 +49,8 @@ export function defineHandler<S extends z.ZodType, D, R>(
   setup: (tools: HandlerTools) => D | Promise<D>,
   core: (event: z.output<S>, dependencies: D, invocation: Invocation) => Promise<R>,
 ): LambdaHandler<R> {
+  // Before any event is parsed: event schemas check table names against the active catalog.
+  useBundledCatalog();
   const { name, eventSchema } = definition;
   const invalidEvent = definition.invalidEvent ?? ((details: string) => new InvalidEventError(name, details));
   const logger = new Logger({ serviceName: name });

@@ -1,3 +1,4 @@
+export { useBundledCatalog } from './bundledCatalog.js';
 export {
   defineHandler,
   type HandlerDefinition,

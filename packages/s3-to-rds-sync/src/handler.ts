@@ -1,18 +1,17 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Lake } from '@insightflow/lake';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { connectPostgres, PostgresDestination } from '@insightflow/postgres-destination';
-import { readSyncConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
+import { connectPostgres } from '@insightflow/postgres-destination';
+import { readSyncConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
 import { z } from 'zod';
 import { InvalidSyncEventError } from './errors.js';
-import { syncLake } from './syncLake.js';
+import { postgresSync, syncLake } from './syncLake.js';
 import { syncRequest } from './syncRequest.js';
 
 /** `{}` is an incremental sync; `start_ts`/`end_ts` (the original's names, YYYY-MM-DD-HHMM) select a window. */
 export const SyncEventSchema = z.looseObject({
   mode: z.enum(['incremental', 'window', 'full']).optional(),
-  tables: z.array(z.enum(TABLE_NAMES)).min(1).optional(),
+  tables: z.array(TableNameSchema).min(1).optional(),
   start_ts: z.string().optional(),
   end_ts: z.string().optional(),
 });
@@ -26,16 +25,15 @@ export const handler = defineHandler(
       tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config))),
       config.RAW_BUCKET,
     );
-    return { config, store, lake: new Lake(store) };
+    return { config, store };
   },
-  async ({ mode, start_ts: since, end_ts: until, tables }, { config, store, lake }, { logger, remainingMs }) => {
+  async ({ mode, start_ts: since, end_ts: until, tables }, { config, store }, { logger, remainingMs }) => {
     const request = syncRequest({ mode, since, until, tables });
     const client = await connectPostgres(config);
     try {
       const result = await syncLake(
         {
-          lake,
-          destination: new PostgresDestination(client, store),
+          ...postgresSync(client, store),
           ...(remainingMs ? { remainingMs } : {}),
           deadlineMarginMs: config.SYNC_DEADLINE_MARGIN_MS,
           onObject: (table, key, loaded) => logger.info('object loaded', { table, key, ...loaded }),

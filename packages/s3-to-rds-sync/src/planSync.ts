@@ -20,7 +20,8 @@ export interface LakeView {
   /** The streaming table's objects, in delivery order. */
   streams: readonly StreamObjectToLoad[];
   /** The table streaming objects belong to. */
-  streamTable: TableName;
+  /** The table the streaming objects belong to; undefined when the catalog has no stream. */
+  streamTable: TableName | undefined;
 }
 
 /** How much may still be done in this call. */

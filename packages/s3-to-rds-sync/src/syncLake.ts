@@ -8,7 +8,7 @@ import {
   type SyncDestination,
   type UnitOutcome,
 } from '@insightflow/postgres-destination';
-import { STREAMING_TABLE, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { streamingTable, type TableName, tableNames } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 import { applyUnit } from './applyUnit.js';
 import { type LakeView, planSync, type SyncMode, type WorkUnit } from './planSync.js';
@@ -35,14 +35,16 @@ export interface SyncDependencies {
 }
 
 /** Per-table outcome, in the CLI's data-movement contract. */
-export interface TableSyncResult {
-  rows: number;
-  rejected: number;
-  duplicates: number;
-  filesLoaded: number;
-  filesSkipped: number;
-  /** The batch run now in PostgreSQL, if this call replaced the snapshot. */
-  snapshot?: string;
+export type TableSyncResult = Omit<UnitOutcome, 'objects'>;
+
+/** Adds one outcome's figures to a table's result (a unit's, or a round's in {@link syncUntilDone}). */
+export function addToTableResult(target: TableSyncResult, outcome: TableSyncResult): void {
+  target.rows += outcome.rows;
+  target.rejected += outcome.rejected;
+  target.duplicates += outcome.duplicates;
+  target.filesLoaded += outcome.filesLoaded;
+  target.filesSkipped += outcome.filesSkipped;
+  if (outcome.snapshot) target.snapshot = outcome.snapshot;
 }
 
 /** What one sync did. */
@@ -88,10 +90,12 @@ async function readLake(lake: Lake, tables: readonly TableName[], request: SyncR
     const run = await lake.newestCommittedRun(table, window, refused);
     if (run) runs.set(table, snapshotOf(run));
   }
-  const streams = tables.includes(STREAMING_TABLE)
-    ? (await lake.streamingObjects(window, refused)).map((o) => ({ ...o, table: STREAMING_TABLE }))
-    : [];
-  const view: LakeView = { runs, streams, streamTable: STREAMING_TABLE };
+  const streamTable = streamingTable();
+  const streams =
+    streamTable !== undefined && tables.includes(streamTable)
+      ? (await lake.streamingObjects(window, refused)).map((o) => ({ ...o, table: streamTable }))
+      : [];
+  const view: LakeView = { runs, streams, streamTable };
   return view;
 }
 
@@ -103,7 +107,7 @@ async function readLake(lake: Lake, tables: readonly TableName[], request: SyncR
  */
 export async function syncLake(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
   const { lake, destination } = deps;
-  const tables = request.tables ?? TABLE_NAMES;
+  const tables = request.tables ?? tableNames();
   const margin = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   const rate = deps.rowsPerSecond ?? DEFAULT_ROWS_PER_SECOND;
   const available = () => (deps.remainingMs ? deps.remainingMs() - margin : undefined);
@@ -173,11 +177,6 @@ async function applyRefusing(
 }
 
 function record(target: TableSyncResult, outcome: UnitOutcome, unit: WorkUnit, deps: SyncDependencies): void {
-  target.rows += outcome.rows;
-  target.rejected += outcome.rejected;
-  target.duplicates += outcome.duplicates;
-  target.filesLoaded += outcome.filesLoaded;
-  target.filesSkipped += outcome.filesSkipped;
-  if (outcome.snapshot) target.snapshot = outcome.snapshot;
+  addToTableResult(target, outcome);
   for (const { key, result } of outcome.objects) deps.onObject?.(unit.table, key, result);
 }

@@ -1,4 +1,4 @@
-import { type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from './syncLake.js';
+import { addToTableResult, type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from './syncLake.js';
 
 /**
  * Syncs until nothing is left: what the state machine's `MoreToSync` loop does on AWS, in one
@@ -23,13 +23,7 @@ export async function syncUntilDone(
     onRound?.(round);
     for (const [table, t] of Object.entries(round.tables)) {
       total.tables[table] ??= { rows: 0, rejected: 0, duplicates: 0, filesLoaded: 0, filesSkipped: 0 };
-      const sum = total.tables[table];
-      sum.rows += t.rows;
-      sum.rejected += t.rejected;
-      sum.duplicates += t.duplicates;
-      sum.filesLoaded += t.filesLoaded;
-      sum.filesSkipped += t.filesSkipped;
-      if (t.snapshot) sum.snapshot = t.snapshot;
+      addToTableResult(total.tables[table], t);
     }
     total.rows += round.rows;
     total.rejected += round.rejected;

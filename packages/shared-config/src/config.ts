@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { DEFAULT_STAGE_PREFIX } from './lakeLayout.js';
@@ -28,6 +29,8 @@ const REGION_RE = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 const bucket = () =>
   z.string().regex(BUCKET_RE).describe('an S3 bucket name: 3–63 lowercase letters, digits, dots or hyphens');
+const catalogPath = () =>
+  z.string().min(1).optional().describe('the path of a catalog file (YAML or JSON), e.g. catalog.yaml');
 const region = () => z.string().regex(REGION_RE).describe('an AWS region such as us-east-1');
 const httpUrl = () => z.url({ protocol: /^https?$/ }).describe('an http(s) URL such as http://127.0.0.1:4569');
 const positiveInt = (example: number) =>
@@ -227,6 +230,8 @@ export const CliConfigSchema = z
      */
     INSIGHTFLOW_TARGET: z.enum(['local', 'aws']).default('local').describe('local or aws'),
     INSIGHTFLOW_HOME: z.string().min(1).optional().describe('a directory for local state, e.g. .insightflow'),
+    /** A catalog document (YAML or JSON); the built-in Instacart catalog when unset. */
+    INSIGHTFLOW_CATALOG: catalogPath(),
     AWS_REGION: objectStoreShape.AWS_REGION,
     S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,
     AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -255,6 +260,8 @@ export const SNOWFLAKE_DEPLOY_VARIABLES = [
 export const StacksConfigSchema = z
   .object({
     INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
+    /** The catalog document the stacks (and the Lambdas bundled for them) use; built-in Instacart when unset. */
+    INSIGHTFLOW_CATALOG: catalogPath(),
     AWS_REGION: region().default(LOCAL_DEFAULTS.region),
     /** Both AZs the VPC spans; explicit so that planning needs no AWS call. */
     INSIGHTFLOW_AZS: z
@@ -327,6 +334,22 @@ export const StacksConfigSchema = z
     }
   });
 export type StacksConfig = z.infer<typeof StacksConfigSchema>;
+
+/**
+ * Where the catalog file is, for the scripts that bundle and plan the stacks (the build runs in
+ * each package's directory, so a relative path is taken from where npm was started: INIT_CWD).
+ */
+export const CatalogPathConfigSchema = z.object({
+  INSIGHTFLOW_CATALOG: catalogPath(),
+  INIT_CWD: z.string().min(1).optional().describe('the directory npm was started in (npm sets it)'),
+});
+
+/** The configured catalog file's path (absolute when npm started the process), or undefined for the built-in catalog. */
+export function readCatalogPath(env: Environment = process.env): string | undefined {
+  const { INSIGHTFLOW_CATALOG, INIT_CWD } = readConfig('catalog', CatalogPathConfigSchema, env);
+  if (INSIGHTFLOW_CATALOG === undefined) return undefined;
+  return INIT_CWD ? path.resolve(INIT_CWD, INSIGHTFLOW_CATALOG) : INSIGHTFLOW_CATALOG;
+}
 
 /** Reads the stacks' configuration. */
 export const readStacksConfig = (env: Environment = process.env): StacksConfig =>

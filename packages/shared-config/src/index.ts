@@ -1,25 +1,55 @@
 export { type S3ClientOptions, type S3Endpoint, s3ClientOptions } from './awsClients.js';
 export {
-  type ColumnSpec,
-  ColumnType,
+  activeCatalog,
+  Catalog,
   columnNames,
   createTableSql,
   dialectIdentifier,
-  EVAL_SETS,
-  type EvalSet,
   getTable,
+  instacartCatalog,
   isTableName,
   listTables,
   quoteIdentifier,
+  type TableName,
+  TableNameSchema,
+  tableNames,
+  useCatalog,
+} from './catalog.js';
+export {
+  CATALOG_NAME_PATTERN,
+  CatalogColumnSchema,
+  type CatalogDocument,
+  CatalogDocumentError,
+  type CatalogProblem,
+  CatalogSchema,
+  type CatalogSpec,
+  CatalogStreamSchema,
+  CatalogTableSchema,
+  type ColumnSpec,
+  parseCatalogText,
+  type StreamSpec,
+  type TableSpec,
+  validateCatalog,
+} from './catalogSchema.js';
+export {
+  COLUMN_TYPE_HINT,
+  COLUMN_TYPES,
+  type ColumnType,
+  type ColumnTypePattern,
+  columnTypesMarkdown,
+  isColumnType,
+  MAX_DECIMAL_PRECISION,
+  type ParsedColumnType,
+  PLAIN_COLUMN_TYPES,
+  type PlainColumnType,
+  parseColumnType,
   SqlDialect,
   sqlType,
-  TABLE_NAMES,
-  type TableName,
-  type TableSpec,
-} from './catalog.js';
+} from './columnTypes.js';
 export {
   type BatchIngestConfig,
   BatchIngestConfigSchema,
+  CatalogPathConfigSchema,
   type CliConfig,
   CliConfigSchema,
   type ConfigVariable,
@@ -29,6 +59,7 @@ export {
   type Environment,
   LOCAL_DEFAULTS,
   readBatchIngestConfig,
+  readCatalogPath,
   readCliConfig,
   readConfig,
   readDatabaseRolesConfig,
@@ -59,6 +90,7 @@ export {
   UnknownTableError,
 } from './errors.js';
 export { FIREHOSE_LIMITS } from './firehoseLimits.js';
+export { EVAL_SETS, type EvalSet, INSTACART_CATALOG } from './instacartCatalog.js';
 export {
   BATCH_PREFIX,
   buildFirehoseObjectName,
@@ -85,7 +117,8 @@ export {
   STREAMING_ERROR_PREFIX,
   STREAMING_PREFIX,
   STREAMING_ROOT,
-  STREAMING_TABLE,
+  stageKey,
+  streamingTable,
   tablePrefix,
   truncateToMinute,
 } from './lakeLayout.js';

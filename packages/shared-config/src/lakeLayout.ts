@@ -1,4 +1,5 @@
-import { isTableName, TABLE_NAMES, type TableName } from './catalog.js';
+import { activeCatalog, isTableName, type TableName, tableNames } from './catalog.js';
+import type { TableSpec } from './catalogSchema.js';
 import { LakeKeyError } from './errors.js';
 
 /**
@@ -16,14 +17,30 @@ export const DATA_PREFIX = 'data/';
 export const BATCH_PREFIX = `${DATA_PREFIX}batch/`;
 /** Top-level prefix of everything Firehose delivers: the streamed objects and its error records. */
 export const STREAMING_ROOT = `${DATA_PREFIX}streaming/`;
-/** The table the streamed order events belong to (what {@link STREAMING_PREFIX} holds). */
-export const STREAMING_TABLE: TableName = 'orders';
+/**
+ * The table streamed records belong to (what {@link STREAMING_PREFIX} holds): the table of the
+ * active catalog's first stream, or `undefined` when the catalog has no stream.
+ */
+export function streamingTable(): TableName | undefined {
+  return activeCatalog().streams[0]?.table;
+}
 /** Prefix under which Firehose delivers transformed order events. */
 export const STREAMING_PREFIX = `${STREAMING_ROOT}orders/`;
 /** Prefix under which Firehose delivers records it could not transform or write. */
 export const STREAMING_ERROR_PREFIX = `${STREAMING_ROOT}orders_error/`;
 /** Where the source files are staged in the stage bucket (the original's Instacart layout). */
 export const DEFAULT_STAGE_PREFIX = 'instacart/';
+/**
+ * The key (or prefix) of a table's staged file in the stage bucket: the catalog's `stage`. A
+ * stage under {@link DEFAULT_STAGE_PREFIX} moves to `prefix` when another stage prefix is
+ * configured (how tests and benchmarks keep their staged copies apart); any other stage is
+ * used as written.
+ */
+export function stageKey(table: Pick<TableSpec, 'stage'>, prefix: string = DEFAULT_STAGE_PREFIX): string {
+  return table.stage.startsWith(DEFAULT_STAGE_PREFIX)
+    ? `${prefix}${table.stage.slice(DEFAULT_STAGE_PREFIX.length)}`
+    : table.stage;
+}
 /** Where the stream publisher keeps its order-id watermark, in the raw bucket (not data: never crawled or synced). */
 export const PUBLISHER_STATE_PREFIX = 'state/stream-publisher/';
 /** The commit marker of a batch run folder. */
@@ -83,7 +100,7 @@ function partitionPath(at: Date): string {
 }
 
 function assertTable(table: string, key: string): asserts table is TableName {
-  if (!isTableName(table)) throw new LakeKeyError(key, `unknown table (expected one of ${TABLE_NAMES.join(', ')})`);
+  if (!isTableName(table)) throw new LakeKeyError(key, `unknown table (expected one of ${tableNames().join(', ')})`);
 }
 
 /** Prefix of every run of a table: `data/batch/<table>/`. */

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { type ColumnSpec, type EvalSet, getTable } from './catalog.js';
+import { instacartCatalog } from './catalog.js';
+import type { ColumnSpec } from './catalogSchema.js';
+import type { EvalSet } from './instacartCatalog.js';
 
 /**
  * The streaming order event and the row it becomes, both derived from the catalog's `orders`
- * table so the streaming path and the batch path cannot drift apart.
+ * table so the streaming path and the batch path cannot drift apart. They describe the demo's
+ * order stream, so they read the built-in Instacart catalog, whatever catalog is active.
  */
 
 /** One row of the `orders` table, as the lake and PostgreSQL hold it. */
@@ -29,7 +32,7 @@ function columnValueSchema(column: ColumnSpec): z.ZodType {
   if (column.type === 'text') {
     schema = column.allowed ? z.enum(column.allowed as [string, ...string[]]) : z.string();
   } else {
-    let n = column.type === 'float32' ? z.number() : z.number().int();
+    let n = column.type === 'real' ? z.number() : z.number().int();
     if (column.min !== undefined) n = n.min(column.min);
     if (column.max !== undefined) n = n.max(column.max);
     schema = n;
@@ -37,7 +40,7 @@ function columnValueSchema(column: ColumnSpec): z.ZodType {
   return column.nullable ? schema.nullable() : schema;
 }
 
-const ordersColumns = getTable('orders').columns;
+const ordersColumns = instacartCatalog().table('orders').columns;
 
 /** Validates one `orders` row; unknown fields are dropped. */
 export const OrderRowSchema = z.object(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TABLE_NAMES } from './catalog.js';
+import { TableNameSchema } from './catalog.js';
 
 /**
  * A batch run's manifest, written last into its run folder: the run's commit marker. Readers
@@ -24,7 +24,7 @@ export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 /** The manifest document. */
 export const RunManifestSchema = z.object({
   version: z.literal(1),
-  table: z.enum(TABLE_NAMES),
+  table: TableNameSchema,
   /** The run's trigger time (UTC, to the minute): the partition folders' values. */
   runAt: z.iso.datetime(),
   mode: z.enum(['stream', 'unload']),

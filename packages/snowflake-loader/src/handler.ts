@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
-import { readSnowflakeLoaderConfig, s3ClientOptions, TABLE_NAMES } from '@insightflow/shared-config';
+import { readSnowflakeLoaderConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
 import { openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { InvalidLoadEventError } from './errors.js';
@@ -8,7 +8,7 @@ import { loadStagedFiles } from './loadStagedFiles.js';
 
 /** `{}` (or a scheduled event) loads every table; `{"tables": [...]}` loads those. */
 export const LoadEventSchema = z.looseObject({
-  tables: z.array(z.enum(TABLE_NAMES)).min(1).optional(),
+  tables: z.array(TableNameSchema).min(1).optional(),
 });
 
 /** Lambda entry point: load the staged files named by the event. */

@@ -1,7 +1,7 @@
-import { getTable, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { getTable, stageKey, type TableName, tableNames } from '@insightflow/shared-config';
 import type { FileLoadReport, Warehouse } from '@insightflow/warehouse';
 
-/** Where the staged files are: `s3://bucket/prefix<catalog stage file>`. */
+/** Where the staged files are: `s3://bucket/<catalog stage key>`, re-rooted at `prefix` (see `stageKey`). */
 export interface StageLocation {
   bucket: string;
   /** Ends in `/`. */
@@ -28,7 +28,7 @@ export interface LoadSummary {
 export async function loadStagedFiles(
   warehouse: Warehouse,
   stage: StageLocation,
-  tables: readonly TableName[] = TABLE_NAMES,
+  tables: readonly TableName[] = tableNames(),
   onFile: (report: FileLoadReport) => void = () => undefined,
 ): Promise<LoadSummary> {
   await warehouse.ensureCatalogTables();
@@ -44,7 +44,7 @@ export async function loadStagedFiles(
     const report = await warehouse.loadStagedFile({
       table,
       bucket: stage.bucket,
-      key: `${stage.prefix}${getTable(table).stageFile}`,
+      key: stageKey(getTable(table), stage.prefix),
     });
     onFile(report);
     summary.tables[table] = { rows: report.rowsLoaded, rejected: report.rowsRejected, files: [report] };

@@ -10,7 +10,7 @@ export async function warehouseOrderRange(warehouse: Warehouse): Promise<{ maxOr
         '(`insightflow generate && insightflow load`).',
     );
   }
-  const dialect = warehouse.kind === 'snowflake' ? 'snowflake' : 'duckdb';
+  const dialect = warehouse.kind;
   const ident = (name: string) => dialectIdentifier(name, dialect);
   for await (const batch of warehouse.streamRows(
     `SELECT max(${ident('order_id')}), max(${ident('user_id')}) FROM ${ident('orders')}`,

@@ -1,6 +1,6 @@
 import { KinesisFirehoseRecordSchema } from '@aws-lambda-powertools/parser/schemas';
 import type { KinesisFireHoseEvent, KinesisFirehoseRecord } from '@aws-lambda-powertools/parser/types';
-import { getTable, OrderEventSchema, type OrderRow, partitionTime } from '@insightflow/shared-config';
+import { instacartCatalog, OrderEventSchema, type OrderRow, partitionTime } from '@insightflow/shared-config';
 import type { FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
 
 /** A Firehose data-transformation event (Powertools parser's type); each record's data is base64. */
@@ -25,7 +25,10 @@ export interface TransformSummary {
 /** Firehose refuses a response over 6 MB. */
 export const FIREHOSE_RESPONSE_LIMIT = 6_000_000;
 const EXAMPLES_PER_REASON = 3;
-const ORDER_COLUMNS = getTable('orders').columns.map((c) => c.name) as (keyof OrderRow)[];
+// The demo's order events, whatever catalog is active (the same table OrderEventSchema reads).
+const ORDER_COLUMNS = instacartCatalog()
+  .table('orders')
+  .columns.map((c) => c.name) as (keyof OrderRow)[];
 
 /** The NDJSON line for an order: exactly the `orders` table's columns, in order; null stays null. */
 export function orderRowLine(row: OrderRow): string {

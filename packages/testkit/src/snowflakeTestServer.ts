@@ -30,6 +30,8 @@ export interface CannedError {
 export interface ServerLog {
   logins: { authenticator: string | undefined; user: string | undefined; hasToken: boolean; hasPassword: boolean }[];
   statements: string[];
+  /** The bind values sent with each statement (same index as `statements`; empty when none). */
+  binds: (string | null)[][];
   chunkDownloads: number;
   sessionsClosed: number;
 }
@@ -107,12 +109,12 @@ function sendJson(response: ServerResponse, body: unknown): void {
 export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
   const instance = await DuckDBInstance.create(':memory:');
   const duckdb = await instance.connect();
-  const log: ServerLog = { logins: [], statements: [], chunkDownloads: 0, sessionsClosed: 0 };
+  const log: ServerLog = { logins: [], statements: [], binds: [], chunkDownloads: 0, sessionsClosed: 0 };
   const canned: { pattern: RegExp; result: CannedResult | CannedError; effect?: () => Promise<void> }[] = [];
   const chunks = new Map<string, Buffer>();
   let baseUrl = '';
 
-  async function runStatement(sqlText: string) {
+  async function runStatement(sqlText: string, binds: (string | null)[]) {
     const match = canned.find((c) => c.pattern.test(sqlText));
     if (match) {
       await match.effect?.();
@@ -120,7 +122,9 @@ export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
       return { columns: match.result.columns, rows: match.result.rows };
     }
     try {
-      const reader = await duckdb.runAndReadAll(sqlText);
+      // Snowflake's positional `?` binds are DuckDB's too.
+      const reader =
+        binds.length > 0 ? await duckdb.runAndReadAll(sqlText, binds) : await duckdb.runAndReadAll(sqlText);
       const columns = reader.columnNames().map((name, i) => ({
         name: name.toUpperCase(),
         type: snowflakeType(reader.columnTypes()[i]?.toString() ?? 'VARCHAR'),
@@ -133,10 +137,17 @@ export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
   }
 
   async function queryRequest(request: IncomingMessage, response: ServerResponse) {
-    const { sqlText } = JSON.parse((await readBody(request)).toString('utf8')) as { sqlText: string };
+    const { sqlText, bindings } = JSON.parse((await readBody(request)).toString('utf8')) as {
+      sqlText: string;
+      bindings?: Record<string, { type: string; value: string | null }>;
+    };
+    const binds = Object.entries(bindings ?? {})
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, bind]) => bind.value);
     log.statements.push(sqlText);
+    log.binds.push(binds);
     const queryId = randomUUID();
-    const result = await runStatement(sqlText);
+    const result = await runStatement(sqlText, binds);
     if ('error' in result && result.error) {
       sendJson(response, {
         success: false,

@@ -5,11 +5,30 @@ export {
   SnowflakeWarehouse,
   type SnowflakeWarehouseOptions,
 } from './adapters/snowflakeWarehouse.js';
+export {
+  CATALOG_NAME_PATTERN,
+  type CatalogColumn,
+  type CatalogColumnType,
+  type CatalogDocument,
+  type CatalogTable,
+  PLAIN_CATALOG_TYPES,
+} from './catalogDocument.js';
+export {
+  type DiscoverOptions,
+  type DiscoveryProblem,
+  type DiscoveryResult,
+  describeProblem,
+  discoverCatalog,
+  discoverWarehouseCatalog,
+} from './discoverCatalog.js';
 export { kindForSqlState, WarehouseError } from './errors.js';
 export { openWarehouse, SnowflakeSecretSchema, type WarehouseConfig, type WarehouseStages } from './openWarehouse.js';
+export { DUCKDB_TYPE_MAP, mapSourceType, SNOWFLAKE_TYPE_MAP, type TypeMapping } from './sourceTypes.js';
 export {
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
+  type SourceColumn,
+  type SourceTable,
   type StagedFile,
   type StagedFileProblem,
   type UnloadedFile,

@@ -1,4 +1,4 @@
-import type { TableName } from '@insightflow/shared-config';
+import type { SqlDialect, TableName } from '@insightflow/shared-config';
 
 /**
  * The Warehouse port: what InsightFlow needs from a SQL warehouse (Snowflake on AWS, DuckDB
@@ -64,10 +64,31 @@ export interface UnloadedFile {
   bytes: number;
 }
 
+/** One column as the warehouse's information schema describes it. */
+export interface SourceColumn {
+  /** As the warehouse spells it (Snowflake folds unquoted names to upper case). */
+  name: string;
+  /** The warehouse's type name (`NUMBER`, `DECIMAL(18,4)`, `TIMESTAMP WITH TIME ZONE`, …). */
+  dataType: string;
+  nullable: boolean;
+  characterMaximumLength: number | null;
+  numericPrecision: number | null;
+  numericScale: number | null;
+}
+
+/** One table (or view) of the warehouse's schema, columns in ordinal order. */
+export interface SourceTable {
+  /** As the warehouse spells it. */
+  name: string;
+  columns: SourceColumn[];
+  /** The primary key's columns in key order; empty when it has none. */
+  primaryKey: string[];
+}
+
 /** A SQL warehouse. */
 export interface Warehouse {
-  /** Which adapter this is, for messages and metrics. */
-  readonly kind: 'duckdb' | 'snowflake';
+  /** Which adapter this is, and so the SQL dialect its queries are written in. */
+  readonly kind: Extract<SqlDialect, 'duckdb' | 'snowflake'>;
   /** Runs statements whose results are not needed. */
   execute(sql: string): Promise<void>;
   /**
@@ -83,6 +104,8 @@ export interface Warehouse {
   loadStagedFile(file: StagedFile): Promise<FileLoadReport>;
   /** Row count of a catalog table, or undefined when the table does not exist yet. */
   countRows(table: TableName): Promise<number | undefined>;
+  /** Reads the tables, columns and primary keys of the configured schema from the information schema. */
+  describeTables(): Promise<SourceTable[]>;
   /** Releases the connection. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
 import type { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { getTable, sqlType, type TableName } from '@insightflow/shared-config';
+import { getTable, sqlType, stageKey, type TableName } from '@insightflow/shared-config';
 import type { TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 
@@ -15,11 +15,11 @@ export async function loadedWarehouse(s3: TestS3, scale: number): Promise<DuckDb
   const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-ingest-'));
   const warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
   await warehouse.ensureCatalogTables();
-  for (const table of Object.keys(plan.rows) as TableName[]) {
+  for (const table of Object.keys(plan.rows)) {
     await warehouse.loadStagedFile({
       table,
       bucket: 'insightflow-stage',
-      key: `instacart/${getTable(table).stageFile}`,
+      key: stageKey(getTable(table)),
     });
   }
   return warehouse;

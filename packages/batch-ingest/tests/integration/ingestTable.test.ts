@@ -1,6 +1,6 @@
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { TABLE_NAMES } from '@insightflow/shared-config';
+import { tableNames } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import type { DuckDbWarehouse, Warehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +29,9 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
   for (const mode of ['stream', 'unload'] as const) {
     it(`${mode} mode: every table's parts equal the warehouse table as a multiset (scale 0.05)`, async () => {
       const runAt = new Date(mode === 'stream' ? '2026-11-23T14:05:00Z' : '2026-11-23T15:05:00Z');
-      const result = await ingestTables({ warehouse, store }, TABLE_NAMES, { runAt, mode, batchSize: 250_000 });
+      const result = await ingestTables({ warehouse, store }, tableNames(), { runAt, mode, batchSize: 250_000 });
       expect(result.failures).toEqual([]);
-      for (const table of TABLE_NAMES) {
+      for (const table of tableNames()) {
         const diff = await multisetDifference(warehouse, lake, s3, table, runAt);
         expect(diff, table).toEqual({ missing: 0, extra: 0, partRows: await warehouse.countRows(table) });
       }
@@ -67,6 +67,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
       ensureCatalogTables: () => warehouse.ensureCatalogTables(),
       loadStagedFile: (file) => warehouse.loadStagedFile(file),
       countRows: (t) => warehouse.countRows(t),
+      describeTables: () => warehouse.describeTables(),
       unload: (r) => warehouse.unload(r),
       close: async () => undefined,
       async *streamRows(sql) {
@@ -77,7 +78,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
         }
       },
     };
-    const result = await ingestTables({ warehouse: failing, store }, TABLE_NAMES, {
+    const result = await ingestTables({ warehouse: failing, store }, tableNames(), {
       runAt,
       mode: 'stream',
       batchSize: 20_000,
@@ -87,7 +88,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
       /order_products_prior.*no manifest was written.*connection reset/,
     );
     expect(await s3.listKeys(RAW, lake.runFolder('order_products_prior', runAt))).toEqual([]);
-    for (const table of TABLE_NAMES.filter((t) => t !== 'order_products_prior')) {
+    for (const table of tableNames().filter((t) => t !== 'order_products_prior')) {
       expect(await lake.committedRun(table, runAt), table).toBeDefined();
     }
   });

@@ -1,6 +1,6 @@
 import { ingestTables } from '@insightflow/batch-ingest';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { type TableName, tableNames } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
 import { openWarehouseFor, withEndpoints } from '../endpoints.js';
@@ -34,7 +34,7 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
             context.progress(`ingest: ${part.key} (${rows.toLocaleString('en')} rows so far)`);
           },
         },
-        options.tables ?? TABLE_NAMES,
+        options.tables ?? tableNames(),
         { runAt, mode: options.mode, batchSize: options.batchSize },
       );
     } finally {

@@ -2,7 +2,7 @@ import { Lake } from '@insightflow/lake';
 import { findRunningServices } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { qualified, SYNC_SCHEMA } from '@insightflow/postgres-destination';
-import { TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { tableNames } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
@@ -12,14 +12,14 @@ import { ExitCode } from '../exitCodes.js';
 
 type TableCounts = StatusResult['warehouse'];
 const emptyCounts = (): TableCounts =>
-  Object.fromEntries(TABLE_NAMES.map((t) => [t, null])) as Record<TableName, number | null>;
+  Object.fromEntries(tableNames().map((t) => [t, null])) as Record<string, number | null>;
 
 async function warehouseCounts(path: string): Promise<TableCounts> {
   const counts = emptyCounts();
   if (!(await DuckDbWarehouse.exists(path))) return counts;
   const warehouse = await DuckDbWarehouse.open({ path, readOnly: true });
   try {
-    for (const table of TABLE_NAMES) counts[table] = (await warehouse.countRows(table)) ?? null;
+    for (const table of tableNames()) counts[table] = (await warehouse.countRows(table)) ?? null;
   } finally {
     await warehouse.close();
   }
@@ -41,7 +41,7 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
       [SYNC_SCHEMA],
     );
     const present = new Set(rows.map((r) => r.table_name));
-    for (const table of TABLE_NAMES) {
+    for (const table of tableNames()) {
       if (!present.has(table)) continue;
       const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(table)}`);
       counts[table] = Number(result.rows[0]?.n ?? 0);
@@ -55,14 +55,14 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
 /** The lake's counts, or null when the bucket cannot be listed (server down, bucket missing). */
 async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<StatusResult['lake']> {
   try {
-    return await new Lake(new S3ObjectStore(endpoints.s3, bucket)).summary(TABLE_NAMES);
+    return await new Lake(new S3ObjectStore(endpoints.s3, bucket)).summary(tableNames());
   } catch {
     return null;
   }
 }
 
 function formatCounts(title: string, counts: TableCounts): string {
-  const lines = TABLE_NAMES.map(
+  const lines = tableNames().map(
     (t) => `  ${t.padEnd(22)} ${counts[t] === null ? '—' : counts[t]?.toLocaleString('en')}`,
   );
   return [title, ...lines].join('\n');

@@ -3,7 +3,7 @@ import { type GenerationPlan, writeStagedTables } from '@insightflow/instacart-g
 import { S3ObjectStore } from '@insightflow/object-store';
 import { qualified } from '@insightflow/postgres-destination';
 import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
-import { DEFAULT_STAGE_PREFIX, InsightFlowError, TABLE_NAMES, type TableName } from '@insightflow/shared-config';
+import { DEFAULT_STAGE_PREFIX, InsightFlowError, type TableName, tableNames } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import type pg from 'pg';
 import type { CliContext } from '../cliContext.js';
@@ -34,7 +34,7 @@ export interface LocalRun {
 }
 
 const raw = (run: LocalRun) => new S3ObjectStore(run.endpoints.s3, run.context.config.RAW_BUCKET);
-const totalRows = (run: LocalRun) => TABLE_NAMES.reduce((n, t) => n + run.plan.rows[t], 0);
+const totalRows = (run: LocalRun) => Object.values(run.plan.rows).reduce((n, rows) => n + rows, 0);
 
 const generate: PipelineStage<LocalRun> = {
   name: 'generate',
@@ -63,14 +63,14 @@ const load: PipelineStage<LocalRun> = {
   name: 'load',
   nextStep: 'fix the staged file named above, then run `insightflow load`',
   async run(run) {
-    const bar = run.bars.bar('load', TABLE_NAMES.length, 'files');
+    const bar = run.bars.bar('load', tableNames().length, 'files');
     const warehouse = await openWarehouseFor(run.context, run.endpoints, '1GB');
     try {
       let files = 0;
       const summary = await loadStagedFiles(
         warehouse,
         { bucket: run.context.config.STAGE_BUCKET, prefix: DEFAULT_STAGE_PREFIX },
-        TABLE_NAMES,
+        tableNames(),
         (report) => bar.update(++files, `${report.table} ${report.status}`),
       );
       return { rows: summary.rows, files: summary.filesLoaded, rejected: summary.rejected };
@@ -97,7 +97,7 @@ const ingest: PipelineStage<LocalRun> = {
             bar.update(rows, part.key.split('/').pop());
           },
         },
-        TABLE_NAMES,
+        tableNames(),
         { runAt: new Date(), mode: 'stream', batchSize: 1_000_000 },
       );
       if (result.failures.length > 0) throw result.failures[0]?.error;
@@ -144,7 +144,7 @@ const verify: PipelineStage<LocalRun> = {
     const warehouse = await openWarehouseFor(run.context, run.endpoints, '64MB');
     const checks: VerificationCheck[] = [];
     try {
-      for (const table of TABLE_NAMES) {
+      for (const table of tableNames()) {
         const expected = (await warehouse.countRows(table)) ?? 0;
         const { rows } = await run.database.query<{ n: string }>(
           `SELECT count(*) AS n FROM ${qualified(table)} WHERE "_source_kind" = 'batch'`,

@@ -1,7 +1,9 @@
-import { getTable, TABLE_NAMES } from '@insightflow/shared-config';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import {
   GenerationPlanError,
+  INSTACART_TABLE_NAMES,
+  INSTACART_TABLES,
   orderProductRows,
   orderRows,
   planGeneration,
@@ -17,7 +19,23 @@ const train = [...orderProductRows(plan, 'train')];
 describe('Function: planGeneration()', () => {
   it('gives the real Instacart row counts at scale 1', () => {
     const real = planGeneration({ scale: 1 });
-    for (const table of TABLE_NAMES) expect(real.rows[table], table).toBe(getTable(table).rowsAtScale1);
+    for (const table of INSTACART_TABLE_NAMES)
+      expect(real.rows[table], table).toBe(INSTACART_TABLES[table].rowsAtScale1);
+  });
+
+  it('holds the real Instacart row counts', () => {
+    expect(INSTACART_TABLE_NAMES.map((t) => [t, INSTACART_TABLES[t].rowsAtScale1])).toEqual([
+      ['aisles', 134],
+      ['departments', 21],
+      ['products', 49_688],
+      ['orders', 3_421_083],
+      ['order_products_prior', 32_434_489],
+      ['order_products_train', 1_384_617],
+    ]);
+  });
+
+  it("knows exactly the built-in catalog's tables", () => {
+    expect([...INSTACART_TABLE_NAMES]).toEqual(instacartCatalog().tableNames());
   });
 
   it.each([0, -1, 11, Number.NaN])('refuses scale %s with the valid range', (scale) => {
@@ -32,7 +50,7 @@ describe('Function: planGeneration()', () => {
 
 describe('Instacart model at scale 0.01', () => {
   it('produces exactly the planned row count for every table', () => {
-    for (const table of TABLE_NAMES) {
+    for (const table of INSTACART_TABLE_NAMES) {
       let n = 0;
       for (const _ of tableRows(table, plan)) n++;
       expect(n, table).toBe(plan.rows[table]);

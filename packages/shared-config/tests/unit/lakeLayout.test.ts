@@ -14,10 +14,10 @@ import {
   parseRunFolder,
   parseStreamingKey,
   parseWindowTimestamp,
-  TABLE_NAMES,
+  tableNames,
 } from '../../src/index.js';
 
-const tableArb = fc.constantFrom(...TABLE_NAMES);
+const tableArb = fc.constantFrom(...tableNames());
 // Any minute from year 1000 to 9999, UTC.
 const minuteArb = fc
   .integer({ min: Date.UTC(1000, 0, 1) / 60_000, max: Date.UTC(9999, 11, 31, 23, 59) / 60_000 })

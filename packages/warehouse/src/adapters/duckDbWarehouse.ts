@@ -18,9 +18,11 @@ import {
   type TableSpec,
 } from '@insightflow/shared-config';
 import { WarehouseError } from '../errors.js';
+import { DUCKDB_COLUMNS_SQL, DUCKDB_PRIMARY_KEYS_SQL, sourceTablesFrom } from '../informationSchema.js';
 import {
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
+  type SourceTable,
   type StagedFile,
   type UnloadedFile,
   type UnloadRequest,
@@ -282,6 +284,16 @@ export class DuckDbWarehouse implements Warehouse {
     if (Number(found.getRows()[0]?.[0] ?? 0) === 0) return undefined;
     const result = await this.connection.runAndReadAll(`SELECT count(*) FROM ${quoteIdentifier(table)}`);
     return Number(result.getRows()[0]?.[0] ?? 0);
+  }
+
+  public async describeTables(): Promise<SourceTable[]> {
+    try {
+      const columns = await this.connection.runAndReadAll(DUCKDB_COLUMNS_SQL);
+      const keys = await this.connection.runAndReadAll(DUCKDB_PRIMARY_KEYS_SQL);
+      return sourceTablesFrom(columns.getRowObjectsJS(), keys.getRowObjectsJS());
+    } catch (error) {
+      throw new WarehouseError(`DuckDB could not describe its tables: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   public async close(): Promise<void> {

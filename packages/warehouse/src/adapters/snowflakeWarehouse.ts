@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import { createTableSql, dialectIdentifier, getTable, listTables, type TableName } from '@insightflow/shared-config';
 import snowflake from 'snowflake-sdk';
 import { kindForSqlState, WarehouseError } from '../errors.js';
+import { snowflakeInformationSchemaSql, sourceTablesFrom } from '../informationSchema.js';
 import {
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
+  type SourceTable,
   type StagedFile,
   type UnloadedFile,
   type UnloadRequest,
@@ -131,10 +133,11 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /** Runs a statement and collects its (small) result. */
-  private query(sql: string): Promise<{ rows: Record<string, unknown>[]; queryId: string }> {
+  private query(sql: string, binds?: snowflake.Binds): Promise<{ rows: Record<string, unknown>[]; queryId: string }> {
     return new Promise((resolve, reject) => {
       this.connection.execute({
         sqlText: sql,
+        ...(binds ? { binds } : {}),
         complete: (error, statement, rows) => {
           if (error) reject(SnowflakeWarehouse.wrap(error, `run ${shortSql(sql)}`));
           else resolve({ rows: (rows ?? []) as Record<string, unknown>[], queryId: statement.getQueryId() });
@@ -267,6 +270,14 @@ export class SnowflakeWarehouse implements Warehouse {
       if (error instanceof WarehouseError && error.sqlState === '42S02') return undefined;
       throw error;
     }
+  }
+
+  /** `INFORMATION_SCHEMA.COLUMNS` of the configured schema, and `SHOW PRIMARY KEYS IN SCHEMA`. */
+  public async describeTables(): Promise<SourceTable[]> {
+    const sql = snowflakeInformationSchemaSql(this.options.database, this.options.schema);
+    const columns = await this.query(sql.columns.sql, sql.columns.binds);
+    const keys = await this.query(sql.primaryKeys);
+    return sourceTablesFrom(columns.rows, keys.rows);
   }
 
   public async close(): Promise<void> {

@@ -1,0 +1,185 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { COLUMN_TYPE_HINT, type ColumnType, isColumnType } from './columnTypes.js';
+import { InsightFlowError } from './errors.js';
+
+/**
+ * The catalog document: the tables InsightFlow moves, their columns and types, the streams that
+ * feed them and the schema-change contract. YAML or JSON; see {@link CatalogSchema}.
+ */
+
+/** The form of a table, column or stream name. */
+export const CATALOG_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const name = (what: string) =>
+  z
+    .string({ error: `a ${what} name is required (a string)` })
+    .regex(
+      CATALOG_NAME_PATTERN,
+      `a ${what} name must be lower case letters, digits and _, start with a letter or _, and be at most 63 characters (e.g. order_id)`,
+    );
+
+/** One column of a catalog table. */
+export const CatalogColumnSchema = z
+  .object({
+    name: name('column'),
+    type: z.string({ error: `a column type is required: ${COLUMN_TYPE_HINT}` }).transform((type, ctx): ColumnType => {
+      if (!isColumnType(type)) {
+        ctx.addIssue({ code: 'custom', message: `unknown type ${JSON.stringify(type)}; use ${COLUMN_TYPE_HINT}` });
+        return z.NEVER;
+      }
+      return type;
+    }),
+    nullable: z.boolean().default(true),
+    /** Inclusive lower bound for numeric columns. */
+    min: z.number().optional(),
+    /** Inclusive upper bound for numeric columns. */
+    max: z.number().optional(),
+    /** The only values a text column may hold. */
+    allowed: z.array(z.string()).min(1).readonly().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+/** One catalog table. */
+export const CatalogTableSchema = z
+  .object({
+    name: name('table'),
+    /** Columns that identify a row; unique within one snapshot of the table. */
+    primaryKey: z.array(z.string()).readonly().default([]),
+    /** A key or prefix in the stage bucket; `<name>/` by default. */
+    stage: z.string().min(1).optional(),
+    description: z.string().optional(),
+    columns: z.array(CatalogColumnSchema).min(1, 'a table needs at least one column').readonly(),
+  })
+  .strict()
+  .superRefine((table, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, column] of table.columns.entries()) {
+      if (seen.has(column.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', i, 'name'],
+          message: `duplicate column ${column.name} in table ${table.name}; give each column its own name`,
+        });
+      }
+      seen.add(column.name);
+    }
+    for (const [i, key] of table.primaryKey.entries()) {
+      if (!seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['primaryKey', i],
+          message: `primary key column ${key} is not a column of table ${table.name}; use one of ${[...seen].join(', ')}`,
+        });
+      }
+    }
+  })
+  .transform((table) => ({ ...table, stage: table.stage ?? `${table.name}/` }));
+
+/** One streaming source: a Firehose delivery stream whose records become rows of `table`. */
+export const CatalogStreamSchema = z
+  .object({
+    name: name('stream'),
+    table: name('table'),
+  })
+  .strict();
+
+/** The catalog document. */
+export const CatalogSchema = z
+  .object({
+    tables: z.array(CatalogTableSchema).min(1, 'the catalog needs at least one table').readonly(),
+    streams: z.array(CatalogStreamSchema).readonly().default([]),
+    /** `evolve`: new columns are added; `freeze`: a changed source schema is refused. */
+    schemaChanges: z.enum(['evolve', 'freeze'], { error: 'schemaChanges must be evolve or freeze' }).default('evolve'),
+  })
+  .strict()
+  .superRefine((catalog, ctx) => {
+    const tables = new Set<string>();
+    for (const [i, table] of catalog.tables.entries()) {
+      if (tables.has(table.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tables', i, 'name'],
+          message: `duplicate table ${table.name}; give each table its own name`,
+        });
+      }
+      tables.add(table.name);
+    }
+    const streams = new Set<string>();
+    for (const [i, stream] of catalog.streams.entries()) {
+      if (streams.has(stream.name)) {
+        ctx.addIssue({ code: 'custom', path: ['streams', i, 'name'], message: `duplicate stream ${stream.name}` });
+      }
+      streams.add(stream.name);
+      if (!tables.has(stream.table)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'table'],
+          message: `stream ${stream.name} names table ${stream.table}, which the catalog does not have; use one of ${[...tables].join(', ')}`,
+        });
+      }
+    }
+  });
+
+/** The catalog document as written (optional fields may be left out). */
+export type CatalogDocument = z.input<typeof CatalogSchema>;
+/** A validated catalog, defaults filled in. */
+export type CatalogSpec = z.infer<typeof CatalogSchema>;
+/** One validated table of the catalog. */
+export type TableSpec = z.infer<typeof CatalogTableSchema>;
+/** One validated column of a catalog table. */
+export type ColumnSpec = z.infer<typeof CatalogColumnSchema>;
+/** One validated stream of the catalog. */
+export type StreamSpec = z.infer<typeof CatalogStreamSchema>;
+
+/** One problem with a catalog document: where in the document, and what to do. */
+export interface CatalogProblem {
+  path: string;
+  message: string;
+}
+
+/** A catalog document that does not parse or validate; the message names the file, the place and the fix. */
+export class CatalogDocumentError extends InsightFlowError {
+  public constructor(
+    public readonly source: string,
+    public readonly problems: readonly CatalogProblem[],
+  ) {
+    super(
+      `Catalog ${source} is not valid:\n${problems.map((p) => `  ${p.path || '(document)'}: ${p.message}`).join('\n')}`,
+      { kind: 'terminal' },
+    );
+    this.name = 'CatalogDocumentError';
+  }
+}
+
+/** `tables[2].columns[0].type`: a zod issue path as the document spells it. */
+function documentPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
+}
+
+/** Validates a parsed catalog document; throws {@link CatalogDocumentError} naming `sourceName`. */
+export function validateCatalog(document: unknown, sourceName: string): CatalogSpec {
+  const result = CatalogSchema.safeParse(document);
+  if (result.success) return result.data;
+  throw new CatalogDocumentError(
+    sourceName,
+    result.error.issues.map((issue) => ({ path: documentPath(issue.path), message: issue.message })),
+  );
+}
+
+/** Parses a catalog document's text (YAML, or JSON, which is YAML) and validates it. */
+export function parseCatalogText(text: string, sourceName: string): CatalogSpec {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new CatalogDocumentError(sourceName, [
+      { path: '', message: `not YAML or JSON (${(error as Error).message.split('\n')[0]}); fix the syntax` },
+    ]);
+  }
+  return validateCatalog(document, sourceName);
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CatalogDocumentError,
+  CatalogSchema,
+  INSTACART_CATALOG,
+  parseCatalogText,
+  validateCatalog,
+} from '../../src/index.js';
+import { CONTRACT_EXAMPLE_YAML, contractExample } from '../helpers/catalogDocuments.js';
+
+/** The message validateCatalog gives for `document`. */
+function refusal(document: unknown): string {
+  try {
+    validateCatalog(document, 'catalog.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(CatalogDocumentError);
+    return (error as Error).message;
+  }
+  throw new Error('the document was accepted');
+}
+
+describe('Schema: CatalogSchema', () => {
+  it('accepts the contract example and fills in the defaults', () => {
+    const catalog = CatalogSchema.parse(contractExample());
+    expect(catalog.tables[0]).toMatchObject({ name: 'shipments', stage: 'custom/shipments/' });
+    expect(catalog.tables[0]?.columns[1]).toMatchObject({ name: 'amount', type: 'decimal(18,4)', nullable: true });
+    expect(catalog.streams).toEqual([{ name: 'shipment_updates', table: 'shipments' }]);
+  });
+
+  it('defaults stage to <name>/, primaryKey to none, streams to none and schemaChanges to evolve', () => {
+    const catalog = CatalogSchema.parse({ tables: [{ name: 't', columns: [{ name: 'a', type: 'text' }] }] });
+    expect(catalog).toEqual({
+      tables: [{ name: 't', stage: 't/', primaryKey: [], columns: [{ name: 'a', type: 'text', nullable: true }] }],
+      streams: [],
+      schemaChanges: 'evolve',
+    });
+  });
+
+  it('accepts the built-in Instacart catalog', () => {
+    const catalog = CatalogSchema.parse(INSTACART_CATALOG);
+    expect(catalog.tables.map((t) => t.name)).toEqual([
+      'aisles',
+      'departments',
+      'products',
+      'orders',
+      'order_products_prior',
+      'order_products_train',
+    ]);
+    expect(catalog.streams).toEqual([{ name: 'orders', table: 'orders' }]);
+  });
+
+  it('refuses an unknown type at its path, listing the valid types', () => {
+    const document = contractExample();
+    (document.tables[0]?.columns[1] as { type: string }).type = 'money';
+    const message = refusal(document);
+    expect(message).toContain('Catalog catalog.yaml is not valid');
+    expect(message).toContain('tables[0].columns[1].type: unknown type "money"');
+    expect(message).toMatch(/boolean, smallint, integer, bigint.*decimal\(p,s\).*varchar\(n\)/);
+  });
+
+  it.each([
+    ['decimal(0,0)'],
+    ['decimal(39,2)'],
+    ['decimal(4,5)'],
+    ['varchar(0)'],
+    ['int32'],
+  ])('refuses the out-of-range or unknown type %s', (type) => {
+    const document = contractExample();
+    (document.tables[0]?.columns[1] as { type: string }).type = type;
+    expect(refusal(document)).toContain(`unknown type "${type}"`);
+  });
+
+  it('refuses a primary key naming a missing column, listing the columns', () => {
+    const document = contractExample();
+    (document.tables[0] as { primaryKey: string[] }).primaryKey = ['shipment_no'];
+    expect(refusal(document)).toContain(
+      'tables[0].primaryKey[0]: primary key column shipment_no is not a column of table shipments; use one of shipment_id, amount',
+    );
+  });
+
+  it('refuses a stream naming a missing table, listing the tables', () => {
+    const document = contractExample();
+    (document.streams[0] as { table: string }).table = 'parcels';
+    expect(refusal(document)).toContain(
+      'streams[0].table: stream shipment_updates names table parcels, which the catalog does not have; use one of shipments',
+    );
+  });
+
+  it('refuses duplicate table names', () => {
+    const document = contractExample();
+    document.tables.push(structuredClone(document.tables[0] as (typeof document.tables)[number]));
+    expect(refusal(document)).toContain('tables[1].name: duplicate table shipments');
+  });
+
+  it('refuses duplicate column names', () => {
+    const document = contractExample();
+    (document.tables[0]?.columns[1] as { name: string }).name = 'shipment_id';
+    expect(refusal(document)).toContain('tables[0].columns[1].name: duplicate column shipment_id in table shipments');
+  });
+
+  it.each([
+    ['Shipments'],
+    ['1shipments'],
+    ['ship-ments'],
+    ['a'.repeat(64)],
+  ])('refuses the table name %s with the identifier rule', (name) => {
+    const document = contractExample();
+    (document.tables[0] as { name: string }).name = name;
+    expect(refusal(document)).toMatch(/tables\[0\]\.name: a table name must be lower case letters, digits and _/);
+  });
+
+  it('refuses a column name that is not an identifier', () => {
+    const document = contractExample();
+    (document.tables[0]?.columns[0] as { name: string }).name = 'Shipment ID';
+    expect(refusal(document)).toMatch(/tables\[0\]\.columns\[0\]\.name: a column name must be lower case/);
+  });
+
+  it('refuses an unknown schemaChanges value and a misspelt field', () => {
+    expect(refusal({ ...contractExample(), schemaChanges: 'lenient' })).toContain(
+      'schemaChanges: schemaChanges must be evolve or freeze',
+    );
+    const document = contractExample();
+    (document.tables[0]?.columns[0] as Record<string, unknown>).nulable = false;
+    expect(refusal(document)).toMatch(/tables\[0\]\.columns\[0\]: .*nulable/);
+  });
+
+  it('refuses a table without columns', () => {
+    const document = contractExample();
+    (document.tables[0] as { columns: unknown[] }).columns = [];
+    expect(refusal(document)).toContain('tables[0].columns: a table needs at least one column');
+  });
+});
+
+describe('Function: parseCatalogText()', () => {
+  it('reads the YAML form', () => {
+    expect(parseCatalogText(CONTRACT_EXAMPLE_YAML, 'catalog.yaml')).toEqual(CatalogSchema.parse(contractExample()));
+  });
+
+  it('reads the JSON form', () => {
+    expect(parseCatalogText(JSON.stringify(contractExample()), 'catalog.json')).toEqual(
+      CatalogSchema.parse(contractExample()),
+    );
+  });
+
+  it('names the file when the text is not YAML', () => {
+    expect(() => parseCatalogText('tables: [\n  {', 'broken.yaml')).toThrow(
+      /Catalog broken\.yaml is not valid.*fix the syntax/s,
+    );
+  });
+
+  it('names the file and the place when the document is invalid', () => {
+    const text = CONTRACT_EXAMPLE_YAML.replace('type: bigint', 'type: bignum');
+    expect(() => parseCatalogText(text, 'conf/catalog.yaml')).toThrow(
+      /Catalog conf\/catalog\.yaml is not valid:\n {2}tables\[0\]\.columns\[0\]\.type: unknown type "bignum"/,
+    );
+  });
+});
