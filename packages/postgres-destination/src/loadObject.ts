@@ -133,6 +133,7 @@ async function writeRejects(client: ClientBase, source: ObjectSource, table: Tab
 /**
  * Moves the checked rows into the target: the first row of each key, unless the key is already
  * there. For batch data a repeated key is a reject; for stream data it is a duplicate delivery.
+ * A table without a primary key has no notion of a repeated row: every checked row goes in.
  */
 async function moveCheckedRows(
   client: ClientBase,
@@ -142,6 +143,12 @@ async function moveCheckedRows(
 ): Promise<{ rows: number; repeated: number }> {
   const { table } = target;
   const cols = copyColumns(table);
+  if (table.primaryKey.length === 0) {
+    const inserted = await client.query(
+      `INSERT INTO ${qualified(table.name)} (${cols}) SELECT ${cols} FROM ${checking} ORDER BY "_line"`,
+    );
+    return { rows: inserted.rowCount ?? 0, repeated: 0 };
+  }
   const key = table.primaryKey.map(quoteIdentifier);
   const matchTarget = key.map((k) => `t.${k} = s.${k}`).join(' AND ');
   const repeatedRows = `SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY "_line") AS _n FROM ${checking}) s
@@ -259,8 +266,9 @@ async function loadCsvValidated(
 
 /**
  * Loads one NDJSON object of order rows (Firehose output) inside the caller's transaction,
- * line by line. Orders already in the table (at-least-once delivery) are skipped as duplicates;
- * lines that are not valid order rows are rejected with their line numbers.
+ * line by line. Orders already in the table (at-least-once delivery) are skipped as duplicates
+ * (a table without a primary key appends every row); lines that are not valid order rows are
+ * rejected with their line numbers.
  */
 export async function loadNdjsonObject(
   client: ClientBase,

@@ -142,7 +142,9 @@ export class PostgresDestination implements SyncDestination {
     );
     const partition = partitionTime(snapshot.runAt);
     let loaded = false;
-    if (!keepsStreamRows && !rebuilding) loaded = await this.bulkLoadParts(table, snapshot, partition, outcome);
+    // A keyless table has no key to drop and rebuild, so stream rows beside it do not matter.
+    const bulk = table.primaryKey.length === 0 || (!keepsStreamRows && !rebuilding);
+    if (bulk) loaded = await this.bulkLoadParts(table, snapshot, partition, outcome);
     if (!loaded) await this.loadParts(table, snapshot, partition, false, outcome);
     await client.query(
       `INSERT INTO ${qualified('_snapshots')} (table_name, run_at, manifest_key, rows) VALUES ($1, $2, $3, $4)
@@ -157,7 +159,8 @@ export class PostgresDestination implements SyncDestination {
   /**
    * Bulk load into the emptied table without its key, then build the key once, sorted: far
    * cheaper than maintaining a btree row by row. Bad data or a duplicate key undoes the attempt
-   * (the table is still empty) and answers false, so the careful load runs instead.
+   * (the table is still empty) and answers false, so the careful load runs instead. A table
+   * without a primary key has no constraint to drop or build: its parts are just copied.
    */
   private async bulkLoadParts(
     table: TableSpec,
@@ -166,15 +169,18 @@ export class PostgresDestination implements SyncDestination {
     outcome: UnitOutcome,
   ): Promise<boolean> {
     const { client } = this;
+    const keyed = table.primaryKey.length > 0;
     const constraint = quoteIdentifier(`${table.name}_pkey`);
     const attempt = { ...emptyOutcome() };
     await client.query('SAVEPOINT insightflow_bulk');
     try {
-      await client.query(`ALTER TABLE ${qualified(table.name)} DROP CONSTRAINT ${constraint}`);
+      if (keyed) await client.query(`ALTER TABLE ${qualified(table.name)} DROP CONSTRAINT ${constraint}`);
       await this.loadParts(table, snapshot, partition, true, attempt);
-      await client.query(
-        `ALTER TABLE ${qualified(table.name)} ADD CONSTRAINT ${constraint} PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`,
-      );
+      if (keyed) {
+        await client.query(
+          `ALTER TABLE ${qualified(table.name)} ADD CONSTRAINT ${constraint} PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`,
+        );
+      }
       await client.query('RELEASE SAVEPOINT insightflow_bulk');
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT insightflow_bulk');

@@ -21,8 +21,9 @@ export interface LoadSummary {
 }
 
 /**
- * Creates the catalog's missing tables, then loads each table's staged file once. A file
- * loaded before is skipped; a file with bad rows loads nothing and is reported with its lines
+ * Creates the catalog's missing tables, then loads each table's stage: the file its `stage` key
+ * names, or every `.csv`/`.csv.gz` file under its `stage` prefix (ending in `/`), in key order,
+ * columns matched by the header's names. Each file loads once: a file loaded before is skipped; a file with bad rows loads nothing and is reported with its lines
  * (ON_ERROR=SKIP_FILE); one table's failure does not stop the others' loads from being reported.
  */
 export async function loadStagedFiles(
@@ -41,18 +42,24 @@ export async function loadStagedFiles(
     filesRejected: 0,
   };
   for (const table of tables) {
-    const report = await warehouse.loadStagedFile({
+    const reports = await warehouse.loadStage({
       table,
       bucket: stage.bucket,
-      key: stageKey(getTable(table), stage.prefix),
+      location: stageKey(getTable(table), stage.prefix),
     });
-    onFile(report);
-    summary.tables[table] = { rows: report.rowsLoaded, rejected: report.rowsRejected, files: [report] };
-    summary.rows += report.rowsLoaded;
-    summary.rejected += report.rowsRejected;
-    if (report.status === 'loaded') summary.filesLoaded++;
-    else if (report.status === 'skipped') summary.filesSkipped++;
-    else summary.filesRejected++;
+    const entry = { rows: 0, rejected: 0, files: [] as FileLoadReport[] };
+    summary.tables[table] = entry;
+    for (const report of reports) {
+      onFile(report);
+      entry.files.push(report);
+      entry.rows += report.rowsLoaded;
+      entry.rejected += report.rowsRejected;
+      summary.rows += report.rowsLoaded;
+      summary.rejected += report.rowsRejected;
+      if (report.status === 'loaded') summary.filesLoaded++;
+      else if (report.status === 'skipped') summary.filesSkipped++;
+      else summary.filesRejected++;
+    }
   }
   return summary;
 }

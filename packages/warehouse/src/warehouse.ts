@@ -17,6 +17,17 @@ export interface StagedFile {
   key: string;
 }
 
+/** Names of the files a prefix stage loads: `.csv` or `.csv.gz`. */
+export const STAGED_FILE_PATTERN = /\.csv(\.gz)?$/;
+
+/** A table's stage: one staged file, or every `.csv`/`.csv.gz` file under a prefix. */
+export interface StagedSource {
+  table: TableName;
+  bucket: string;
+  /** An object key (one file), or a key prefix ending in `/` (every staged file under it, in key order). */
+  location: string;
+}
+
 /** One problem in a staged file. */
 export interface StagedFileProblem {
   /** 1-based line in the file (the header is line 1), when known. */
@@ -100,8 +111,17 @@ export interface Warehouse {
   unload(request: UnloadRequest): Promise<UnloadedFile[]>;
   /** Creates the catalog's tables that are missing; never drops or replaces one. */
   ensureCatalogTables(): Promise<void>;
-  /** Loads one staged file into its table, once: a file loaded before is skipped. */
+  /**
+   * Loads one staged file into its table, once: a file loaded before is skipped. DuckDB matches
+   * columns by the header's names; Snowflake's single-file COPY takes them in catalog order.
+   */
   loadStagedFile(file: StagedFile): Promise<FileLoadReport>;
+  /**
+   * Loads a table's stage: the one file a key names, or each staged file under a prefix, each
+   * once (a file loaded before is skipped, a changed file loads again), columns matched by the
+   * header's names. One report per file.
+   */
+  loadStage(source: StagedSource): Promise<FileLoadReport[]>;
   /** Row count of a catalog table, or undefined when the table does not exist yet. */
   countRows(table: TableName): Promise<number | undefined>;
   /** Reads the tables, columns and primary keys of the configured schema from the information schema. */

@@ -66,6 +66,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
       execute: (sql) => warehouse.execute(sql),
       ensureCatalogTables: () => warehouse.ensureCatalogTables(),
       loadStagedFile: (file) => warehouse.loadStagedFile(file),
+      loadStage: (source) => warehouse.loadStage(source),
       countRows: (t) => warehouse.countRows(t),
       describeTables: () => warehouse.describeTables(),
       unload: (r) => warehouse.unload(r),

@@ -2,13 +2,16 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 // Type-only: the native module loads when a DuckDB warehouse is opened, so Lambda bundles (which
 // use Snowflake) leave it out.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ObjectInfo, type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
 import {
+  type ColumnSpec,
   createTableSql,
   getTable,
   listTables,
@@ -23,7 +26,10 @@ import {
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceTable,
+  STAGED_FILE_PATTERN,
   type StagedFile,
+  type StagedFileProblem,
+  type StagedSource,
   type UnloadedFile,
   type UnloadRequest,
   type Warehouse,
@@ -54,13 +60,120 @@ function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** `read_csv(...)` over a staged file with the catalog's columns and types: no guessing. */
-function readCsvSql(file: string, table: TableSpec, extra = ''): string {
-  const columns = table.columns.map((c) => `${literal(c.name)}: ${literal(sqlType(c, 'duckdb'))}`).join(', ');
+/**
+ * `read_csv(...)` over a staged file with the catalog's types for the file's columns, in the
+ * header's order: no guessing.
+ */
+function readCsvSql(file: string, fileColumns: readonly ColumnSpec[], extra = ''): string {
+  const columns = fileColumns.map((c) => `${literal(c.name)}: ${literal(sqlType(c, 'duckdb'))}`).join(', ');
   return (
     `read_csv(${literal(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
     `nullstr = '', columns = {${columns}}${extra})`
   );
+}
+
+/** Longest header read before giving up on finding its end. */
+const MAX_HEADER_CHARS = 1_000_000;
+
+/**
+ * The header row's field names (RFC 4180 quoting, a quoted name may hold commas, quotes and
+ * line breaks; a UTF-8 byte order mark is dropped). A `.gz` file is decompressed.
+ */
+async function readHeader(local: string): Promise<string[]> {
+  const raw = createReadStream(local);
+  const input: Readable = local.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  input.setEncoding('utf8');
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let afterQuote = false;
+  let first = true;
+  let seen = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<string>) {
+      for (let i = 0; i < chunk.length; i++) {
+        const ch = chunk[i] as string;
+        if (first) {
+          first = false;
+          if (ch === '\uFEFF') continue;
+        }
+        if (quoted) {
+          if (ch === '"') {
+            quoted = false;
+            afterQuote = true;
+          } else field += ch;
+          continue;
+        }
+        if (ch === '"') {
+          // `""` inside a quoted field is one quote.
+          if (afterQuote) field += '"';
+          quoted = true;
+          afterQuote = false;
+          continue;
+        }
+        afterQuote = false;
+        if (ch === ',') {
+          fields.push(field);
+          field = '';
+        } else if (ch === '\n') {
+          fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+          return fields;
+        } else field += ch;
+      }
+      seen += chunk.length;
+      if (seen > MAX_HEADER_CHARS) break;
+    }
+  } finally {
+    raw.destroy();
+    input.destroy();
+  }
+  if (seen > MAX_HEADER_CHARS)
+    throw new WarehouseError(`The header row of ${local} is longer than ${MAX_HEADER_CHARS} characters`);
+  if (first) return [];
+  fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+  return fields;
+}
+
+/**
+ * Matches a file's header to the catalog table by name (case-insensitively, as Snowflake's
+ * MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE does): the file's columns in header order, or the
+ * problems that refuse the file (an unknown or repeated header column, a missing NOT NULL column).
+ * A missing nullable column loads NULL.
+ */
+function matchHeader(
+  header: readonly string[],
+  table: TableSpec,
+): { columns: ColumnSpec[]; problems: StagedFileProblem[] } {
+  const byName = new Map(table.columns.map((c) => [c.name, c] as const));
+  const columns: ColumnSpec[] = [];
+  const problems: StagedFileProblem[] = [];
+  const known = table.columns.map((c) => c.name).join(', ');
+  for (const name of header) {
+    const column = byName.get(name.trim().toLowerCase());
+    if (!column) {
+      problems.push({
+        line: 1,
+        column: name,
+        message: `the header names column ${JSON.stringify(name)}, which table ${table.name} does not have (its columns: ${known}); remove it from the file or add it to the catalog`,
+      });
+    } else if (columns.includes(column)) {
+      problems.push({
+        line: 1,
+        column: name,
+        message: `the header names column ${JSON.stringify(name)} twice; keep one`,
+      });
+    } else columns.push(column);
+  }
+  for (const column of table.columns) {
+    if (!column.nullable && !columns.includes(column)) {
+      problems.push({
+        line: 1,
+        column: column.name,
+        message: `the header lacks column ${column.name}, which table ${table.name} requires (NOT NULL); add it to the file`,
+      });
+    }
+  }
+  return { columns, problems };
 }
 
 /** The local warehouse: a DuckDB database file, reading and writing S3 through local files. */
@@ -192,7 +305,18 @@ export class DuckDbWarehouse implements Warehouse {
     const local = path.join(dir, path.basename(file.key));
     try {
       await pipeline((await store.get(file.key)).body, createWriteStream(local));
-      const problems = await this.validate(local, table);
+      const header = matchHeader(await readHeader(local), table);
+      if (header.problems.length > 0) {
+        // Refused before any row is read: no row is counted as bad, the header is.
+        return {
+          ...base,
+          status: 'rejected',
+          rowsLoaded: 0,
+          rowsRejected: 0,
+          problems: header.problems.slice(0, MAX_REPORTED_PROBLEMS),
+        };
+      }
+      const problems = await this.validate(local, header.columns);
       if (problems.count > 0) {
         return {
           ...base,
@@ -202,11 +326,24 @@ export class DuckDbWarehouse implements Warehouse {
           problems: problems.first,
         };
       }
-      const rowsLoaded = await this.insertInTransaction(local, table, file, etag);
+      const rowsLoaded = await this.insertInTransaction(local, table, header.columns, file, etag);
       return { ...base, status: 'loaded', rowsLoaded, rowsRejected: 0, problems: [] };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** A key loads that file; a prefix loads each `.csv`/`.csv.gz` object under it, in key order. */
+  public async loadStage(source: StagedSource): Promise<FileLoadReport[]> {
+    const { table, bucket, location } = source;
+    if (!location.endsWith('/')) return [await this.loadStagedFile({ table, bucket, key: location })];
+    const store = this.storeFor(bucket, 'load staged files');
+    const keys: string[] = [];
+    for await (const object of store.list(location)) if (STAGED_FILE_PATTERN.test(object.key)) keys.push(object.key);
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const reports: FileLoadReport[] = [];
+    for (const key of keys) reports.push(await this.loadStagedFile({ table, bucket, key }));
+    return reports;
   }
 
   private async etagOf(store: ObjectStore, file: StagedFile): Promise<string> {
@@ -226,14 +363,14 @@ export class DuckDbWarehouse implements Warehouse {
     return head.etag;
   }
 
-  private async validate(local: string, table: TableSpec) {
+  private async validate(local: string, fileColumns: readonly ColumnSpec[]) {
     await this.execute('DROP TABLE IF EXISTS insightflow_reject_errors; DROP TABLE IF EXISTS insightflow_reject_scans');
     // Count every column: with count(*) alone, DuckDB would skip reading (and converting) them.
-    const everyColumn = table.columns.map((c) => `count(${quoteIdentifier(c.name)})`).join(', ');
+    const everyColumn = fileColumns.map((c) => `count(${quoteIdentifier(c.name)})`).join(', ');
     await this.execute(
       `SELECT ${everyColumn} FROM ${readCsvSql(
         local,
-        table,
+        fileColumns,
         ", store_rejects = true, rejects_table = 'insightflow_reject_errors', rejects_scan = 'insightflow_reject_scans'",
       )}`,
     );
@@ -253,11 +390,19 @@ export class DuckDbWarehouse implements Warehouse {
     };
   }
 
-  private async insertInTransaction(local: string, table: TableSpec, file: StagedFile, etag: string): Promise<number> {
+  private async insertInTransaction(
+    local: string,
+    table: TableSpec,
+    fileColumns: readonly ColumnSpec[],
+    file: StagedFile,
+    etag: string,
+  ): Promise<number> {
     await this.execute('BEGIN TRANSACTION');
     try {
+      // By name: the table's columns the file lacks get NULL.
+      const names = fileColumns.map((c) => quoteIdentifier(c.name)).join(', ');
       const inserted = await this.connection.runAndReadAll(
-        `INSERT INTO ${quoteIdentifier(table.name)} SELECT * FROM ${readCsvSql(local, table)}`,
+        `INSERT INTO ${quoteIdentifier(table.name)} (${names}) SELECT ${names} FROM ${readCsvSql(local, fileColumns)}`,
       );
       const rows = Number(inserted.getRows()[0]?.[0] ?? 0);
       await this.connection.run(

@@ -8,6 +8,8 @@ import {
   MAX_REPORTED_PROBLEMS,
   type SourceTable,
   type StagedFile,
+  type StagedFileProblem,
+  type StagedSource,
   type UnloadedFile,
   type UnloadRequest,
   type Warehouse,
@@ -64,6 +66,14 @@ function literal(value: string): string {
 /** Snowflake's CSV format for the Instacart files: header, quoted fields, empty = NULL, any compression. */
 const LOAD_FILE_FORMAT =
   "(TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
+/**
+ * The same format, columns matched by the header's names (PARSE_HEADER replaces SKIP_HEADER;
+ * used with MATCH_BY_COLUMN_NAME).
+ */
+const LOAD_BY_NAME_FILE_FORMAT =
+  "(TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
+/** The files a prefix stage's COPY loads (Snowflake matches PATTERN against the whole path). */
+const STAGED_FILES_PATTERN = "'.*[.]csv([.]gz)?'";
 /** The lake's CSV format: header, RFC 4180 quoting, NULL as an empty field, "" for an empty string. */
 const UNLOAD_FILE_FORMAT =
   "(TYPE = CSV COMPRESSION = NONE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') EMPTY_FIELD_AS_NULL = FALSE)";
@@ -231,35 +241,89 @@ export class SnowflakeWarehouse implements Warehouse {
       `COPY INTO ${tableName} FROM @${dialectIdentifier(stage.name.toLowerCase(), 'snowflake')} ` +
         `FILES = (${literal(file.key.slice(stage.prefix.length))}) FILE_FORMAT = ${LOAD_FILE_FORMAT} ON_ERROR = SKIP_FILE`,
     );
-    const base = { table: file.table, file: file.key };
     const result = rows[0];
     if (!result || !('ROWS_LOADED' in result || 'rows_loaded' in result)) {
       // "Copy executed with 0 files processed.": loaded before, per Snowflake's load metadata.
-      return { ...base, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
+      return { table: file.table, file: file.key, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
     }
-    const field = (name: string) => result[name.toUpperCase()] ?? result[name];
-    const status = String(field('status'));
-    const rowsLoaded = Number(field('rows_loaded') ?? 0);
-    const errorsSeen = Number(field('errors_seen') ?? 0);
-    if (status === 'LOADED' && errorsSeen === 0) {
-      return { ...base, status: 'loaded', rowsLoaded, rowsRejected: 0, problems: [] };
+    const [report] = await this.reportsOf(file.table, [result], queryId, () => file.key);
+    return report as FileLoadReport;
+  }
+
+  /**
+   * A key stage loads that file ({@link loadStagedFile}); a prefix stage is one
+   * `COPY INTO <table> FROM @stage/<prefix> PATTERN = '.*[.]csv([.]gz)?' … PARSE_HEADER = TRUE
+   * MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = SKIP_FILE`. Snowflake's load metadata loads
+   * each file once, so files loaded before are not in its result and get no report.
+   */
+  public async loadStage(source: StagedSource): Promise<FileLoadReport[]> {
+    const { table: name, bucket, location } = source;
+    if (!location.endsWith('/')) return [await this.loadStagedFile({ table: name, bucket, key: location })];
+    const stage = this.requireStage(this.options.sourceStage, 'sourceStage', 'load staged files');
+    if (bucket !== stage.bucket || !location.startsWith(stage.prefix)) {
+      throw new WarehouseError(`Stage s3://${bucket}/${location} is outside stage ${stage.name}.`);
     }
-    const validation = await this.query(
-      `SELECT * FROM TABLE(VALIDATE(${tableName}, JOB_ID => ${literal(queryId)}))`,
-    ).catch(() => ({ rows: [] as Record<string, unknown>[] }));
-    const problems = validation.rows.slice(0, MAX_REPORTED_PROBLEMS).map((r) => ({
-      line: r.LINE === undefined || r.LINE === null ? null : Number(r.LINE),
-      column: r.COLUMN_NAME === undefined || r.COLUMN_NAME === null ? null : String(r.COLUMN_NAME),
-      message: String(r.ERROR ?? ''),
-    }));
-    if (problems.length === 0 && field('first_error')) {
-      problems.push({
-        line: field('first_error_line') === null ? null : Number(field('first_error_line')),
-        column: (field('first_error_column_name') as string | null) ?? null,
-        message: String(field('first_error')),
-      });
+    const path = location.slice(stage.prefix.length);
+    const { rows, queryId } = await this.query(
+      `COPY INTO ${dialectIdentifier(getTable(name).name, 'snowflake')} FROM @${dialectIdentifier(stage.name.toLowerCase(), 'snowflake')}` +
+        `${path ? `/${path}` : ''} PATTERN = ${STAGED_FILES_PATTERN} FILE_FORMAT = ${LOAD_BY_NAME_FILE_FORMAT} ` +
+        'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = SKIP_FILE',
+    );
+    const results = rows.filter((r) => 'ROWS_LOADED' in r || 'rows_loaded' in r);
+    const keyOf = (reported: string) => {
+      // Snowflake names each file by its URL (`s3://bucket/key`); a bare name is relative to the stage.
+      const url = `s3://${stage.bucket}/`;
+      if (reported.startsWith(url)) return reported.slice(url.length);
+      return reported.startsWith(stage.prefix) ? reported : `${stage.prefix}${reported}`;
+    };
+    const reports = await this.reportsOf(name, results, queryId, (r) => keyOf(r));
+    return reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+
+  /**
+   * Per-file reports from COPY's result rows; a rejected file's problems come from VALIDATE (its
+   * rows for that file), else from the COPY row's first error.
+   */
+  private async reportsOf(
+    tableName: TableName,
+    results: readonly Record<string, unknown>[],
+    queryId: string,
+    keyOf: (reported: string) => string,
+  ): Promise<FileLoadReport[]> {
+    const quoted = dialectIdentifier(getTable(tableName).name, 'snowflake');
+    let validation: Record<string, unknown>[] | undefined;
+    const reports: FileLoadReport[] = [];
+    for (const result of results) {
+      const field = (name: string) => result[name.toUpperCase()] ?? result[name];
+      const base = { table: tableName, file: keyOf(String(field('file') ?? '')) };
+      const status = String(field('status'));
+      const rowsLoaded = Number(field('rows_loaded') ?? 0);
+      const errorsSeen = Number(field('errors_seen') ?? 0);
+      if (status === 'LOADED' && errorsSeen === 0) {
+        reports.push({ ...base, status: 'loaded', rowsLoaded, rowsRejected: 0, problems: [] });
+        continue;
+      }
+      validation ??= await this.query(`SELECT * FROM TABLE(VALIDATE(${quoted}, JOB_ID => ${literal(queryId)}))`)
+        .then((v) => v.rows)
+        .catch(() => []);
+      const forFile = validation.filter(
+        (r) => r.FILE === undefined || r.FILE === null || results.length === 1 || keyOf(String(r.FILE)) === base.file,
+      );
+      const problems: StagedFileProblem[] = forFile.slice(0, MAX_REPORTED_PROBLEMS).map((r) => ({
+        line: r.LINE === undefined || r.LINE === null ? null : Number(r.LINE),
+        column: r.COLUMN_NAME === undefined || r.COLUMN_NAME === null ? null : String(r.COLUMN_NAME),
+        message: String(r.ERROR ?? ''),
+      }));
+      if (problems.length === 0 && field('first_error')) {
+        problems.push({
+          line: field('first_error_line') === null ? null : Number(field('first_error_line')),
+          column: (field('first_error_column_name') as string | null) ?? null,
+          message: String(field('first_error')),
+        });
+      }
+      reports.push({ ...base, status: 'rejected', rowsLoaded: 0, rowsRejected: errorsSeen, problems });
     }
-    return { ...base, status: 'rejected', rowsLoaded: 0, rowsRejected: errorsSeen, problems };
+    return reports;
   }
 
   public async countRows(table: TableName): Promise<number | undefined> {

@@ -139,6 +139,89 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
     expect(report.problems.map((p) => p.line)).toEqual([7, 12]);
   });
 
+  it('a prefix stage is one COPY by header name over its .csv/.csv.gz files, one report per file (COPY and VALIDATE results canned)', async () => {
+    server.answer(/^COPY INTO ORDERS FROM @INSIGHTFLOW_SOURCE_STAGE\/daily\/ PATTERN/, {
+      columns: [
+        { name: 'file', type: 'text' },
+        { name: 'status', type: 'text' },
+        { name: 'rows_parsed', type: 'fixed' },
+        { name: 'rows_loaded', type: 'fixed' },
+        { name: 'errors_seen', type: 'fixed' },
+        { name: 'first_error', type: 'text' },
+        { name: 'first_error_line', type: 'fixed' },
+        { name: 'first_error_column_name', type: 'text' },
+      ],
+      rows: [
+        ['s3://stage-bucket/instacart/daily/2.csv.gz', 'LOADED', '40', '40', '0', null, null, null],
+        ['s3://stage-bucket/instacart/daily/1.csv', 'LOADED', '25', '25', '0', null, null, null],
+        [
+          's3://stage-bucket/instacart/daily/3.csv',
+          'LOAD_FAILED',
+          '9',
+          '0',
+          '1',
+          "Numeric value 'x' is not recognized",
+          '4',
+          '"ORDERS"["ORDER_NUMBER":4]',
+        ],
+      ],
+    });
+    server.answer(/VALIDATE\(ORDERS/, {
+      columns: [
+        { name: 'ERROR', type: 'text' },
+        { name: 'FILE', type: 'text' },
+        { name: 'LINE', type: 'fixed' },
+        { name: 'COLUMN_NAME', type: 'text' },
+      ],
+      rows: [["Numeric value 'x' is not recognized", 'daily/3.csv', '4', '"ORDERS"["ORDER_NUMBER":4]']],
+    });
+    const reports = await warehouse.loadStage({
+      table: 'orders',
+      bucket: 'stage-bucket',
+      location: 'instacart/daily/',
+    });
+    expect(reports.map((r) => [r.file, r.status, r.rowsLoaded, r.rowsRejected])).toEqual([
+      ['instacart/daily/1.csv', 'loaded', 25, 0],
+      ['instacart/daily/2.csv.gz', 'loaded', 40, 0],
+      ['instacart/daily/3.csv', 'rejected', 0, 1],
+    ]);
+    expect(reports[2]?.problems).toEqual([
+      { line: 4, column: '"ORDERS"["ORDER_NUMBER":4]', message: "Numeric value 'x' is not recognized" },
+    ]);
+    const sql = server.log.statements.find((s) => s.startsWith('COPY INTO ORDERS')) ?? '';
+    expect(sql).toBe(
+      "COPY INTO ORDERS FROM @INSIGHTFLOW_SOURCE_STAGE/daily/ PATTERN = '.*[.]csv([.]gz)?' " +
+        "FILE_FORMAT = (TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') " +
+        'EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = SKIP_FILE',
+    );
+    expect(sql).not.toMatch(/SKIP_HEADER|FILES =|FORCE/);
+  });
+
+  it('a prefix stage whose files Snowflake\u2019s load metadata all has reports no file (COPY result canned)', async () => {
+    server.answer(/^COPY INTO AISLES FROM @INSIGHTFLOW_SOURCE_STAGE\/aisles\/ PATTERN/, {
+      columns: [{ name: 'status', type: 'text' }],
+      rows: [['Copy executed with 0 files processed.']],
+    });
+    expect(
+      await warehouse.loadStage({ table: 'aisles', bucket: 'stage-bucket', location: 'instacart/aisles/' }),
+    ).toEqual([]);
+  });
+
+  it('a key stage is the single-file COPY (COPY result canned)', async () => {
+    server.answer(/^COPY INTO DEPARTMENTS FROM @INSIGHTFLOW_SOURCE_STAGE FILES = \('departments.csv'\)/, {
+      columns: [{ name: 'status', type: 'text' }],
+      rows: [['Copy executed with 0 files processed.']],
+    });
+    const reports = await warehouse.loadStage({
+      table: 'departments',
+      bucket: 'stage-bucket',
+      location: 'instacart/departments.csv',
+    });
+    expect(reports).toEqual([
+      expect.objectContaining({ file: 'instacart/departments.csv', status: 'skipped', rowsLoaded: 0 }),
+    ]);
+  });
+
   it('unloads with COPY INTO the raw stage, reporting each file (COPY result canned)', async () => {
     server.answer(/^COPY INTO @INSIGHTFLOW_RAW_STAGE\/data\/batch\/orders\/run\/part FROM/, {
       columns: [
