@@ -2,6 +2,7 @@ import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { columnNames, getTable, type ManifestPart, type RunManifest, type TableName } from '@insightflow/shared-config';
 import type { TestServices } from '@insightflow/testkit';
+import { postgresSync, type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
 
 export const RAW = 'insightflow-raw-bucket';
 
@@ -77,4 +78,26 @@ export async function resetAll(services: TestServices): Promise<void> {
   const keys: string[] = [];
   for await (const object of store.list('')) keys.push(object.key);
   await store.delete(keys);
+}
+
+/** One sync of the test services' lake into their PostgreSQL, on a connection of its own. */
+export async function syncOnce(
+  services: TestServices,
+  request: SyncRequest = { mode: 'incremental' },
+  extra: Pick<SyncDependencies, 'remainingMs' | 'onObject'> = {},
+): Promise<SyncResult> {
+  const client = await services.connect();
+  try {
+    return await syncLake({ ...postgresSync(client, rawStore(services)), ...extra }, request);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows of a synced table matching `where`. */
+export async function countRows(services: TestServices, table: string, where = 'true'): Promise<number> {
+  const rows = await services.query<{ n: string }>(
+    `SELECT count(*) AS n FROM insightflow_raw."${table}" WHERE ${where}`,
+  );
+  return Number(rows[0]?.n);
 }

@@ -8,8 +8,16 @@ import {
 } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postgresSync, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
-import { orderLines, rawStore, resetAll, writeRun, writeStreamingObject } from '../helpers/lake.js';
+import type { SyncRequest, SyncResult } from '../../src/index.js';
+import {
+  countRows,
+  orderLines,
+  rawStore,
+  resetAll,
+  syncOnce,
+  writeRun,
+  writeStreamingObject,
+} from '../helpers/lake.js';
 
 const T1 = new Date('2026-11-23T14:05:00Z');
 const T2 = new Date('2026-11-23T15:05:00Z');
@@ -33,23 +41,11 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
   /** How each object of the last sync was loaded: `copy` or `validated`. */
   let paths: string[] = [];
 
-  const sync = async (request: SyncRequest = { mode: 'incremental' }): Promise<SyncResult> => {
-    const client = await services.connect();
+  const sync = (request?: SyncRequest): Promise<SyncResult> => {
     paths = [];
-    try {
-      return await syncLake(
-        { ...postgresSync(client, rawStore(services)), onObject: (_, __, result) => paths.push(result.path) },
-        request,
-      );
-    } finally {
-      await client.end();
-    }
+    return syncOnce(services, request, { onObject: (_, __, result) => paths.push(result.path) });
   };
-  const count = async (table: string, where = 'true') =>
-    Number(
-      (await services.query<{ n: string }>(`SELECT count(*) AS n FROM insightflow_raw."${table}" WHERE ${where}`))[0]
-        ?.n,
-    );
+  const count = (table: string, where?: string) => countRows(services, table, where);
 
   beforeAll(async () => {
     services = await startTestServices();

@@ -2,8 +2,16 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postgresSync, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
-import { orderLines, rawStore, resetAll, writeRun, writeStreamingObject } from '../helpers/lake.js';
+import type { SyncRequest, SyncResult } from '../../src/index.js';
+import {
+  countRows,
+  orderLines,
+  rawStore,
+  resetAll,
+  syncOnce,
+  writeRun,
+  writeStreamingObject,
+} from '../helpers/lake.js';
 
 const T1 = new Date('2026-11-23T14:05:00Z');
 const T2 = new Date('2026-11-23T15:05:00Z');
@@ -11,25 +19,9 @@ const T2 = new Date('2026-11-23T15:05:00Z');
 describe('Function: syncLake() (real PostgreSQL and S3 API server)', () => {
   let services: TestServices;
 
-  const sync = async (
-    request: SyncRequest = { mode: 'incremental' },
-    remainingMs?: () => number,
-  ): Promise<SyncResult> => {
-    const client = await services.connect();
-    try {
-      return await syncLake(
-        { ...postgresSync(client, rawStore(services)), ...(remainingMs ? { remainingMs } : {}) },
-        request,
-      );
-    } finally {
-      await client.end();
-    }
-  };
-  const count = async (table: string, where = 'true') =>
-    Number(
-      (await services.query<{ n: string }>(`SELECT count(*) AS n FROM insightflow_raw."${table}" WHERE ${where}`))[0]
-        ?.n,
-    );
+  const sync = (request?: SyncRequest, remainingMs?: () => number): Promise<SyncResult> =>
+    syncOnce(services, request, remainingMs ? { remainingMs } : {});
+  const count = (table: string, where?: string) => countRows(services, table, where);
 
   beforeAll(async () => {
     services = await startTestServices();
