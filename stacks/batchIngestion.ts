@@ -1,4 +1,11 @@
-import { BATCH_PREFIX, BatchIngestConfigSchema } from '@insightflow/shared-config';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification/index.js';
+import {
+  BATCH_PREFIX,
+  BatchIngestConfigSchema,
+  DEFAULT_STAGE_PREFIX,
+  SnowflakeLoaderConfigSchema,
+} from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -11,18 +18,59 @@ export interface BatchIngestionStackProps extends InsightFlowStackProps {
 }
 
 /**
- * `batch-ingestion`: the batch-ingest Lambda (one table per invocation; the orchestration fans
- * out) and its role: write the raw bucket's batch prefix, read the Snowflake secret. Without
- * Snowflake settings (dev only) there is nothing to ingest from, and the function is left out.
+ * `batch-ingestion`: the Snowflake side of the batch path. The snowflake-loader Lambda loads the
+ * staged source files into Snowflake — on demand, and whenever a file lands in the stage bucket
+ * (each file once: Snowflake keeps per-file load metadata). The batch-ingest Lambda (one table per
+ * invocation; the orchestration fans out) writes the raw bucket's batch prefix. Both read the
+ * Snowflake secret. Without Snowflake settings (dev only) there is nothing to load into or ingest
+ * from, and both are left out.
  */
 export class BatchIngestionStack extends InsightFlowStack {
   public readonly ingest: NodeLambda | undefined;
+  public readonly loader: NodeLambda | undefined;
 
   public constructor(scope: Construct, id: string, props: BatchIngestionStackProps) {
     super(scope, id, props);
     const { settings, storage } = props;
     if (!settings.snowflake) return;
     const raw = storage.raw.bucket;
+    const stage = storage.stage.bucket;
+    const snowflake = snowflakeEnvironment(settings.snowflake, storage.snowflakeSecret.arn);
+
+    this.loader = new NodeLambda(this, 'snowflake-loader', {
+      packageName: 'snowflake-loader',
+      functionName: this.name('snowflake-loader'),
+      memorySize: 512,
+      timeout: 900,
+      logRetentionDays: settings.logRetentionDays,
+      logKmsKeyArn: storage.key.arn,
+      alarmTopicArn: storage.alarmTopic.arn,
+      // S3 invokes it asynchronously: events that still fail are kept, not lost.
+      asyncFailureQueue: { kmsKeyArn: storage.key.arn },
+      configSchema: SnowflakeLoaderConfigSchema,
+      environment: { STAGE_BUCKET: stage.bucket, STAGE_PREFIX: DEFAULT_STAGE_PREFIX, ...snowflake },
+      // Snowflake reads the files itself, through the storage integration's role.
+      statements: [
+        { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
+        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
+      ],
+    });
+    const invokeFromStage = new LambdaPermission(this, 'loader-invoke-from-stage', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.loader.function.functionName,
+      principal: 's3.amazonaws.com',
+      sourceArn: stage.arn,
+      sourceAccount: storage.accountId,
+    });
+    new S3BucketNotification(this, 'stage-notification', {
+      bucket: stage.id,
+      lambdaFunction: [
+        { lambdaFunctionArn: this.loader.function.arn, events: ['s3:ObjectCreated:*'], filterSuffix: '.csv' },
+        { lambdaFunctionArn: this.loader.function.arn, events: ['s3:ObjectCreated:*'], filterSuffix: '.csv.gz' },
+      ],
+      dependsOn: [invokeFromStage],
+    });
+
     this.ingest = new NodeLambda(this, 'batch-ingest', {
       packageName: 'batch-ingest',
       functionName: this.name('batch-ingest'),
@@ -35,7 +83,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       environment: {
         RAW_BUCKET: raw.bucket,
         INGEST_MODE: 'stream',
-        ...snowflakeEnvironment(settings.snowflake, storage.snowflakeSecret.arn),
+        ...snowflake,
       },
       statements: [
         {

@@ -55,6 +55,7 @@ const HANDLERS: Record<string, () => Promise<{ handler: Handler }>> = {
     import('../../packages/stream-transformer/src/handler.js') as Promise<{ handler: Handler }>,
   's3-to-rds-sync': () => import('../../packages/s3-to-rds-sync/src/handler.js') as Promise<{ handler: Handler }>,
   'database-roles': () => import('../../packages/database-roles/src/handler.js') as Promise<{ handler: Handler }>,
+  'snowflake-loader': () => import('../../packages/snowflake-loader/src/handler.js') as Promise<{ handler: Handler }>,
 };
 
 const lambdaContext = (functionName: string) => ({
@@ -193,6 +194,19 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       writeUnloadedFile,
     );
     await runHandler(deployed('batch-ingest'), { table: 'departments', runAt, mode: 'unload' });
+    // The loader, as S3 invokes it for a new staged file. Snowflake reads the staged files itself
+    // (through the storage integration: an edge below); DuckDB cannot, so the COPY answers are
+    // canned, and the handler's own calls are what the test records.
+    const done = { columns: [{ name: 'status', type: 'text' as const }], rows: [['ok']] };
+    snowflake.answer(/^CREATE TABLE IF NOT EXISTS/i, done);
+    snowflake.answer(/^CREATE STAGE IF NOT EXISTS/i, done);
+    snowflake.answer(/^COPY INTO /i, {
+      columns: [{ name: 'status', type: 'text' }],
+      rows: [['Copy executed with 0 files processed.']],
+    });
+    await runHandler(deployed('snowflake-loader'), {
+      Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: 'stage' }, object: { key: 'instacart/aisles.csv' } } }],
+    });
     // A rerun of a committed table finds its manifest and writes nothing.
     await runHandler(deployed('batch-ingest'), { table: 'aisles', runAt });
     // The first burst finds no watermark yet (a HEAD answering 404), the second reads it.

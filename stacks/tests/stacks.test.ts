@@ -124,7 +124,7 @@ describe('CDKTF app', () => {
     const functions = prod.stacks.flatMap((s) =>
       Object.values(s.json.resource?.aws_lambda_function ?? {}).map((f) => f.function_name as string),
     );
-    expect(functions.length).toBe(4);
+    expect(functions.length).toBe(5);
     for (const name of functions) expect(name).toMatch(/^insightflow-prod-/);
   });
 

@@ -205,6 +205,20 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     }
   }
 
+  for (const { stack, config } of app.resources('aws_s3_bucket_notification')) {
+    const notification = app.value(stack, config) as Block;
+    const bucketArn = `arn:aws:s3:::${String(notification.bucket)}`;
+    for (const target of (notification.lambda_function as Block[] | undefined) ?? []) {
+      edges.push({
+        principal: 's3.amazonaws.com',
+        action: 'lambda:InvokeFunction',
+        resource: String(target.lambda_function_arn),
+        context: { 'aws:SourceArn': bucketArn, 'aws:SourceAccount': ACCOUNT_ID },
+        because: `S3 notifications of ${String(notification.bucket)}`,
+      });
+    }
+  }
+
   for (const { stack, config } of app.resources('aws_cloudwatch_metric_alarm')) {
     const alarm = app.value(stack, config) as Block;
     const alarmArn = `arn:aws:cloudwatch:${region}:${ACCOUNT_ID}:alarm:${String(alarm.alarm_name)}`;
