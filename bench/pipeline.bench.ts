@@ -95,8 +95,7 @@ async function syncAnchors(services: TestServices, dir: string) {
 
   // psql \copy of the same files into the same table (provenance defaults set for the session).
   await services.query(`TRUNCATE ${table}`);
-  const settings =
-    "SELECT set_config('insightflow.year','2026',false), set_config('insightflow.month','1',false), set_config('insightflow.day','1',false), set_config('insightflow.hhmm','0000',false), set_config('insightflow.source_key','bench',false), set_config('insightflow.source_kind','batch',false)";
+  const settings = "SELECT set_config('insightflow.source_id','1',false)";
   const psqlArgs = [services.databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c', settings];
   for (const file of files)
     psqlArgs.push('-c', `\\copy ${table} (${columns}) FROM '${file}' WITH (FORMAT csv, HEADER true)`);

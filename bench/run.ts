@@ -4,13 +4,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
+import { coldstartSuite } from './coldstart.bench.js';
 import { generatorSuite } from './generator.bench.js';
 import type { Figure, Suite } from './harness.js';
 import { pipelineSuite } from './pipeline.bench.js';
 import { stacksSuite } from './stacks.bench.js';
 import { transformerSuite } from './transformer.bench.js';
 
-const suites: Suite[] = [generatorSuite, transformerSuite, stacksSuite, pipelineSuite];
+const suites: Suite[] = [generatorSuite, transformerSuite, stacksSuite, coldstartSuite, pipelineSuite];
 
 const options = new Command('bench')
   .addOption(new Option('--scale <factor>', 'data-set scale (1 = 37 M rows)').argParser(Number).default(0.05))

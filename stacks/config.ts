@@ -1,4 +1,4 @@
-import { readStacksConfig, type StacksConfig } from '@insightflow/shared-config';
+import { activeCatalog, readStacksConfig, type StacksConfig } from '@insightflow/shared-config';
 import { z } from 'zod';
 
 /** How the Lambdas reach Snowflake: every value from the stacks' configuration, none made up. */
@@ -43,6 +43,14 @@ export const EnvironmentSettingsSchema = z.object({
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
 
+/** The catalog stream the demo publisher sends its order events on; it feeds the table of the same name. */
+export const DEMO_PUBLISHER_STREAM = 'orders';
+
+/** True when the active catalog has what the demo publisher publishes: a stream `orders` feeding table `orders`. */
+export function hasDemoPublisherStream(): boolean {
+  return activeCatalog().streams.some((s) => s.name === DEMO_PUBLISHER_STREAM && s.table === DEMO_PUBLISHER_STREAM);
+}
+
 /**
  * The settings of the environment named by the configuration. What a dev synth leaves out for
  * want of a setting is reported through `warn`, naming the variable that would bring it in.
@@ -81,6 +89,14 @@ export function environmentSettings(
         'role is left out (IAM rejects a trust policy naming a principal that does not exist).',
     );
   }
+  let demoPublisher = config.INSIGHTFLOW_DEMO_PUBLISHER ?? !prod;
+  if (demoPublisher && !hasDemoPublisherStream()) {
+    warn(
+      `the catalog has no stream ${DEMO_PUBLISHER_STREAM} feeding table ${DEMO_PUBLISHER_STREAM}: stream-publisher, which ` +
+        "publishes the demo's order events on it, is left out of this synth.",
+    );
+    demoPublisher = false;
+  }
   return EnvironmentSettingsSchema.parse({
     env: config.INSIGHTFLOW_ENV,
     region: config.AWS_REGION,
@@ -96,7 +112,7 @@ export function environmentSettings(
     scheduleExpression: 'cron(0 14 * * ? *)',
     publisherSchedule: 'rate(5 minutes)',
     bastion: config.INSIGHTFLOW_BASTION,
-    demoPublisher: config.INSIGHTFLOW_DEMO_PUBLISHER ?? !prod,
+    demoPublisher,
     stateBucket: config.TF_STATE_BUCKET,
     snowflake,
     snowflakeIntegration,

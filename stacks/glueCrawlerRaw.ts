@@ -8,7 +8,7 @@ import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { STREAMING_PREFIX, tableNames, tablePrefix } from '@insightflow/shared-config';
+import { activeCatalog, streamingPrefix, tableNames, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -41,7 +41,8 @@ export const CRAWLER_CATALOG_ACTIONS = [
 
 /**
  * `glue-crawler-raw`: the raw catalog database and two crawlers — batch runs (one table per
- * catalog table, prefix `raw_`) and streaming orders (the original never crawled them) — with
+ * catalog table, prefix `raw_`) and streamed objects (one table per catalog stream, prefix
+ * `raw_streaming_`; the original never crawled them; left out when the catalog has no stream) — with
  * manifests and scratch files excluded and the recrawl switch; a crawler role scoped to this
  * database, the crawled prefixes and the project key; the Data Catalog encrypted with that key;
  * and crawler failures sent to the alarm topic.
@@ -90,7 +91,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       ],
     });
     const role = new IamRole(this, 'role', { name: roleName, assumeRolePolicy: assume.json });
-    const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), STREAMING_PREFIX];
+    const streamPrefixes = activeCatalog().streams.map((stream) => streamingPrefix(stream.name));
+    const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), ...streamPrefixes];
     const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
     const permissions = new DataAwsIamPolicyDocument(this, 'crawler-permissions', {
       statement: [
@@ -142,7 +144,10 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         ? { updateBehavior: 'LOG', deleteBehavior: 'LOG' }
         : { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
     };
-    const names = { batch: this.name('raw-batch'), streaming: this.name('raw-streaming') };
+    const names = {
+      batch: this.name('raw-batch'),
+      ...(streamPrefixes.length > 0 ? { streaming: this.name('raw-streaming') } : {}),
+    };
     this.crawlers = [
       new GlueCrawler(this, 'batch', {
         ...common,
@@ -153,13 +158,17 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
           exclusions: EXCLUSIONS,
         })),
       }),
-      new GlueCrawler(this, 'streaming', {
-        ...common,
-        name: names.streaming,
-        tablePrefix: 'raw_streaming_',
-        s3Target: [{ path: `s3://${raw.bucket}/${STREAMING_PREFIX}`, exclusions: EXCLUSIONS }],
-      }),
     ];
+    if (names.streaming) {
+      this.crawlers.push(
+        new GlueCrawler(this, 'streaming', {
+          ...common,
+          name: names.streaming,
+          tablePrefix: 'raw_streaming_',
+          s3Target: streamPrefixes.map((prefix) => ({ path: `s3://${raw.bucket}/${prefix}`, exclusions: EXCLUSIONS })),
+        }),
+      );
+    }
 
     const failed = new CloudwatchEventRule(this, 'crawler-failed', {
       name: this.name('crawler-failed'),

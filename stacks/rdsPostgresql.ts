@@ -41,6 +41,9 @@ export class RdsPostgresqlStack extends InsightFlowStack {
       parameter: [
         { name: 'rds.force_ssl', value: '1' },
         { name: 'log_min_duration_statement', value: '5000' },
+        // Room for a snapshot's bulk load between checkpoints (MB); the sync sets its own
+        // maintenance_work_mem for the key build.
+        { name: 'max_wal_size', value: '4096' },
       ],
     });
     const identifier = this.name('postgres');

@@ -24,5 +24,9 @@ export function snowflakeEnvironment(snowflake: SnowflakeConnection, secretArn: 
     SNOWFLAKE_SECRET_ARN: secretArn,
     // The SDK's optional native addon is not in the bundle.
     SNOWFLAKE_DISABLE_MINICORE: '1',
+    // The SDK would otherwise probe, as it loads, which cloud it runs on (an STS call and requests
+    // to metadata addresses, up to 200 ms, awaited by its first login) for a telemetry field.
+    // The bundles leave the probes out (scripts/build-lambda.ts); this covers unbundled runs.
+    SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
   };
 }

@@ -25,6 +25,8 @@ export type LambdaConfigSchema = z.ZodType<object>;
 export const LIBRARY_VARIABLES = [
   // snowflake-sdk: its optional native addon is not in the bundle.
   'SNOWFLAKE_DISABLE_MINICORE',
+  // snowflake-sdk: no cloud-platform probes (STS, metadata addresses) when it loads.
+  'SNOWFLAKE_DISABLE_PLATFORM_DETECTION',
 ] as const;
 
 /**

@@ -24,6 +24,7 @@ import {
   type TestServices,
 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { streamTarget, transformFirehoseEvent } from '../../packages/stream-transformer/src/index.js';
 import { type AwsRequestRecorder, installAwsRequestRecorder } from './access/awsRequestRecorder.js';
 import { DeployedApp } from './access/deployedApp.js';
 import {
@@ -73,9 +74,15 @@ const functions: DeployedFunction[] = app.resources('aws_lambda_function').map((
     role: string;
     environment?: { variables: Record<string, string> };
   };
+  const name = resolved.function_name.replace(/^insightflow-(dev|prod)-/, '');
   return {
     functionName: resolved.function_name,
-    packageName: resolved.function_name.replace(/^insightflow-(dev|prod)-/, ''),
+    // A function is named after its package, with a suffix where one package runs several times
+    // (the stream-transformer, once per catalog stream).
+    packageName:
+      Object.keys(HANDLERS)
+        .sort((a, b) => b.length - a.length)
+        .find((p) => name === p || name.startsWith(`${p}-`)) ?? name,
     roleArn: resolved.role,
     environment: resolved.environment?.variables ?? {},
   };
@@ -144,13 +151,14 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     });
     const deliveryS3 = services.s3;
     recorder.ignore(deliveryS3);
-    const { handler: transform } = (await import('../../packages/stream-transformer/src/handler.js')) as {
-      handler: Parameters<typeof startLocalDeliveryStream>[0]['transform'];
-    };
+    // The local Firehose runs the transformation in-process; the transformer functions' own
+    // handlers run below, each with its deployed environment.
+    const { table } = streamTarget('orders');
     delivery = await startLocalDeliveryStream({
+      stream: 'orders',
       streamName: deployed('stream-publisher').environment.DELIVERY_STREAM_NAME as string,
       store: new S3ObjectStore(deliveryS3, rawBucket),
-      transform,
+      transform: (event) => transformFirehoseEvent(table, event),
       bufferMs: 100,
       region: app.region,
     });
@@ -198,6 +206,22 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     // (through the storage integration: an edge below); DuckDB cannot, so the COPY answers are
     // canned, and the handler's own calls are what the test records.
     const done = { columns: [{ name: 'status', type: 'text' as const }], rows: [['ok']] };
+    // The loader reads the information schema first (to evolve the tables): an empty schema.
+    snowflake.answer(/INFORMATION_SCHEMA\.COLUMNS/, {
+      columns: ['TABLE_NAME', 'COLUMN_NAME', 'DATA_TYPE', 'IS_NULLABLE'].map((name) => ({
+        name,
+        type: 'text' as const,
+      })),
+      rows: [],
+    });
+    snowflake.answer(/^SHOW PRIMARY KEYS/i, {
+      columns: [
+        { name: 'table_name', type: 'text' },
+        { name: 'column_name', type: 'text' },
+        { name: 'key_sequence', type: 'fixed' },
+      ],
+      rows: [],
+    });
     snowflake.answer(/^CREATE TABLE IF NOT EXISTS/i, done);
     snowflake.answer(/^CREATE STAGE IF NOT EXISTS/i, done);
     snowflake.answer(/^COPY INTO /i, {
@@ -213,12 +237,14 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     await runHandler(deployed('stream-publisher'), { events: 25 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
     await runHandler(deployed('stream-publisher'), { events: 5 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
     await delivery.flush();
-    await runHandler(deployed('stream-transformer'), {
-      invocationId: 'i',
-      deliveryStreamArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/x',
-      region: app.region,
-      records: [],
-    });
+    for (const transformer of functions.filter((f) => f.packageName === 'stream-transformer')) {
+      await runHandler(transformer, {
+        invocationId: 'i',
+        deliveryStreamArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/x',
+        region: app.region,
+        records: [],
+      });
+    }
     const database = new URL(services.databaseUrl);
     database.username = '';
     database.password = '';

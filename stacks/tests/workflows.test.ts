@@ -116,11 +116,17 @@ function workspacePackages(): Map<string, { dir: string; dependencies: string[] 
 
 /**
  * The `packages/<dir>/**` paths a stack's Lambdas are built from: every `packageName: '…'` in the
- * stack's file, and the workspace packages those depend on, transitively.
+ * stack's file and in the constructs it imports (`./constructs/<name>.js`), and the workspace
+ * packages those depend on, transitively.
  */
 function lambdaSourcePaths(stack: string): string[] {
   const packages = workspacePackages();
-  const source = readFileSync(path.join(REPOSITORY, stackSourceFile(stack)), 'utf8');
+  const file = path.join(REPOSITORY, stackSourceFile(stack));
+  const stackSource = readFileSync(file, 'utf8');
+  const constructs = [...stackSource.matchAll(/from '\.\/constructs\/([A-Za-z0-9]+)\.js'/g)].map((m) =>
+    readFileSync(path.join(path.dirname(file), 'constructs', `${m[1]}.ts`), 'utf8'),
+  );
+  const source = [stackSource, ...constructs].join('\n');
   const pending = [...source.matchAll(/packageName: '([a-z0-9-]+)'/g)].map((m) => `@insightflow/${m[1]}`);
   const dirs = new Set<string>();
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {

@@ -2,14 +2,13 @@ import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
 import {
   columnNames,
-  dialectIdentifier,
   getTable,
   type ManifestPart,
   type RunManifest,
   type TableName,
   truncateToMinute,
 } from '@insightflow/shared-config';
-import type { Warehouse } from '@insightflow/warehouse';
+import { exportLinesSql, exportQuerySql, type Warehouse } from '@insightflow/warehouse';
 import { BatchIngestError, TimeBudgetError } from './errors.js';
 import { writeCsvParts } from './partWriter.js';
 
@@ -58,12 +57,9 @@ const DEFAULT_STREAM_ROWS_PER_SECOND = 100_000;
 const BUDGET_MARGIN_MS = 15_000;
 const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
-/** The query a run exports: the catalog's columns, in order, no paging. */
+/** The query a run exports: the catalog's columns, in order, each rendered as lake text by the warehouse. */
 export function exportQuery(warehouse: Warehouse, table: TableName): string {
-  const dialect = warehouse.kind;
-  const spec = getTable(table);
-  const columns = spec.columns.map((c) => dialectIdentifier(c.name, dialect)).join(', ');
-  return `SELECT ${columns} FROM ${dialectIdentifier(spec.name, dialect)}`;
+  return exportQuerySql(getTable(table), warehouse.kind);
 }
 
 /**
@@ -105,7 +101,9 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
     if (neededMs > remaining) throw new TimeBudgetError(table, rows, neededMs / 1000, Math.max(0, remaining) / 1000);
   }
 
-  const query = exportQuery(warehouse, table);
+  // Stream mode reads rows the warehouse has already rendered as CSV lines; unload mode has the
+  // warehouse write the files from the same values.
+  const query = mode === 'stream' ? exportLinesSql(getTable(table), warehouse.kind) : exportQuery(warehouse, table);
   const columns = columnNames(getTable(table));
   const controller = new AbortController();
   let parts: ManifestPart[];
@@ -131,6 +129,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
       source: warehouse.kind,
       query,
       columns,
+      schema: getTable(table).columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
       parts,
       rows: parts.reduce((n, p) => n + p.rows, 0),
       bytes: parts.reduce((n, p) => n + p.bytes, 0),

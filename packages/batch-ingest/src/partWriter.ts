@@ -31,7 +31,10 @@ export interface WriteCsvPartsOptions {
   table: TableName;
   runAt: Date;
   columns: readonly string[];
-  /** Rows in batches; the next batch is pulled only when the current one has been written. */
+  /**
+   * CSV lines in batches, one single-column row each (the warehouse renders them: see
+   * `exportLinesSql`); the next batch is pulled only when the current one has been written.
+   */
   batches: AsyncIterable<readonly WarehouseRow[]>;
   /** Rows per part; the last part holds the rest. */
   batchSize: number;
@@ -40,8 +43,15 @@ export interface WriteCsvPartsOptions {
   onPart?: (part: ManifestPart) => void;
 }
 
+/** A batch of single-column rows, each a CSV line, as the text of those lines. */
+function joinLines(rows: readonly WarehouseRow[]): string {
+  let text = '';
+  for (const row of rows) text += `${row[0] as string}\n`;
+  return text;
+}
+
 /**
- * Writes rows as CSV parts `<table>_part<N>.csv` (N from 0, each with the header), uploading each
+ * Writes CSV lines as parts `<table>_part<N>.csv` (N from 0, each with the header), uploading each
  * part while it is produced. Memory is bounded by the upload's part buffers, whatever the table's
  * size. Returns the parts in order.
  */
@@ -92,7 +102,7 @@ export async function writeCsvParts(options: WriteCsvPartsOptions): Promise<Mani
       while (offset < batch.length) {
         open ??= await openPart();
         const take = Math.min(batchSize - open.rows, batch.length - offset);
-        await write(open, formatCsv(batch.slice(offset, offset + take)));
+        await write(open, joinLines(batch.slice(offset, offset + take)));
         open.rows += take;
         offset += take;
         if (open.rows === batchSize) {

@@ -18,6 +18,8 @@ export interface CliContext {
 export interface GlobalOptions {
   home?: string;
   json?: boolean;
+  /** Read by `main()`: a failure's stack trace is printed only with it. */
+  verbose?: boolean;
   /** A catalog file; read by the program before the command runs (see `program.ts`). */
   catalog?: string;
 }

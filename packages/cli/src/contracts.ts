@@ -34,9 +34,17 @@ export const StatusResultSchema = z.object({
   services: z.object({
     running: z.boolean(),
     target: z.enum(['local', 'aws']),
-    s3: z.object({ endpoint: z.string().nullable(), reachable: z.boolean() }),
-    postgres: z.object({ host: z.string().nullable(), port: z.number().int().nullable(), reachable: z.boolean() }),
+    /** `problem`, when not reachable: which endpoint, from which variable, what went wrong, the next step. */
+    s3: z.object({ endpoint: z.string().nullable(), reachable: z.boolean(), problem: z.string().optional() }),
+    postgres: z.object({
+      host: z.string().nullable(),
+      port: z.number().int().nullable(),
+      reachable: z.boolean(),
+      problem: z.string().optional(),
+    }),
     pids: z.array(z.number().int()).optional(),
+    /** When nothing is running: how to start it. */
+    nextStep: z.string().optional(),
   }),
   /** Row count per catalog table in the warehouse; null = not loaded yet. */
   warehouse: tableCounts,
@@ -47,7 +55,12 @@ export const StatusResultSchema = z.object({
     .object({
       bucket: z.string(),
       batch: z.record(z.string(), z.object({ committedRuns: count, objects: count })),
-      streaming: z.object({ objects: count, errorObjects: count }),
+      /** Totals over the catalog's streams, and per stream. */
+      streaming: z.object({
+        objects: count,
+        errorObjects: count,
+        streams: z.record(z.string(), z.object({ objects: count, errorObjects: count })),
+      }),
     })
     .nullable(),
 });

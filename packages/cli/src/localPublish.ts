@@ -1,18 +1,38 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { type DeliveryStats, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
+import { activeCatalog, InsightFlowError } from '@insightflow/shared-config';
 import {
   FirehoseDeliveryStream,
   type OrderIdRange,
   type PublishResult,
   publishBurst,
 } from '@insightflow/stream-publisher';
-import { transformFirehoseEvent } from '@insightflow/stream-transformer';
+import { streamTarget, transformFirehoseEvent } from '@insightflow/stream-transformer';
 import type { CliContext } from './cliContext.js';
 import { type Endpoints, openWarehouseFor } from './endpoints.js';
 
+/** The catalog stream the demo publisher sends its order events on, and the table it feeds. */
+export const DEMO_STREAM = 'orders';
 /** The local delivery stream's name. */
-const LOCAL_STREAM = 'insightflow-local-orders';
+const LOCAL_STREAM = `insightflow-local-${DEMO_STREAM}`;
+
+/** `publish` sends the demo's order events: the catalog has no stream for them. */
+export class NoDemoStreamError extends InsightFlowError {
+  public constructor() {
+    super(
+      `publish sends the demo's order events on the catalog stream ${DEMO_STREAM} into table ${DEMO_STREAM}, ` +
+        `which this catalog does not have (its streams: ${
+          activeCatalog()
+            .streams.map((s) => `${s.name} → ${s.table}`)
+            .join(', ') || 'none'
+        }). ` +
+        'Run it with the built-in catalog (no --catalog), or add that stream and table.',
+      { kind: 'terminal' },
+    );
+    this.name = 'NoDemoStreamError';
+  }
+}
 
 /** What one local publish did. */
 export interface LocalPublishOutcome {
@@ -33,11 +53,14 @@ export async function publishThroughLocalFirehose(
   endpoints: Endpoints,
   options: { events: number; rate?: number | undefined; failShare?: number; onBatch?: (p: PublishResult) => void },
 ): Promise<LocalPublishOutcome> {
+  if (activeCatalog().streams.find((s) => s.name === DEMO_STREAM)?.table !== DEMO_STREAM) throw new NoDemoStreamError();
+  const { table } = streamTarget(DEMO_STREAM);
   const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
   const delivery = await startLocalDeliveryStream({
+    stream: DEMO_STREAM,
     streamName: LOCAL_STREAM,
     store,
-    transform: (event) => transformFirehoseEvent(event),
+    transform: (event) => transformFirehoseEvent(table, event),
     failShare: options.failShare ?? 0,
     bufferMs: 300,
   });

@@ -67,12 +67,13 @@ type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
  */
 export function buildProgram(
   onExit: (code: ExitCode) => void,
-): Command<[], { home?: string; json?: true; catalog?: string }> {
+): Command<[], { home?: string; json?: true; verbose?: true; catalog?: string }> {
   const program = new Command('insightflow')
     .description('InsightFlow: Snowflake → S3 lake → PostgreSQL, batch and streaming, locally or on AWS.')
     .version('0.1.0')
     .option('--home <dir>', 'directory for local state (default: .insightflow, or $INSIGHTFLOW_HOME)')
     .option('--json', 'print one JSON document on stdout; progress and logs go to stderr')
+    .option('--verbose', 'on a failure, print the stack trace of the error and of its causes')
     .option(
       '--catalog <file>',
       'the table catalog, YAML or JSON (default: $INSIGHTFLOW_CATALOG, else the built-in Instacart one)',

@@ -5,6 +5,7 @@ export {
   Lake,
   type LakeSummary,
   type Refusal,
+  type StreamingCounts,
   type StreamingObject,
 } from './lake.js';
 export { isInWindow, type LakeWindow } from './lakeWindow.js';

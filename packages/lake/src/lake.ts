@@ -13,8 +13,8 @@ import {
   parseStreamingKey,
   type RunManifest,
   RunManifestSchema,
-  STREAMING_ERROR_PREFIX,
-  STREAMING_PREFIX,
+  streamingErrorPrefix,
+  streamingPrefix,
   type TableName,
   tablePrefix,
 } from '@insightflow/shared-config';
@@ -38,6 +38,8 @@ export interface CommittedRun {
 
 /** A streaming object Firehose delivered, and the minute it arrived (UTC, from its key). */
 export interface StreamingObject {
+  /** The catalog stream it was delivered on (from its key). */
+  stream: string;
   key: string;
   /** The entity tag, quotes removed: what the sync's ledger records. */
   etag: string;
@@ -51,12 +53,19 @@ export interface BatchFolderCounts {
   objects: number;
 }
 
+/** Counts of one stream's prefixes: delivered objects and error objects. */
+export interface StreamingCounts {
+  objects: number;
+  errorObjects: number;
+}
+
 /** What `insightflow status` shows of the lake. */
 export interface LakeSummary {
   bucket: string;
   /** Per table asked for. */
   batch: Record<string, BatchFolderCounts>;
-  streaming: { objects: number; errorObjects: number };
+  /** Totals over the streams asked for, and per stream. */
+  streaming: StreamingCounts & { streams: Record<string, StreamingCounts> };
 }
 
 /** The scratch folder inside a run folder, where a warehouse unloads before parts get their names. */
@@ -151,22 +160,30 @@ export class Lake {
   // ── Streaming objects: where Firehose writes ──────────────────────────────────────────────
 
   /**
-   * The key of an object Firehose writes: the folder from its oldest record's arrival, the name
-   * from the stream, the time of writing and a random tail.
+   * The key of an object Firehose writes for catalog stream `stream`: the stream's folder for its
+   * oldest record's arrival, the name from the delivery stream's name (`deliveryStreamName`),
+   * the time of writing and a random tail.
    */
-  public streamingObjectKey(streamName: string, arrivedAt: Date, writtenAt: Date, random: string): string {
-    return `${buildStreamingFolder(arrivedAt)}${buildFirehoseObjectName(streamName, 1, writtenAt, random)}`;
-  }
-
-  /** The key of an object of records Firehose could not deliver (`processing-failed`, …). */
-  public streamingErrorKey(
-    errorType: string,
-    streamName: string,
+  public streamingObjectKey(
+    stream: string,
+    deliveryStreamName: string,
     arrivedAt: Date,
     writtenAt: Date,
     random: string,
   ): string {
-    return `${buildStreamingErrorFolder(errorType, arrivedAt)}${buildFirehoseObjectName(streamName, 1, writtenAt, random)}`;
+    return `${buildStreamingFolder(stream, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
+  }
+
+  /** The key of an object of a stream's records Firehose could not deliver (`processing-failed`, …). */
+  public streamingErrorKey(
+    stream: string,
+    errorType: string,
+    deliveryStreamName: string,
+    arrivedAt: Date,
+    writtenAt: Date,
+    random: string,
+  ): string {
+    return `${buildStreamingErrorFolder(stream, errorType, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
   }
 
   // ── Batch runs: the writer's side ─────────────────────────────────────────────────────────
@@ -305,16 +322,21 @@ export class Lake {
   }
 
   /**
-   * The streaming objects within the window, sorted by key (delivery order). A key that is not a
-   * streaming object's — hostile, hidden or an impossible date — is recorded in `refused`.
+   * One catalog stream's objects within the window, sorted by key (delivery order). A key under
+   * the stream's prefix that is not a streaming object's — hostile, hidden or an impossible
+   * date — is recorded in `refused`.
    */
-  public async streamingObjects(window: LakeWindow | undefined, refused: Refusal[]): Promise<StreamingObject[]> {
+  public async streamingObjects(
+    stream: string,
+    window: LakeWindow | undefined,
+    refused: Refusal[],
+  ): Promise<StreamingObject[]> {
     const objects: StreamingObject[] = [];
-    for await (const object of this.store.list(STREAMING_PREFIX)) {
+    for await (const object of this.store.list(streamingPrefix(stream))) {
       try {
         const { arrivedAt } = parseStreamingKey(object.key);
         if (isInWindow(arrivedAt, window))
-          objects.push({ key: object.key, etag: object.etag, size: object.size, arrivedAt });
+          objects.push({ stream, key: object.key, etag: object.etag, size: object.size, arrivedAt });
       } catch (error) {
         if (error instanceof LakeKeyError) refused.push({ key: object.key, reason: error.message });
         else throw error;
@@ -335,24 +357,27 @@ export class Lake {
 
   /**
    * What the lake holds, one listing per prefix: per table its manifests (committed runs) and
-   * other objects, then the streaming objects and the error objects. Store failures (an
-   * unreachable server, a missing bucket) pass through.
+   * other objects, then per catalog stream its objects and error objects, and their totals.
+   * Store failures (an unreachable server, a missing bucket) pass through.
    */
-  public async summary(tables: readonly TableName[]): Promise<LakeSummary> {
+  public async summary(tables: readonly TableName[], streams: readonly string[] = []): Promise<LakeSummary> {
     const batch: LakeSummary['batch'] = {};
     for (const table of tables) {
       const counts = await this.countUnder(tablePrefix(table));
       batch[table] = { committedRuns: counts.manifests, objects: counts.others };
     }
-    const streaming = await this.countUnder(STREAMING_PREFIX);
-    const errors = await this.countUnder(STREAMING_ERROR_PREFIX);
-    return {
-      bucket: this.bucket,
-      batch,
-      streaming: {
-        objects: streaming.manifests + streaming.others,
+    const streaming: LakeSummary['streaming'] = { objects: 0, errorObjects: 0, streams: {} };
+    for (const stream of streams) {
+      const delivered = await this.countUnder(streamingPrefix(stream));
+      const errors = await this.countUnder(streamingErrorPrefix(stream));
+      const counts = {
+        objects: delivered.manifests + delivered.others,
         errorObjects: errors.manifests + errors.others,
-      },
-    };
+      };
+      streaming.streams[stream] = counts;
+      streaming.objects += counts.objects;
+      streaming.errorObjects += counts.errorObjects;
+    }
+    return { bucket: this.bucket, batch, streaming };
   }
 }

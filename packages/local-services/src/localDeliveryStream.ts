@@ -10,8 +10,9 @@ import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from
  * A local Kinesis Data Firehose delivery stream: an HTTP endpoint that accepts PutRecordBatch
  * and PutRecord from @aws-sdk/client-firehose (endpoint override), buffers records by size and
  * time as Firehose does, invokes the transformation function with a correctly shaped event, and
- * writes `Ok` records to the raw bucket under the streaming prefix and `ProcessingFailed` ones
- * under the error prefix, with Firehose's object naming. It can be told to refuse a share of
+ * writes `Ok` records to the raw bucket under its catalog stream's prefix and `ProcessingFailed`
+ * ones under that stream's error prefix, with Firehose's object naming. One delivery stream
+ * carries one catalog stream, as on AWS. It can be told to refuse a share of
  * entries, to exercise a publisher's retries.
  */
 
@@ -23,6 +24,9 @@ export type TransformFunction = (event: FirehoseTransformationEvent) => Promise<
 
 /** Options of {@link startLocalDeliveryStream}. */
 export interface LocalDeliveryStreamOptions {
+  /** The catalog stream it carries: where in the lake its objects go. */
+  stream: string;
+  /** The delivery stream's name: what clients put records to, and the objects' name prefix. */
   streamName: string;
   /** The raw bucket. */
   store: ObjectStore;
@@ -162,7 +166,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
       else stats.dropped++;
     }
     if (okData.length > 0) {
-      const key = lake.streamingObjectKey(options.streamName, oldest, written, randomUUID());
+      const key = lake.streamingObjectKey(options.stream, options.streamName, oldest, written, randomUUID());
       await options.store.put(key, Buffer.concat(okData));
       stats.ok += okData.length;
       stats.objects.push(key);
@@ -180,7 +184,14 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
             lambdaArn: `arn:aws:lambda:${region}:000000000000:function:stream-transformer`,
           })}\n`,
       );
-      const key = lake.streamingErrorKey('processing-failed', options.streamName, oldest, written, randomUUID());
+      const key = lake.streamingErrorKey(
+        options.stream,
+        'processing-failed',
+        options.streamName,
+        oldest,
+        written,
+        randomUUID(),
+      );
       await options.store.put(key, lines.join(''));
       stats.processingFailed += failed.length;
       stats.errorObjects.push(key);

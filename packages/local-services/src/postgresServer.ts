@@ -95,8 +95,22 @@ export async function startPostgres(
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // Loopback only; no Unix socket, so no shared socket directory to fight over.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // Loopback only; no Unix socket, so no shared socket directory to fight over. No replicas or
+    // archive to feed, so the WAL is kept minimal: a snapshot the sync TRUNCATEs and COPYs in one
+    // transaction skips it entirely (RDS keeps `replica` for its backups). Room for the WAL of a
+    // big load between checkpoints.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'wal_level=minimal',
+      '-c',
+      'max_wal_senders=0',
+      '-c',
+      'max_wal_size=4GB',
+    ],
     onLog: log,
     onError: (e) => log(`[ERROR] ${String(e)}`),
   });

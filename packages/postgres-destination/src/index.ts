@@ -1,5 +1,10 @@
-export { connectPostgres, type PostgresConnectionConfig } from './connectPostgres.js';
-export { CopyRefusedError, DestinationError, ObjectRefusedError } from './errors.js';
+export {
+  connectPostgres,
+  connectPostgresUrl,
+  type PostgresConnectionConfig,
+  type PostgresUrlOptions,
+} from './connectPostgres.js';
+export { CopyRefusedError, DestinationError, ObjectRefusedError, PostgresConnectError } from './errors.js';
 export {
   type LoadTarget,
   loadCsvObject,
@@ -14,10 +19,10 @@ export {
   migrations,
   PROVENANCE_COLUMNS,
   qualified,
+  rowsOfKind,
   SYNC_SCHEMA,
 } from './migrations.js';
 export { PostgresDestination } from './postgresDestination.js';
-export { type CsvField, checkRecord, type RowCheck } from './rowValidator.js';
 export {
   emptyOutcome,
   objectIdentity,
@@ -27,3 +32,13 @@ export {
   type SyncState,
   type UnitOutcome,
 } from './syncDestination.js';
+export {
+  catalogShape,
+  catalogTypeOf,
+  createSyncTableSql,
+  ensureTable,
+  planTable,
+  prepareCatalogTables,
+  readTableShape,
+  runTable,
+} from './tableSchema.js';

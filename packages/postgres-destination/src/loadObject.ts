@@ -2,10 +2,13 @@ import { createInterface } from 'node:readline';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  type ColumnSpec,
+  type CsvField,
+  checkRecord,
   columnNames,
-  OrderRowSchema,
-  type PartitionTime,
+  parseColumnType,
   quoteIdentifier,
+  recordFromJson,
   sqlType,
   type TableSpec,
 } from '@insightflow/shared-config';
@@ -15,7 +18,6 @@ import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyRefusedError, ObjectRefusedError } from './errors.js';
 import { copyColumns, qualified } from './migrations.js';
-import { type CsvField, checkRecord } from './rowValidator.js';
 
 /** An object to load; `open` may be called again (the validating path re-reads it). */
 export interface ObjectSource {
@@ -24,11 +26,17 @@ export interface ObjectSource {
   open(): Promise<Readable>;
 }
 
-/** Where an object's rows go and how they are labelled. */
+/**
+ * Where an object's rows go and how they are labelled. `table` holds the object's columns, in
+ * its order: for a batch part, the columns its run's manifest lists (a run written before a
+ * schema change still loads; see `runTable()` in tableSchema.ts); for a streamed object, the
+ * catalog's.
+ */
 export interface LoadTarget {
   table: TableSpec;
   kind: 'batch' | 'stream';
-  partition: PartitionTime;
+  /** The object's ledger row (`_loaded_objects.id`): every row loaded from it references it. */
+  sourceId: number;
 }
 
 /** What loading one object did. */
@@ -46,15 +54,9 @@ const REJECT_BATCH = 500;
 /** SQL states of bad data (class 22) and broken constraints (class 23): the validating path handles them. */
 const DATA_ERROR = /^2[23]/;
 
-/** Sets the transaction-local settings the provenance columns' defaults read. */
-async function labelRows(client: ClientBase, source: ObjectSource, target: LoadTarget): Promise<void> {
-  const p = target.partition;
-  await client.query(
-    `SELECT set_config('insightflow.year', $1, true), set_config('insightflow.month', $2, true),
-            set_config('insightflow.day', $3, true), set_config('insightflow.hhmm', $4, true),
-            set_config('insightflow.source_key', $5, true), set_config('insightflow.source_kind', $6, true)`,
-    [p.year, p.month, p.day, p.hhmm, source.key, target.kind],
-  );
+/** Sets the transaction-local setting the provenance column's default reads. */
+async function labelRows(client: ClientBase, target: LoadTarget): Promise<void> {
+  await client.query(`SELECT set_config('insightflow.source_id', $1, true)`, [String(target.sourceId)]);
 }
 
 /**
@@ -104,12 +106,37 @@ class HeaderGuard extends Transform {
   }
 }
 
-/** A temporary table with the catalog's columns plus the source line, for the validating path. */
+const isBinary = (column: ColumnSpec) => parseColumnType(column.type)?.base === 'binary';
+
+/**
+ * The lake holds binary as bare hex (Snowflake's BINARY_FORMAT), which `bytea`'s input does not
+ * read (it wants `\x` first): such a column is landed as text and decoded on the way in.
+ */
+function landedType(column: ColumnSpec): string {
+  return isBinary(column) ? 'text' : sqlType(column, 'postgres');
+}
+
+/** One column of the checking table as the target table takes it. */
+function checkedValue(column: ColumnSpec, alias: string): string {
+  const value = `${alias}.${quoteIdentifier(column.name)}`;
+  return isBinary(column) ? `decode(${value}, 'hex')` : value;
+}
+
+/** The object's columns as the target table takes them from the checking table. */
+function fromChecking(table: TableSpec, alias: string): string {
+  return table.columns.map((c) => checkedValue(c, alias)).join(', ');
+}
+
+/**
+ * A temporary table with the object's columns plus the source line, for the validating path.
+ * Dropped once its rows are moved (or at commit), and named by a counter: a rebuild loads
+ * objects of different shapes in one transaction.
+ */
+let checkingTables = 0;
 async function checkingTable(client: ClientBase, table: TableSpec): Promise<string> {
-  const name = quoteIdentifier(`_insightflow_checking_${table.name}`);
-  const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${sqlType(c, 'postgres')}`).join(', ');
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${name} ("_line" bigint NOT NULL, ${columns})`);
-  await client.query(`TRUNCATE ${name}`);
+  const name = quoteIdentifier(`_insightflow_checking_${++checkingTables}`);
+  const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${landedType(c)}`).join(', ');
+  await client.query(`CREATE TEMP TABLE ${name} ("_line" bigint NOT NULL, ${columns}) ON COMMIT DROP`);
   return name;
 }
 
@@ -145,12 +172,13 @@ async function moveCheckedRows(
   const cols = copyColumns(table);
   if (table.primaryKey.length === 0) {
     const inserted = await client.query(
-      `INSERT INTO ${qualified(table.name)} (${cols}) SELECT ${cols} FROM ${checking} ORDER BY "_line"`,
+      `INSERT INTO ${qualified(table.name)} (${cols}) SELECT ${fromChecking(table, 's')} FROM ${checking} s ORDER BY "_line"`,
     );
     return { rows: inserted.rowCount ?? 0, repeated: 0 };
   }
   const key = table.primaryKey.map(quoteIdentifier);
-  const matchTarget = key.map((k) => `t.${k} = s.${k}`).join(' AND ');
+  const keyColumns = table.primaryKey.map((name) => table.columns.find((c) => c.name === name) as ColumnSpec);
+  const matchTarget = keyColumns.map((c) => `t.${quoteIdentifier(c.name)} = ${checkedValue(c, 's')}`).join(' AND ');
   const repeatedRows = `SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY "_line") AS _n FROM ${checking}) s
      WHERE s._n > 1 OR EXISTS (SELECT 1 FROM ${qualified(table.name)} t WHERE ${matchTarget})`;
   let repeated = 0;
@@ -169,9 +197,9 @@ async function moveCheckedRows(
   }
   const inserted = await client.query(
     `INSERT INTO ${qualified(table.name)} (${cols})
-     SELECT DISTINCT ON (${key.join(', ')}) ${cols} FROM ${checking} s
+     SELECT DISTINCT ON (${key.map((k) => `s.${k}`).join(', ')}) ${fromChecking(table, 's')} FROM ${checking} s
      WHERE NOT EXISTS (SELECT 1 FROM ${qualified(table.name)} t WHERE ${matchTarget})
-     ORDER BY ${key.join(', ')}, "_line"`,
+     ORDER BY ${key.map((k) => `s.${k}`).join(', ')}, s."_line"`,
   );
   return { rows: inserted.rowCount ?? 0, repeated };
 }
@@ -186,30 +214,69 @@ export async function loadCsvObject(
   client: ClientBase,
   source: ObjectSource,
   target: LoadTarget,
-  options: { copyOnly?: boolean } = {},
+  options: LoadOptions = {},
 ): Promise<ObjectLoadResult> {
   const header = columnNames(target.table).join(',');
+  if (options.copyOnly) return copyObject(client, source, target, header, options.freeze === true);
   await client.query('SAVEPOINT insightflow_object');
-  await labelRows(client, source, target);
-  try {
-    const copy = client.query(
-      copyFrom(
-        `COPY ${qualified(target.table.name)} (${copyColumns(target.table)}) FROM STDIN WITH (FORMAT csv, HEADER MATCH)`,
-      ),
-    );
-    await pipeline(await source.open(), new HeaderGuard(header, source.key), copy);
-    await client.query('RELEASE SAVEPOINT insightflow_object');
-    return { rows: copy.rowCount, rejected: 0, duplicates: 0, path: 'copy' };
-  } catch (error) {
-    await client.query('ROLLBACK TO SAVEPOINT insightflow_object');
-    const sqlState = (error as { code?: string }).code;
-    if (!(typeof sqlState === 'string' && DATA_ERROR.test(sqlState))) throw error;
-    if (options.copyOnly) throw new CopyRefusedError(source.key, error);
+  await labelRows(client, target);
+  if (!target.table.columns.some(isBinary)) {
+    try {
+      const result = await copyObject(client, source, target, header, false);
+      await client.query('RELEASE SAVEPOINT insightflow_object');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT insightflow_object');
+      if (!(error instanceof CopyRefusedError)) throw error;
+    }
+    await labelRows(client, target);
   }
-  await labelRows(client, source, target);
+  // Hex must be decoded on the way in, so a table with a binary column always takes this path.
   const result = await loadCsvValidated(client, source, target, header);
   await client.query('RELEASE SAVEPOINT insightflow_object');
   return result;
+}
+
+/** How {@link loadCsvObject} may load an object. */
+export interface LoadOptions {
+  /**
+   * Only the COPY, with no savepoint of its own and no row-by-row fallback: bad data throws
+   * {@link CopyRefusedError}, and the caller undoes the attempt (the bulk path does, as a whole).
+   */
+  copyOnly?: boolean;
+  /**
+   * `COPY … FREEZE` (with `copyOnly`): rows are written frozen, so no later vacuum or first read
+   * rewrites them, and with `wal_level = minimal` they skip the WAL. PostgreSQL allows it only
+   * when the table was truncated in the current subtransaction.
+   */
+  freeze?: boolean;
+}
+
+/** The byte-for-byte COPY of an object into its table; bad data is a {@link CopyRefusedError}. */
+async function copyObject(
+  client: ClientBase,
+  source: ObjectSource,
+  target: LoadTarget,
+  header: string,
+  freeze: boolean,
+): Promise<ObjectLoadResult> {
+  if (target.table.columns.some(isBinary)) {
+    throw new CopyRefusedError(source.key, new Error('a binary column is decoded row by row'));
+  }
+  await labelRows(client, target);
+  const copy = client.query(
+    copyFrom(
+      `COPY ${qualified(target.table.name)} (${copyColumns(target.table)}) FROM STDIN WITH (FORMAT csv, HEADER MATCH${freeze ? ', FREEZE' : ''})`,
+    ),
+  );
+  try {
+    await pipeline(await source.open(), new HeaderGuard(header, source.key), copy);
+  } catch (error) {
+    const sqlState = (error as { code?: string }).code;
+    if (typeof sqlState === 'string' && DATA_ERROR.test(sqlState)) throw new CopyRefusedError(source.key, error);
+    throw error;
+  }
+  return { rows: copy.rowCount, rejected: 0, duplicates: 0, path: 'copy' };
 }
 
 async function loadCsvValidated(
@@ -261,14 +328,16 @@ async function loadCsvValidated(
   await pipeline(await source.open(), parser, toChecking, copy);
   await writeRejects(client, source, table, rejects);
   const { rows, repeated } = await moveCheckedRows(client, checking, source, target);
+  await client.query(`DROP TABLE ${checking}`);
   return { rows, rejected: rejects.length + repeated, duplicates: 0, path: 'validated' };
 }
 
 /**
- * Loads one NDJSON object of order rows (Firehose output) inside the caller's transaction,
- * line by line. Orders already in the table (at-least-once delivery) are skipped as duplicates
- * (a table without a primary key appends every row); lines that are not valid order rows are
- * rejected with their line numbers.
+ * Loads one NDJSON object of streamed rows (Firehose output: one JSON object of the table's
+ * columns per line) inside the caller's transaction, line by line. Rows whose key is already in
+ * the table (at-least-once delivery) are skipped as duplicates (a table without a primary key
+ * appends every row); lines that are not valid rows are rejected with their line numbers and the
+ * column at fault.
  */
 export async function loadNdjsonObject(
   client: ClientBase,
@@ -277,10 +346,9 @@ export async function loadNdjsonObject(
 ): Promise<ObjectLoadResult> {
   const { table } = target;
   await client.query('SAVEPOINT insightflow_object');
-  await labelRows(client, source, target);
+  await labelRows(client, target);
   const checking = await checkingTable(client, table);
   const rejects: Reject[] = [];
-  const columns = columnNames(table);
   const copy = client.query(copyFrom(`COPY ${checking} FROM STDIN WITH (FORMAT csv)`));
   const lines = createInterface({ input: await source.open(), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
@@ -295,23 +363,18 @@ export async function loadNdjsonObject(
         rejects.push({ line: lineNumber, raw: line.slice(0, 10_000), reason: 'not JSON' });
         continue;
       }
-      const parsed = OrderRowSchema.safeParse(value);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        rejects.push({
-          line: lineNumber,
-          raw: line.slice(0, 10_000),
-          reason: `${issue?.path.join('.') || '(row)'}: ${issue?.message ?? 'invalid'}`,
-        });
+      const row = recordFromJson(table, value);
+      if (!row.ok) {
+        rejects.push({ line: lineNumber, raw: line.slice(0, 10_000), reason: row.reason });
         continue;
       }
-      const row = parsed.data as unknown as Record<string, unknown>;
-      yield stringify([[lineNumber, ...columns.map((c) => row[c] ?? null)]], { quoted_match: /^$/ });
+      yield stringify([[lineNumber, ...row.record]], { quoted_match: /^$/ });
     }
   }
   await pipeline(rows, copy);
   await writeRejects(client, source, table, rejects);
   const { rows: inserted, repeated } = await moveCheckedRows(client, checking, source, target);
+  await client.query(`DROP TABLE ${checking}`);
   await client.query('RELEASE SAVEPOINT insightflow_object');
   return { rows: inserted, rejected: rejects.length, duplicates: repeated, path: 'validated' };
 }

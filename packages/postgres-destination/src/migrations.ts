@@ -1,11 +1,4 @@
-import {
-  type ColumnSpec,
-  columnNames,
-  createTableSql,
-  listTables,
-  quoteIdentifier,
-  type TableSpec,
-} from '@insightflow/shared-config';
+import { columnNames, quoteIdentifier, type TableSpec } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 
 /**
@@ -25,31 +18,18 @@ export function qualified(table: string): string {
 }
 
 /**
- * Columns every synced table has besides the catalog's. Their defaults read transaction-local
- * settings, so a `COPY` of just the catalog's columns fills them from the object being loaded.
+ * The column every synced table has besides the catalog's: the ledger row (`_loaded_objects.id`)
+ * of the object the row came from, which holds its key, kind (batch or stream), run and load
+ * time. One integer, not those values themselves: a bulk load writes rows barely wider than the
+ * catalog's, and COPY fills it from a transaction-local setting, so the data needs no extra field.
+ * Its name is reserved in the catalog (`RESERVED_COLUMN_NAMES` in shared-config).
  */
 export const PROVENANCE_COLUMNS = [
-  `"year" smallint NOT NULL DEFAULT current_setting('insightflow.year')::smallint`,
-  `"month" smallint NOT NULL DEFAULT current_setting('insightflow.month')::smallint`,
-  `"day" smallint NOT NULL DEFAULT current_setting('insightflow.day')::smallint`,
-  `"hhmm" char(4) NOT NULL DEFAULT current_setting('insightflow.hhmm')`,
-  `"_source_key" text NOT NULL DEFAULT current_setting('insightflow.source_key')`,
-  `"_source_kind" text NOT NULL DEFAULT current_setting('insightflow.source_kind') CHECK ("_source_kind" IN ('batch', 'stream'))`,
-  `"_loaded_at" timestamptz NOT NULL DEFAULT now()`,
+  `"_source_id" integer NOT NULL DEFAULT current_setting('insightflow.source_id')::integer`,
 ] as const;
 
-/** CHECK constraints that mirror the catalog's bounds and allowed values. */
-function checkConstraints(table: TableSpec): string[] {
-  const checks: string[] = [];
-  const ident = (c: ColumnSpec) => quoteIdentifier(c.name);
-  for (const c of table.columns) {
-    if (c.min !== undefined) checks.push(`CHECK (${ident(c)} >= ${c.min})`);
-    if (c.max !== undefined) checks.push(`CHECK (${ident(c)} <= ${c.max})`);
-    if (c.allowed)
-      checks.push(`CHECK (${ident(c)} IN (${c.allowed.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}))`);
-  }
-  return checks;
-}
+/** The names of {@link PROVENANCE_COLUMNS}: not catalog columns. */
+export const PROVENANCE_COLUMN_NAMES: readonly string[] = PROVENANCE_COLUMNS.map((c) => /^"([^"]+)"/.exec(c)?.[1] ?? c);
 
 /** One migration: a version and its statements. */
 export interface Migration {
@@ -63,15 +43,10 @@ export function migrations(): Migration[] {
   return [
     {
       version: 1,
-      description: 'schema, catalog tables, ledger, snapshots, rejects',
+      // The catalog's tables are not migrations: ensureCatalogTables() creates and evolves them.
+      description: 'schema, ledger, snapshots, rejects',
       statements: [
         `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(SYNC_SCHEMA)}`,
-        ...listTables().map((table) =>
-          createTableSql(table, 'postgres', {
-            qualifiedName: qualified(table.name),
-            extraColumns: [...PROVENANCE_COLUMNS, ...checkConstraints(table)],
-          }),
-        ),
         `CREATE TABLE IF NOT EXISTS ${qualified('_loaded_objects')} (
           bucket text NOT NULL,
           key text NOT NULL,
@@ -102,6 +77,15 @@ export function migrations(): Migration[] {
           rejected_at timestamptz NOT NULL DEFAULT now()
         )`,
         `CREATE INDEX IF NOT EXISTS "_rejects_object" ON ${qualified('_rejects')} (object_key)`,
+      ],
+    },
+    {
+      version: 2,
+      description: 'ledger rows get an id: the synced rows reference it (_source_id)',
+      statements: [
+        `ALTER TABLE ${qualified('_loaded_objects')} ADD COLUMN IF NOT EXISTS id integer GENERATED ALWAYS AS IDENTITY`,
+        `CREATE UNIQUE INDEX IF NOT EXISTS "_loaded_objects_id" ON ${qualified('_loaded_objects')} (id)`,
+        `CREATE INDEX IF NOT EXISTS "_loaded_objects_table" ON ${qualified('_loaded_objects')} (table_name, kind)`,
       ],
     },
   ];
@@ -138,6 +122,15 @@ export async function migrate(client: ClientBase): Promise<number[]> {
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }
+}
+
+/**
+ * A condition on a synced table's rows: those loaded from objects of `kind` (batch parts or
+ * streamed objects), found through the ledger.
+ */
+export function rowsOfKind(table: string, kind: 'batch' | 'stream'): string {
+  const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  return `"_source_id" IN (SELECT id FROM ${qualified('_loaded_objects')} WHERE table_name = ${literal(table)} AND kind = ${literal(kind)})`;
 }
 
 /** The catalog columns of a table, quoted, in order: the COPY column list. */

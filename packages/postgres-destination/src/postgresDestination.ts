@@ -1,16 +1,22 @@
 import type { ObjectStore } from '@insightflow/object-store';
 import {
+  columnNames,
   getTable,
-  type PartitionTime,
-  partitionTime,
   quoteIdentifier,
   type TableName,
+  type TableShape,
   type TableSpec,
 } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 import { CopyRefusedError, ObjectRefusedError } from './errors.js';
-import { loadCsvObject, loadNdjsonObject, type ObjectSource } from './loadObject.js';
-import { migrate, qualified } from './migrations.js';
+import {
+  type LoadOptions,
+  loadCsvObject,
+  loadNdjsonObject,
+  type ObjectLoadResult,
+  type ObjectSource,
+} from './loadObject.js';
+import { migrate, qualified, rowsOfKind } from './migrations.js';
 import {
   emptyOutcome,
   objectIdentity,
@@ -20,6 +26,13 @@ import {
   type SyncState,
   type UnitOutcome,
 } from './syncDestination.js';
+import { ensureTable, prepareCatalogTables, runTable } from './tableSchema.js';
+
+/**
+ * Sort memory for building a snapshot's key (PostgreSQL's, set for that statement only): enough
+ * to sort tens of millions of keys in few passes, small beside any RDS instance class.
+ */
+const BULK_MAINTENANCE_WORK_MEM = '256MB';
 
 /** SQL state of a unique violation: a duplicate key within a bulk-loaded snapshot. */
 const UNIQUE_VIOLATION = '23505';
@@ -42,6 +55,7 @@ export class PostgresDestination implements SyncDestination {
 
   public async migrate(): Promise<void> {
     await migrate(this.client);
+    await prepareCatalogTables(this.client);
   }
 
   public async readState(): Promise<SyncState> {
@@ -59,7 +73,7 @@ export class PostgresDestination implements SyncDestination {
   }
 
   public async replaceSnapshot(snapshot: SnapshotToLoad): Promise<UnitOutcome> {
-    return this.withTableLock(snapshot.table, () => this.replaceSnapshotInTransaction(snapshot, false));
+    return this.withTableLock(snapshot.table, (held) => this.replaceSnapshotInTransaction(snapshot, held, false));
   }
 
   public async loadStreamObject(object: StreamObjectToLoad): Promise<UnitOutcome> {
@@ -81,8 +95,8 @@ export class PostgresDestination implements SyncDestination {
     snapshot: SnapshotToLoad | undefined,
     objects: readonly StreamObjectToLoad[],
   ): Promise<UnitOutcome> {
-    return this.withTableLock(table, async () => {
-      const outcome = snapshot ? await this.replaceSnapshotInTransaction(snapshot, true) : emptyOutcome();
+    return this.withTableLock(table, async (held) => {
+      const outcome = snapshot ? await this.replaceSnapshotInTransaction(snapshot, held, true) : emptyOutcome();
       if (!snapshot) await this.client.query(`DELETE FROM ${qualified(table)}`);
       await this.client.query(`DELETE FROM ${qualified('_loaded_objects')} WHERE table_name = $1 AND kind = 'stream'`, [
         table,
@@ -92,13 +106,17 @@ export class PostgresDestination implements SyncDestination {
     });
   }
 
-  /** Runs `work` in a transaction holding the table's advisory lock. */
-  private async withTableLock<T>(table: TableName, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction holding the table's advisory lock, after bringing the table to
+   * the catalog (its schema changes commit or roll back with the load).
+   */
+  private async withTableLock<T>(table: TableName, work: (held: TableShape) => Promise<T>): Promise<T> {
     const { client } = this;
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`insightflow_raw.${table}`]);
-      const result = await work();
+      const { shape } = await ensureTable(client, getTable(table));
+      const result = await work(shape);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -115,9 +133,15 @@ export class PostgresDestination implements SyncDestination {
    * The snapshot replacement itself, inside the caller's transaction. `rebuilding`: stream rows
    * are reloaded in the same transaction, so the key must be there while they load.
    */
-  private async replaceSnapshotInTransaction(snapshot: SnapshotToLoad, rebuilding: boolean): Promise<UnitOutcome> {
+  private async replaceSnapshotInTransaction(
+    snapshot: SnapshotToLoad,
+    held: TableShape,
+    rebuilding: boolean,
+  ): Promise<UnitOutcome> {
     const { client } = this;
-    const table = getTable(snapshot.table);
+    const catalogTable = getTable(snapshot.table);
+    // The run's files hold the columns its manifest lists (a run written before a schema change still loads).
+    const table = runTable(catalogTable, held, snapshot.columns ?? columnNames(catalogTable), snapshot.manifestKey);
     const outcome = emptyOutcome();
     const current = await client.query<{ run_at: Date }>(
       `SELECT run_at FROM ${qualified('_snapshots')} WHERE table_name = $1`,
@@ -133,19 +157,28 @@ export class PostgresDestination implements SyncDestination {
     // cheaper than deleting millions of rows and their index entries one by one.
     const keepsStreamRows =
       !snapshot.force &&
-      ((await client.query(`SELECT 1 FROM ${qualified(table.name)} WHERE "_source_kind" = 'stream' LIMIT 1`))
-        .rowCount ?? 0) > 0;
-    await client.query(
-      keepsStreamRows
-        ? `DELETE FROM ${qualified(table.name)} WHERE "_source_kind" = 'batch'`
-        : `TRUNCATE ${qualified(table.name)}`,
-    );
-    const partition = partitionTime(snapshot.runAt);
-    let loaded = false;
+      ((
+        await client.query(
+          `SELECT 1 FROM ${qualified('_loaded_objects')} WHERE table_name = $1 AND kind = 'stream' AND rows > 0 LIMIT 1`,
+          [table.name],
+        )
+      ).rowCount ?? 0) > 0;
+    // Stream rows stay unless the table is rebuilt from scratch. Without any to keep, TRUNCATE:
+    // still atomic for readers (they wait on its lock, then see only the new snapshot) and far
+    // cheaper than deleting millions of rows and their index entries one by one.
+    const empty = async () =>
+      client.query(
+        keepsStreamRows
+          ? `DELETE FROM ${qualified(table.name)} WHERE ${rowsOfKind(table.name, 'batch')}`
+          : `TRUNCATE ${qualified(table.name)}`,
+      );
     // A keyless table has no key to drop and rebuild, so stream rows beside it do not matter.
     const bulk = table.primaryKey.length === 0 || (!keepsStreamRows && !rebuilding);
-    if (bulk) loaded = await this.bulkLoadParts(table, snapshot, partition, outcome);
-    if (!loaded) await this.loadParts(table, snapshot, partition, false, outcome);
+    const loaded = bulk && (await this.bulkLoadParts(table, snapshot, outcome, empty, !keepsStreamRows));
+    if (!loaded) {
+      await empty();
+      await this.loadParts(table, snapshot, {}, outcome);
+    }
     await client.query(
       `INSERT INTO ${qualified('_snapshots')} (table_name, run_at, manifest_key, rows) VALUES ($1, $2, $3, $4)
        ON CONFLICT (table_name) DO UPDATE SET run_at = EXCLUDED.run_at, manifest_key = EXCLUDED.manifest_key,
@@ -157,16 +190,18 @@ export class PostgresDestination implements SyncDestination {
   }
 
   /**
-   * Bulk load into the emptied table without its key, then build the key once, sorted: far
-   * cheaper than maintaining a btree row by row. Bad data or a duplicate key undoes the attempt
-   * (the table is still empty) and answers false, so the careful load runs instead. A table
-   * without a primary key has no constraint to drop or build: its parts are just copied.
+   * Bulk load: empty the table, drop its key, COPY every part (FREEZE after a TRUNCATE), then
+   * build the key once, sorted — far cheaper than maintaining a btree row by row. All of it runs
+   * in one subtransaction, so bad data or a duplicate key undoes the attempt (the old snapshot is
+   * back) and answers false, and the careful load runs instead. A table without a primary key has
+   * no constraint to drop or build: its parts are just copied.
    */
   private async bulkLoadParts(
     table: TableSpec,
     snapshot: SnapshotToLoad,
-    partition: PartitionTime,
     outcome: UnitOutcome,
+    empty: () => Promise<unknown>,
+    truncates: boolean,
   ): Promise<boolean> {
     const { client } = this;
     const keyed = table.primaryKey.length > 0;
@@ -174,9 +209,12 @@ export class PostgresDestination implements SyncDestination {
     const attempt = { ...emptyOutcome() };
     await client.query('SAVEPOINT insightflow_bulk');
     try {
+      await empty();
       if (keyed) await client.query(`ALTER TABLE ${qualified(table.name)} DROP CONSTRAINT ${constraint}`);
-      await this.loadParts(table, snapshot, partition, true, attempt);
+      await this.loadParts(table, snapshot, { copyOnly: true, freeze: truncates }, attempt);
       if (keyed) {
+        // One sort for the whole table: give it the memory to sort in one pass where it can.
+        await client.query(`SET LOCAL maintenance_work_mem = '${BULK_MAINTENANCE_WORK_MEM}'`);
         await client.query(
           `ALTER TABLE ${qualified(table.name)} ADD CONSTRAINT ${constraint} PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`,
         );
@@ -199,8 +237,7 @@ export class PostgresDestination implements SyncDestination {
   private async loadParts(
     table: TableSpec,
     snapshot: SnapshotToLoad,
-    partition: PartitionTime,
-    copyOnly: boolean,
+    options: LoadOptions,
     outcome: UnitOutcome,
   ): Promise<void> {
     for (const part of snapshot.parts) {
@@ -212,26 +249,14 @@ export class PostgresDestination implements SyncDestination {
           `it changed after its run was committed (etag ${head.etag}, manifest ${part.etag})`,
         );
       }
+      const sourceId = await this.ledgerRow(part.key, part.etag, table.name, 'batch', snapshot.runAt);
       const loaded = await loadCsvObject(
         this.client,
         this.source(part.key),
-        { table, kind: 'batch', partition },
-        { copyOnly },
+        { table, kind: 'batch', sourceId },
+        options,
       );
-      await this.client.query(
-        `INSERT INTO ${qualified('_loaded_objects')} (bucket, key, etag, table_name, kind, rows, rejected, run_at)
-         VALUES ($1, $2, $3, $4, 'batch', $5, $6, $7)
-         ON CONFLICT (bucket, key, etag) DO UPDATE SET rows = EXCLUDED.rows, rejected = EXCLUDED.rejected, loaded_at = now()`,
-        [
-          this.store.bucket,
-          part.key,
-          part.etag,
-          table.name,
-          loaded.rows,
-          loaded.rejected,
-          snapshot.runAt.toISOString(),
-        ],
-      );
+      await this.recordLoad(sourceId, loaded);
       outcome.rows += loaded.rows;
       outcome.rejected += loaded.rejected;
       outcome.filesLoaded++;
@@ -241,20 +266,47 @@ export class PostgresDestination implements SyncDestination {
 
   /** Loads one streaming object and records it in the ledger, inside the caller's transaction. */
   private async loadStreamRows(object: StreamObjectToLoad, outcome: UnitOutcome): Promise<void> {
+    const sourceId = await this.ledgerRow(object.key, object.etag, object.table, 'stream', undefined);
     const loaded = await loadNdjsonObject(this.client, this.source(object.key), {
       table: getTable(object.table),
       kind: 'stream',
-      partition: partitionTime(object.arrivedAt),
+      sourceId,
     });
-    await this.client.query(
-      `INSERT INTO ${qualified('_loaded_objects')} (bucket, key, etag, table_name, kind, rows, rejected)
-       VALUES ($1, $2, $3, $4, 'stream', $5, $6)`,
-      [this.store.bucket, object.key, object.etag, object.table, loaded.rows, loaded.rejected],
-    );
+    await this.recordLoad(sourceId, loaded);
     outcome.rows += loaded.rows;
     outcome.rejected += loaded.rejected;
     outcome.duplicates += loaded.duplicates;
     outcome.filesLoaded++;
     outcome.objects.push({ key: object.key, result: loaded });
+  }
+
+  /**
+   * The object's ledger row, written before its rows (they reference its id) in the same
+   * transaction; a batch part loaded again (a rebuild) keeps its row and id.
+   */
+  private async ledgerRow(
+    key: string,
+    etag: string,
+    table: string,
+    kind: 'batch' | 'stream',
+    runAt: Date | undefined,
+  ): Promise<number> {
+    const { rows } = await this.client.query<{ id: number }>(
+      `INSERT INTO ${qualified('_loaded_objects')} (bucket, key, etag, table_name, kind, rows, run_at)
+       VALUES ($1, $2, $3, $4, $5, 0, $6)
+       ON CONFLICT (bucket, key, etag) DO UPDATE SET loaded_at = now()
+       RETURNING id`,
+      [this.store.bucket, key, etag, table, kind, runAt?.toISOString() ?? null],
+    );
+    return rows[0]?.id as number;
+  }
+
+  /** What loading the object did, on its ledger row. */
+  private async recordLoad(sourceId: number, loaded: ObjectLoadResult): Promise<void> {
+    await this.client.query(`UPDATE ${qualified('_loaded_objects')} SET rows = $2, rejected = $3 WHERE id = $1`, [
+      sourceId,
+      loaded.rows,
+      loaded.rejected,
+    ]);
   }
 }

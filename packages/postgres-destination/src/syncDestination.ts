@@ -29,6 +29,8 @@ export interface SnapshotToLoad {
   /** Rows the manifest reports. */
   rows: number;
   parts: readonly { key: string; etag: string }[];
+  /** The columns of the run's files, from its manifest; the catalog's when absent. */
+  columns?: readonly string[];
   /** Replace even when the current snapshot is as new (a full rebuild). */
   force: boolean;
 }

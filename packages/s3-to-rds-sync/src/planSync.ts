@@ -8,8 +8,8 @@ import type { TableName } from '@insightflow/shared-config';
  *   the destination, and every streaming object not yet in the ledger.
  * - `window`: the same, restricted to runs and objects whose partition minute lies in
  *   [since, until] (UTC, both inclusive).
- * - `full`: rebuild each table from the lake in one transaction: its newest run, and for the
- *   streaming table every streaming object.
+ * - `full`: rebuild each table from the lake in one transaction: its newest run, and for a
+ *   table a catalog stream feeds, every object of its streams.
  */
 export type SyncMode = 'incremental' | 'window' | 'full';
 
@@ -17,11 +17,10 @@ export type SyncMode = 'incremental' | 'window' | 'full';
 export interface LakeView {
   /** Each table's newest committed run, if it has one. */
   runs: ReadonlyMap<TableName, SnapshotToLoad>;
-  /** The streaming table's objects, in delivery order. */
+  /** Every requested stream's objects, each naming the table it loads into, in delivery order. */
   streams: readonly StreamObjectToLoad[];
-  /** The table streaming objects belong to. */
-  /** The table the streaming objects belong to; undefined when the catalog has no stream. */
-  streamTable: TableName | undefined;
+  /** The tables catalog streams feed (whether or not their streams hold objects yet). */
+  streamTables: readonly TableName[];
 }
 
 /** How much may still be done in this call. */
@@ -82,12 +81,13 @@ export function planSync(
 
   for (const table of request.tables) {
     const snapshot = lake.runs.get(table);
-    const streams = table === lake.streamTable ? lake.streams : [];
+    const streamed = lake.streamTables.includes(table);
+    const streams = streamed ? lake.streams.filter((o) => o.table === table) : [];
     const streamRows = (object: StreamObjectToLoad) => object.size / STREAM_BYTES_PER_ROW;
 
     if (request.mode === 'full') {
       const forced = snapshot ? { ...snapshot, force: true } : undefined;
-      if (table === lake.streamTable) {
+      if (streamed) {
         const rows = (forced?.rows ?? 0) + streams.reduce((n, o) => n + streamRows(o), 0);
         if (!fits(rows)) {
           more = true;

@@ -5,10 +5,11 @@ import {
   ObjectRefusedError,
   PostgresDestination,
   type SnapshotToLoad,
+  type StreamObjectToLoad,
   type SyncDestination,
   type UnitOutcome,
 } from '@insightflow/postgres-destination';
-import { streamingTable, type TableName, tableNames } from '@insightflow/shared-config';
+import { activeCatalog, type TableName, tableNames } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 import { applyUnit } from './applyUnit.js';
 import { type LakeView, planSync, type SyncMode, type WorkUnit } from './planSync.js';
@@ -74,12 +75,17 @@ function snapshotOf(run: CommittedRun): SnapshotToLoad {
     runAt: run.runAt,
     manifestKey: run.manifestKey,
     rows: run.manifest.rows,
+    columns: run.manifest.columns,
     parts: run.manifest.parts.map((p) => ({ key: p.key, etag: p.etag })),
     force: false,
   };
 }
 
-/** What the lake holds for the request: each table's newest committed run and the streaming objects. */
+/**
+ * What the lake holds for the request: each table's newest committed run, and the objects of
+ * every catalog stream feeding a requested table, each tagged with that table (several streams
+ * may feed one table: their objects are merged in arrival order, then by key).
+ */
 async function readLake(lake: Lake, tables: readonly TableName[], request: SyncRequest, refused: Refusal[]) {
   const window: LakeWindow | undefined =
     request.mode === 'window'
@@ -90,12 +96,15 @@ async function readLake(lake: Lake, tables: readonly TableName[], request: SyncR
     const run = await lake.newestCommittedRun(table, window, refused);
     if (run) runs.set(table, snapshotOf(run));
   }
-  const streamTable = streamingTable();
-  const streams =
-    streamTable !== undefined && tables.includes(streamTable)
-      ? (await lake.streamingObjects(window, refused)).map((o) => ({ ...o, table: streamTable }))
-      : [];
-  const view: LakeView = { runs, streams, streamTable };
+  const catalogStreams = activeCatalog().streams.filter((s) => tables.includes(s.table));
+  const streams: StreamObjectToLoad[] = [];
+  for (const { name, table } of catalogStreams) {
+    for (const o of await lake.streamingObjects(name, window, refused)) {
+      streams.push({ table, key: o.key, etag: o.etag, size: o.size, arrivedAt: o.arrivedAt });
+    }
+  }
+  streams.sort((a, b) => a.arrivedAt.getTime() - b.arrivedAt.getTime() || a.key.localeCompare(b.key));
+  const view: LakeView = { runs, streams, streamTables: [...new Set(catalogStreams.map((s) => s.table))] };
   return view;
 }
 

@@ -13,14 +13,19 @@ export interface StatedSyncRequest {
 
 /**
  * The one reading of a sync request, for the Lambda's event and the CLI alike: bounds without
- * a mode mean a window, nothing means incremental; a window that ends before it starts, or
- * bounds with another mode, is refused.
+ * a mode mean a window, nothing means incremental; a window that ends before it starts, a
+ * window without bounds (an empty statement of one), or bounds with another mode, is refused.
  */
 export function syncRequest(stated: StatedSyncRequest): SyncRequest {
   const bounded = stated.since !== undefined || stated.until !== undefined;
   const mode = stated.mode ?? (bounded ? 'window' : 'incremental');
   if (bounded && mode !== 'window') {
     throw new InvalidSyncRequestError(`window bounds (since/until) need mode "window", not "${mode}"`);
+  }
+  if (mode === 'window' && !bounded) {
+    throw new InvalidSyncRequestError(
+      'mode "window" needs since, until or both (YYYY-MM-DD-HHMM, UTC); for everything not yet loaded use mode "incremental"',
+    );
   }
   const since = stated.since === undefined ? undefined : parseWindowTimestamp(stated.since);
   const until = stated.until === undefined ? undefined : parseWindowTimestamp(stated.until);

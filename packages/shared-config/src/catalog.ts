@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type CatalogSpec, type StreamSpec, type TableSpec, validateCatalog } from './catalogSchema.js';
 import { type SqlDialect, sqlType } from './columnTypes.js';
-import { UnknownTableError } from './errors.js';
+import { UnknownStreamError, UnknownTableError } from './errors.js';
 import { INSTACART_CATALOG } from './instacartCatalog.js';
 
 /**
@@ -30,10 +30,12 @@ export class Catalog {
   /** SHA-256 (hex) of the document's canonical JSON: the catalog's version. */
   public readonly hash: string;
   private readonly byName: ReadonlyMap<string, TableSpec>;
+  private readonly streamsByName: ReadonlyMap<string, StreamSpec>;
 
   public constructor(document: CatalogSpec) {
     this.document = document;
     this.byName = new Map(document.tables.map((t) => [t.name, t]));
+    this.streamsByName = new Map(document.streams.map((s) => [s.name, s]));
     this.hash = createHash('sha256').update(canonicalJson(document)).digest('hex');
   }
 
@@ -72,6 +74,21 @@ export class Catalog {
   /** True when the catalog has a table called `name`. */
   public has(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  /** The stream called `name`; throws {@link UnknownStreamError} listing the catalog's streams. */
+  public stream(name: string): StreamSpec {
+    const stream = this.streamsByName.get(name);
+    if (stream) return stream;
+    throw new UnknownStreamError(
+      name,
+      this.document.streams.map((s) => s.name),
+    );
+  }
+
+  /** True when the catalog has a stream called `name`. */
+  public hasStream(name: string): boolean {
+    return this.streamsByName.has(name);
   }
 
   /** The tables streams feed, each once, in stream order. */
@@ -165,7 +182,9 @@ export function createTableSql(
   const key =
     options.primaryKey === false || table.primaryKey.length === 0
       ? []
-      : [`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`];
-  const name = options.qualifiedName ?? quoteIdentifier(table.name);
+      : [`PRIMARY KEY (${table.primaryKey.map(ident).join(', ')})`];
+  // Snowflake's names unquoted too: a quoted "orders" would be another table than the ORDERS
+  // every later statement names.
+  const name = options.qualifiedName ?? ident(table.name);
   return `CREATE TABLE IF NOT EXISTS ${name} (\n  ${[...columns, ...extra, ...key].join(',\n  ')}\n)`;
 }

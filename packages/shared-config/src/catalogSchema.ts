@@ -19,10 +19,18 @@ const name = (what: string) =>
       `a ${what} name must be lower case letters, digits and _, start with a letter or _, and be at most 63 characters (e.g. order_id)`,
     );
 
+/**
+ * Column names a catalog table may not use: the provenance column the sync adds to every
+ * PostgreSQL table (the ledger row of the object each row came from).
+ */
+export const RESERVED_COLUMN_NAMES = ['_source_id'] as const;
+
 /** One column of a catalog table. */
 export const CatalogColumnSchema = z
   .object({
-    name: name('column'),
+    name: name('column').refine((n) => !(RESERVED_COLUMN_NAMES as readonly string[]).includes(n), {
+      message: `${RESERVED_COLUMN_NAMES.join(', ')} is the sync's provenance column; rename the column`,
+    }),
     type: z.string({ error: `a column type is required: ${COLUMN_TYPE_HINT}` }).transform((type, ctx): ColumnType => {
       if (!isColumnType(type)) {
         ctx.addIssue({ code: 'custom', message: `unknown type ${JSON.stringify(type)}; use ${COLUMN_TYPE_HINT}` });
@@ -117,6 +125,17 @@ export const CatalogSchema = z
           code: 'custom',
           path: ['streams', i, 'table'],
           message: `stream ${stream.name} names table ${stream.table}, which the catalog does not have; use one of ${[...tables].join(', ')}`,
+        });
+      }
+    }
+    // Stream S's failures go under data/streaming/S_error/: no other stream may be called S_error.
+    for (const [i, stream] of catalog.streams.entries()) {
+      const owner = stream.name.endsWith('_error') ? stream.name.slice(0, -'_error'.length) : undefined;
+      if (owner !== undefined && streams.has(owner)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'name'],
+          message: `stream ${stream.name} would share its lake prefix with the error records of stream ${owner} (data/streaming/${owner}_error/); give it another name`,
         });
       }
     }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { CATALOG_NAME_PATTERN } from './catalogSchema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { DEFAULT_STAGE_PREFIX } from './lakeLayout.js';
 
@@ -150,6 +151,14 @@ export type StreamPublisherConfig = z.infer<typeof StreamPublisherConfigSchema>;
 
 /** Environment of the stream-transformer Lambda (Firehose's data-transformation function). */
 export const StreamTransformerConfigSchema = z.object({
+  /**
+   * The catalog stream whose records this function transforms (one function per stream): its
+   * table's columns and key come from the catalog bundled into the function.
+   */
+  STREAM_NAME: z
+    .string()
+    .regex(CATALOG_NAME_PATTERN)
+    .describe("a stream name of the catalog's streams (lower case letters, digits and _), e.g. orders"),
   /** Firehose refuses a response over 6 MB; leave headroom for the envelope. */
   MAX_RESPONSE_BYTES: positiveInt(6_000_000).max(6_291_456).default(6_000_000),
 });
@@ -240,6 +249,11 @@ export const CliConfigSchema = z
     CLEAN_BUCKET: bucket().default(LOCAL_DEFAULTS.cleanBucket),
     STAGE_BUCKET: bucket().default(LOCAL_DEFAULTS.stageBucket),
     ...warehouseShape,
+    /**
+     * How long the CLI waits to connect to a service (PostgreSQL: the whole connection, TLS and
+     * login included; S3: the TCP connection) before it names the endpoint and gives up.
+     */
+    INSIGHTFLOW_CONNECT_TIMEOUT_MS: positiveInt(10_000).max(600_000).default(10_000),
     NO_COLOR: z.string().optional(),
   })
   .superRefine(requireSnowflakeFields);
@@ -363,19 +377,28 @@ function hasPassword(url: string): boolean {
   }
 }
 
+/**
+ * A URL as it may be shown: its password replaced by `****` (a user name stays, it says who
+ * connected). Text that is not a URL is not shown at all.
+ */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '****';
+    return url.toString();
+  } catch {
+    return '(an unparseable URL)';
+  }
+}
+
 const SECRET_NAME_RE = /PASSWORD|SECRET(?!_ARN)|TOKEN|PRIVATE|ACCESS_KEY/;
 
 /** How a value may appear in an error: secrets masked, URLs without their password. */
 function displayValue(variable: string, value: string): string {
   if (SECRET_NAME_RE.test(variable)) return '"****" (hidden)';
   if (variable.endsWith('_URL')) {
-    try {
-      const url = new URL(value);
-      if (url.password) url.password = '****';
-      return JSON.stringify(url.toString());
-    } catch {
-      return '(an unparseable URL)';
-    }
+    const shown = redactUrl(value);
+    return shown.startsWith('(') ? shown : JSON.stringify(shown);
   }
   return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
 }

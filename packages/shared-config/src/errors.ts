@@ -84,3 +84,17 @@ export class UnknownTableError extends InsightFlowError {
     this.name = 'UnknownTableError';
   }
 }
+
+/** A stream name is not one of the catalog's streams. */
+export class UnknownStreamError extends InsightFlowError {
+  public constructor(
+    public readonly stream: string,
+    known: readonly string[],
+  ) {
+    super(
+      `Unknown stream ${JSON.stringify(stream)}: the catalog's streams are ${known.length > 0 ? known.join(', ') : '(none)'}. ` +
+        'Add it under streams in the catalog, or use one of those.',
+    );
+    this.name = 'UnknownStreamError';
+  }
+}

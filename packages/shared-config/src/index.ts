@@ -27,6 +27,7 @@ export {
   CatalogTableSchema,
   type ColumnSpec,
   parseCatalogText,
+  RESERVED_COLUMN_NAMES,
   type StreamSpec,
   type TableSpec,
   validateCatalog,
@@ -68,6 +69,7 @@ export {
   readStreamPublisherConfig,
   readStreamTransformerConfig,
   readSyncConfig,
+  redactUrl,
   SNOWFLAKE_DEPLOY_VARIABLES,
   type SnowflakeLoaderConfig,
   SnowflakeLoaderConfigSchema,
@@ -87,6 +89,7 @@ export {
   InsightFlowError,
   type InsightFlowErrorOptions,
   LakeKeyError,
+  UnknownStreamError,
   UnknownTableError,
 } from './errors.js';
 export { FIREHOSE_LIMITS } from './firehoseLimits.js';
@@ -101,7 +104,7 @@ export {
   buildStreamingFolder,
   DATA_PREFIX,
   DEFAULT_STAGE_PREFIX,
-  FIREHOSE_PREFIXES,
+  firehosePrefixes,
   formatWindowTimestamp,
   MANIFEST_FILE,
   type PartitionTime,
@@ -114,13 +117,25 @@ export {
   parseStreamingKey,
   parseWindowTimestamp,
   partitionTime,
-  STREAMING_ERROR_PREFIX,
-  STREAMING_PREFIX,
   STREAMING_ROOT,
   stageKey,
-  streamingTable,
+  streamingErrorPrefix,
+  streamingPrefix,
   tablePrefix,
   truncateToMinute,
 } from './lakeLayout.js';
 export { type OrderEvent, OrderEventSchema, type OrderRow, OrderRowSchema } from './orderEvent.js';
+export { type CsvField, checkField, checkRecord, type RowCheck, recordFromJson } from './rowValues.js';
 export { type ManifestPart, ManifestPartSchema, type RunManifest, RunManifestSchema } from './runManifest.js';
+export {
+  type AppliedChange,
+  type ColumnShape,
+  isWidening,
+  planSchemaChange,
+  type RefusedChange,
+  type SchemaChangeOptions,
+  type SchemaChangePlan,
+  type SchemaChangePolicy,
+  SchemaChangeRefusedError,
+  type TableShape,
+} from './schemaChanges.js';

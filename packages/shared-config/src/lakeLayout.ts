@@ -4,30 +4,47 @@ import { LakeKeyError } from './errors.js';
 
 /**
  * The lake layout: where every object lives in the raw bucket, as a pure function of
- * (table, run time, part). All times are UTC and truncated to the minute.
+ * (table, run time, part) or (stream, arrival time). All times are UTC and truncated to the minute.
  *
  *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<table>_part<N>.csv
  *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/_manifest.json
- *   data/streaming/orders/year=YYYY/month=MM/day=DD/hhmm=HHMM/<firehose object name>
+ *   data/streaming/<stream>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<firehose object name>
+ *   data/streaming/<stream>_error/<error type>/year=YYYY/month=MM/day=DD/<firehose object name>
  */
 
 /** Everything the lake holds as data (batch runs and streamed objects): what the sync may read. */
 export const DATA_PREFIX = 'data/';
 /** Top-level prefix of batch runs. */
 export const BATCH_PREFIX = `${DATA_PREFIX}batch/`;
-/** Top-level prefix of everything Firehose delivers: the streamed objects and its error records. */
+/** Top-level prefix of everything Firehose delivers: every stream's objects and error records. */
 export const STREAMING_ROOT = `${DATA_PREFIX}streaming/`;
-/**
- * The table streamed records belong to (what {@link STREAMING_PREFIX} holds): the table of the
- * active catalog's first stream, or `undefined` when the catalog has no stream.
- */
-export function streamingTable(): TableName | undefined {
-  return activeCatalog().streams[0]?.table;
+
+function assertStream(stream: string, key: string): void {
+  if (!activeCatalog().hasStream(stream)) {
+    const known = activeCatalog().streams.map((s) => s.name);
+    throw new LakeKeyError(
+      key,
+      `unknown stream ${JSON.stringify(stream)} (the catalog's streams: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      STREAMING_FORMAT,
+    );
+  }
 }
-/** Prefix under which Firehose delivers transformed order events. */
-export const STREAMING_PREFIX = `${STREAMING_ROOT}orders/`;
-/** Prefix under which Firehose delivers records it could not transform or write. */
-export const STREAMING_ERROR_PREFIX = `${STREAMING_ROOT}orders_error/`;
+
+/** Prefix under which Firehose delivers a catalog stream's transformed records: `data/streaming/<stream>/`. */
+export function streamingPrefix(stream: string): string {
+  assertStream(stream, stream);
+  return `${STREAMING_ROOT}${stream}/`;
+}
+
+/**
+ * Prefix under which Firehose delivers the records of a catalog stream it could not transform
+ * or write: `data/streaming/<stream>_error/`.
+ */
+export function streamingErrorPrefix(stream: string): string {
+  assertStream(stream, stream);
+  return `${STREAMING_ROOT}${stream}_error/`;
+}
+
 /** Where the source files are staged in the stage bucket (the original's Instacart layout). */
 export const DEFAULT_STAGE_PREFIX = 'instacart/';
 /**
@@ -47,13 +64,15 @@ export const PUBLISHER_STATE_PREFIX = 'state/stream-publisher/';
 export const MANIFEST_FILE = '_manifest.json';
 
 /**
- * Firehose's S3 prefix expressions for the streaming path: Firehose substitutes the
- * arrival time (UTC) and, for errors, the error type.
+ * Firehose's S3 prefix expressions for one catalog stream: Firehose substitutes the arrival time
+ * (UTC) and, for errors, the error type.
  */
-export const FIREHOSE_PREFIXES = {
-  data: `${STREAMING_PREFIX}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/`,
-  error: `${STREAMING_ERROR_PREFIX}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
-} as const;
+export function firehosePrefixes(stream: string): { data: string; error: string } {
+  return {
+    data: `${streamingPrefix(stream)}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/`,
+    error: `${streamingErrorPrefix(stream)}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
+  };
+}
 
 /** A run's time, as the partition folders spell it. */
 export interface PartitionTime {
@@ -132,7 +151,7 @@ const PARTITION = String.raw`year=(\d{4})/month=(\d{2})/day=(\d{2})/hhmm=(\d{4})
 const RUN_FOLDER_RE = new RegExp(`^data/batch/([a-z_]+)/${PARTITION}$`);
 const PART_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}([a-z_]+)_part(0|[1-9]\d{0,8})\.csv$`);
 const MANIFEST_RE = new RegExp(String.raw`^data/batch/([a-z_]+)/${PARTITION}_manifest\.json$`);
-const STREAMING_RE = new RegExp(`^data/streaming/orders/${PARTITION}([A-Za-z0-9._-]+)$`);
+const STREAMING_RE = new RegExp(`^data/streaming/([a-z_][a-z0-9_]{0,62})/${PARTITION}([A-Za-z0-9._-]+)$`);
 
 /** Parses partition folder values back into a time, refusing impossible dates. */
 export function parsePartitionTime(p: PartitionTime, key: string): Date {
@@ -196,19 +215,19 @@ export function parseManifestKey(key: string): { table: TableName; runAt: Date }
   return { table, runAt: matchPartition(m, key) };
 }
 
-/** The folder Firehose writes order events into for a given arrival time. */
-export function buildStreamingFolder(arrivedAt: Date): string {
-  return `${STREAMING_PREFIX}${partitionPath(arrivedAt)}`;
+/** The folder Firehose writes a stream's records into for a given arrival time. */
+export function buildStreamingFolder(stream: string, arrivedAt: Date): string {
+  return `${streamingPrefix(stream)}${partitionPath(arrivedAt)}`;
 }
 
 /**
- * The error folder Firehose writes failed records into, for an error type such as
+ * The error folder Firehose writes a stream's failed records into, for an error type such as
  * `processing-failed`.
  */
-export function buildStreamingErrorFolder(errorType: string, arrivedAt: Date): string {
+export function buildStreamingErrorFolder(stream: string, errorType: string, arrivedAt: Date): string {
   if (!/^[a-z-]+$/.test(errorType)) throw new LakeKeyError(errorType, 'not a Firehose error output type');
   const p = partitionTime(arrivedAt);
-  return `${STREAMING_ERROR_PREFIX}${errorType}/year=${p.year}/month=${p.month}/day=${p.day}/`;
+  return `${streamingErrorPrefix(stream)}${errorType}/year=${p.year}/month=${p.month}/day=${p.day}/`;
 }
 
 /**
@@ -231,19 +250,21 @@ export function buildFirehoseObjectName(streamName: string, version: number, wri
 }
 
 const STREAMING_FORMAT =
-  'Streaming objects look like data/streaming/orders/year=YYYY/month=MM/day=DD/hhmm=HHMM/<name> (UTC).';
+  "Streaming objects look like data/streaming/<stream>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<name> (UTC), <stream> one of the catalog's streams.";
 
-/** Parses a streaming object key into its arrival minute. */
-export function parseStreamingKey(key: string): { arrivedAt: Date; objectName: string } {
+/** Parses a streaming object key into its catalog stream and arrival minute. */
+export function parseStreamingKey(key: string): { stream: string; arrivedAt: Date; objectName: string } {
   const m = STREAMING_RE.exec(key);
   if (!m) throw new LakeKeyError(key, 'not a streaming object key', STREAMING_FORMAT);
-  const objectName = m[5] as string;
+  const stream = m[1] as string;
+  assertStream(stream, key);
+  const objectName = m[6] as string;
   if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data', STREAMING_FORMAT);
-  const [, year, month, day, hhmm] = m as unknown as [string, string, string, string, string];
+  const [, , year, month, day, hhmm] = m as unknown as [string, string, string, string, string, string];
   const p = { year, month, day, hhmm };
   const arrivedAt = partitionDate(p);
   if (!arrivedAt) throw new LakeKeyError(key, notARealTime(p), STREAMING_FORMAT);
-  return { arrivedAt, objectName };
+  return { stream, arrivedAt, objectName };
 }
 
 /**

@@ -32,8 +32,14 @@ export const RunManifestSchema = z.object({
   source: z.enum(['duckdb', 'snowflake']),
   /** The query whose result the parts hold, exactly as sent. */
   query: z.string(),
-  /** The CSV header of every part. */
+  /** The CSV header of every part: the catalog's columns when the run was written. */
   columns: z.array(z.string()).min(1),
+  /**
+   * Those columns' catalog types and nullability when the run was written (runs written before
+   * this field existed lack it). Readers load a run by these, so a run written before a schema
+   * change still loads after it.
+   */
+  schema: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })).optional(),
   parts: z.array(ManifestPartSchema),
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { readSnowflakeLoaderConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
-import { openWarehouse } from '@insightflow/warehouse';
+import { describeCatalogTableChange, openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { InvalidLoadEventError } from './errors.js';
 import { loadStagedFiles } from './loadStagedFiles.js';
@@ -30,6 +30,8 @@ export const handler = defineHandler(
     const summary = await loadStagedFiles(warehouse, stage, tables, (report) =>
       logger.info('staged file', { ...report, problems: report.problems.slice(0, 5) }),
     );
+    for (const change of summary.schemaChanges)
+      logger.info('catalog table changed', { change: describeCatalogTableChange(change) });
     const { rows, rejected, filesLoaded, filesSkipped, filesRejected } = summary;
     logger.info('load finished', { rows, rejected, filesLoaded, filesSkipped, filesRejected });
     return summary;

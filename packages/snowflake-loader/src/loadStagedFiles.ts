@@ -1,5 +1,5 @@
 import { getTable, stageKey, type TableName, tableNames } from '@insightflow/shared-config';
-import type { FileLoadReport, Warehouse } from '@insightflow/warehouse';
+import type { CatalogTableChange, FileLoadReport, Warehouse } from '@insightflow/warehouse';
 
 /** Where the staged files are: `s3://bucket/<catalog stage key>`, re-rooted at `prefix` (see `stageKey`). */
 export interface StageLocation {
@@ -10,6 +10,11 @@ export interface StageLocation {
 
 /** What one load did, per table and in total (the CLI's data-movement contract). */
 export interface LoadSummary {
+  /**
+   * What `ensureCatalogTables()` did before loading: tables created and schema changes applied
+   * by the catalog's policy (a refused change throws `SchemaChangeRefusedError` and loads nothing).
+   */
+  schemaChanges: CatalogTableChange[];
   tables: Record<string, { rows: number; rejected: number; files: FileLoadReport[] }>;
   /** Rows loaded by this invocation. */
   rows: number;
@@ -21,7 +26,9 @@ export interface LoadSummary {
 }
 
 /**
- * Creates the catalog's missing tables, then loads each table's stage: the file its `stage` key
+ * Creates the catalog's missing tables and evolves the others by the catalog's `schemaChanges`
+ * policy (a refused change throws `SchemaChangeRefusedError` before anything is changed or
+ * loaded), then loads each table's stage: the file its `stage` key
  * names, or every `.csv`/`.csv.gz` file under its `stage` prefix (ending in `/`), in key order,
  * columns matched by the header's names. Each file loads once: a file loaded before is skipped; a file with bad rows loads nothing and is reported with its lines
  * (ON_ERROR=SKIP_FILE); one table's failure does not stop the others' loads from being reported.
@@ -32,8 +39,9 @@ export async function loadStagedFiles(
   tables: readonly TableName[] = tableNames(),
   onFile: (report: FileLoadReport) => void = () => undefined,
 ): Promise<LoadSummary> {
-  await warehouse.ensureCatalogTables();
+  const schemaChanges = await warehouse.ensureCatalogTables();
   const summary: LoadSummary = {
+    schemaChanges,
     tables: {},
     rows: 0,
     rejected: 0,

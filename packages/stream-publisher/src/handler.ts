@@ -3,7 +3,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { readStreamPublisherConfig, s3ClientOptions } from '@insightflow/shared-config';
-import { openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { FirehoseDeliveryStream } from './adapters/firehoseDeliveryStream.js';
 import { PublishError } from './errors.js';
@@ -31,7 +30,8 @@ export const handler = defineHandler(
     });
     const stream = new FirehoseDeliveryStream(tracer.captureAWSv3Client(firehose), config.DELIVERY_STREAM_NAME);
     const store = new S3ObjectStore(s3, config.RAW_BUCKET);
-    return { config, burst: { store, stream, openWarehouse: () => openWarehouse(config, { s3 }) } };
+    // No warehouse client: the first order id continues from the lake's orders (lakeOrderRange).
+    return { config, burst: { store, stream } };
   },
   async ({ events, rate }, { config, burst }, { logger }) => {
     const { range, ...result } = await publishBurst(burst, events ?? config.PUBLISH_EVENTS, {

@@ -11,19 +11,20 @@ const WatermarkSchema = z.object({ nextOrderId: z.number().int().positive(), max
 
 /**
  * Reserves a block of fresh order ids. The watermark is written before any event is sent, so a
- * crash leaves a gap, never a reused id. The first reservation starts past the warehouse's
- * largest order id. One publisher at a time (the stack gives it a reserved concurrency of 1).
+ * crash leaves a gap, never a reused id. The first reservation starts past `firstRange()`'s
+ * largest order id (the warehouse's, or the lake's orders). One publisher at a time (the stack
+ * gives it a reserved concurrency of 1).
  */
 export async function reserveOrderIds(
   store: ObjectStore,
   count: number,
-  warehouseRange: () => Promise<{ maxOrderId: number; maxUserId: number }>,
+  firstRange: () => Promise<{ maxOrderId: number; maxUserId: number }>,
 ): Promise<OrderIdRange> {
   const lake = new Lake(store);
   // A missing watermark means the first run (HEAD answers absent); a garbled one is an error.
   let current = await lake.getJsonIfExists(WATERMARK_KEY, WatermarkSchema);
   if (!current) {
-    const { maxOrderId, maxUserId } = await warehouseRange();
+    const { maxOrderId, maxUserId } = await firstRange();
     current = { nextOrderId: maxOrderId + 1, maxUserId: Math.max(1, maxUserId) };
   }
   const next = { ...current, nextOrderId: current.nextOrderId + count };

@@ -1,6 +1,7 @@
 import type { ObjectStore } from '@insightflow/object-store';
 import type { Warehouse } from '@insightflow/warehouse';
 import type { DeliveryStream } from './deliveryStream.js';
+import { lakeOrderRange } from './lakeOrderRange.js';
 import { type OrderIdRange, orderEvents } from './orderEvents.js';
 import { reserveOrderIds } from './orderIdReservation.js';
 import { type PublishOptions, type PublishResult, publishEvents } from './publishEvents.js';
@@ -11,8 +12,12 @@ export interface BurstDependencies {
   /** The raw bucket, which holds the order-id watermark. */
   store: ObjectStore;
   stream: DeliveryStream;
-  /** Opens the warehouse the first order id continues from; called only without a watermark, closed after. */
-  openWarehouse: () => Promise<Warehouse>;
+  /**
+   * Opens the warehouse the first order id continues from; called only without a watermark,
+   * closed after. Without it (the Lambda, which bundles no warehouse client) the first order id
+   * continues from the lake's newest committed batch run of `orders` ({@link lakeOrderRange}).
+   */
+  openWarehouse?: () => Promise<Warehouse>;
 }
 
 /** What one burst did. */
@@ -23,16 +28,18 @@ export interface BurstResult extends PublishResult {
 
 /**
  * Publishes a burst of `count` fresh order events: reserves their order ids (continuing from the
- * watermark; the first time, past the warehouse's largest), builds the events and publishes
- * them, resending refused entries. The Lambda handler and `insightflow publish` both run this.
+ * watermark; the first time, past the largest in the warehouse, or in the lake's orders), builds
+ * the events and publishes them, resending refused entries. The Lambda handler and `insightflow publish` both run this.
  */
 export async function publishBurst(
   deps: BurstDependencies,
   count: number,
   options: PublishOptions = {},
 ): Promise<BurstResult> {
+  const { openWarehouse } = deps;
   const range = await reserveOrderIds(deps.store, count, async () => {
-    const warehouse = await deps.openWarehouse();
+    if (!openWarehouse) return lakeOrderRange(deps.store);
+    const warehouse = await openWarehouse();
     try {
       return await warehouseOrderRange(warehouse);
     } finally {

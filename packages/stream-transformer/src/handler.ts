@@ -3,7 +3,7 @@ import { defineHandler } from '@insightflow/lambda-handler';
 import { readStreamTransformerConfig } from '@insightflow/shared-config';
 import { z } from 'zod';
 import { InvalidFirehoseEventError } from './errors.js';
-import { type FirehoseTransformationResponse, transformRecords } from './transformRecords.js';
+import { type FirehoseTransformationResponse, streamTarget, transformRecords } from './transformRecords.js';
 
 /**
  * The Firehose transformation event (Powertools parser's schema) with each record's data left
@@ -14,21 +14,28 @@ export const FirehoseTransformationEventSchema = KinesisFirehoseSchema.extend({
   records: z.array(KinesisFirehoseRecordSchema.extend({ data: z.string() })),
 });
 
-/** Lambda entry point: Firehose's data-transformation function. */
+/**
+ * Lambda entry point: Firehose's data-transformation function for one catalog stream
+ * (`STREAM_NAME`), whose table comes from the catalog bundled into the zip.
+ */
 export const handler = defineHandler(
   {
     name: 'stream-transformer',
     eventSchema: FirehoseTransformationEventSchema,
     invalidEvent: (details) => new InvalidFirehoseEventError(details),
   },
-  () => readStreamTransformerConfig(),
-  async (event, config, { logger }): Promise<FirehoseTransformationResponse> => {
-    const { records, summary } = transformRecords(event.records, config.MAX_RESPONSE_BYTES);
+  () => {
+    const config = readStreamTransformerConfig();
+    return { config, target: streamTarget(config.STREAM_NAME) };
+  },
+  async (event, { config, target }, { logger }): Promise<FirehoseTransformationResponse> => {
+    const { records, summary } = transformRecords(target.table, event.records, config.MAX_RESPONSE_BYTES);
     // One line per batch, never one per record.
     const { ok, dropped, failed, reasons, responseBytes } = summary;
     const { invocationId } = event;
     logger.info('batch transformed', {
       invocationId,
+      stream: target.stream.name,
       records: records.length,
       ok,
       dropped,

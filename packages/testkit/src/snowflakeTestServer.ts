@@ -105,6 +105,34 @@ function sendJson(response: ServerResponse, body: unknown): void {
   response.end(text);
 }
 
+/** Snowflake's datetime format elements InsightFlow's export query uses → DuckDB's strftime. */
+const DATETIME_ELEMENTS: readonly [RegExp, string][] = [
+  [/"T"/g, 'T'],
+  [/YYYY/g, '%Y'],
+  [/MM/g, '%m'],
+  [/DD/g, '%d'],
+  [/HH24/g, '%H'],
+  [/MI/g, '%M'],
+  [/SS/g, '%S'],
+  [/FF6/g, '%f'],
+  [/TZH:TZM/g, '%z'],
+];
+
+/**
+ * Rewrites the Snowflake functions of InsightFlow's export query (`TO_VARCHAR(col[, format])`,
+ * `TO_JSON(col)`) into DuckDB's, so the real SDK streams what Snowflake would render. Only the
+ * forms the export query writes (a bare column argument) are rewritten.
+ */
+export function snowflakeFunctionsToDuckDb(sql: string): string {
+  return sql
+    .replace(/TO_VARCHAR\(([A-Za-z_][A-Za-z0-9_]*), 'HEX'\)/g, 'hex($1)')
+    .replace(/TO_VARCHAR\(([A-Za-z_][A-Za-z0-9_]*), '([^']*)'\)/g, (_, column: string, format: string) => {
+      const translated = DATETIME_ELEMENTS.reduce((f, [element, directive]) => f.replace(element, directive), format);
+      return `strftime(${column}, '${translated}')`;
+    })
+    .replace(/TO_(?:VARCHAR|JSON)\(([A-Za-z_][A-Za-z0-9_]*)\)/g, 'CAST($1 AS VARCHAR)');
+}
+
 /** Starts the server on a free loopback port, over a fresh in-memory DuckDB. */
 export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -122,9 +150,10 @@ export async function startSnowflakeTestServer(): Promise<SnowflakeTestServer> {
       return { columns: match.result.columns, rows: match.result.rows };
     }
     try {
+      const duckDbSql = snowflakeFunctionsToDuckDb(sqlText);
       // Snowflake's positional `?` binds are DuckDB's too.
       const reader =
-        binds.length > 0 ? await duckdb.runAndReadAll(sqlText, binds) : await duckdb.runAndReadAll(sqlText);
+        binds.length > 0 ? await duckdb.runAndReadAll(duckDbSql, binds) : await duckdb.runAndReadAll(duckDbSql);
       const columns = reader.columnNames().map((name, i) => ({
         name: name.toUpperCase(),
         type: snowflakeType(reader.columnTypes()[i]?.toString() ?? 'VARCHAR'),

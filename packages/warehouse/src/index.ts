@@ -1,10 +1,8 @@
 export { DuckDbWarehouse, type DuckDbWarehouseOptions } from './adapters/duckDbWarehouse.js';
-export {
-  type SnowflakeCredentials,
-  type SnowflakeStage,
-  SnowflakeWarehouse,
-  type SnowflakeWarehouseOptions,
-} from './adapters/snowflakeWarehouse.js';
+// Types only: the Snowflake adapter (and snowflake-sdk) loads when `openWarehouse()` opens it, so
+// a Lambda bundle imports the SDK at its first invocation, not at import. Tests reach the class
+// through its module.
+export type { SnowflakeCredentials, SnowflakeStage, SnowflakeWarehouseOptions } from './adapters/snowflakeWarehouse.js';
 export {
   CATALOG_NAME_PATTERN,
   type CatalogColumn,
@@ -13,6 +11,7 @@ export {
   type CatalogTable,
   PLAIN_CATALOG_TYPES,
 } from './catalogDocument.js';
+export { type CatalogTableChange, describeCatalogTableChange } from './catalogTableChanges.js';
 export {
   type DiscoverOptions,
   type DiscoveryProblem,
@@ -22,6 +21,7 @@ export {
   discoverWarehouseCatalog,
 } from './discoverCatalog.js';
 export { kindForSqlState, WarehouseError } from './errors.js';
+export { exportColumnSql, exportLinesSql, exportQuerySql } from './exportColumns.js';
 export { openWarehouse, SnowflakeSecretSchema, type WarehouseConfig, type WarehouseStages } from './openWarehouse.js';
 export { DUCKDB_TYPE_MAP, mapSourceType, SNOWFLAKE_TYPE_MAP, type TypeMapping } from './sourceTypes.js';
 export {

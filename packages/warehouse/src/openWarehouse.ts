@@ -1,9 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_DEFAULTS } from '@insightflow/shared-config';
 import { z } from 'zod';
-import { DuckDbWarehouse } from './adapters/duckDbWarehouse.js';
-import { type SnowflakeCredentials, SnowflakeWarehouse } from './adapters/snowflakeWarehouse.js';
+import type { SnowflakeCredentials } from './adapters/snowflakeWarehouse.js';
 import { WarehouseError } from './errors.js';
 import type { Warehouse } from './warehouse.js';
 
@@ -36,6 +34,8 @@ export const SnowflakeSecretSchema = z.union([
 ]);
 
 async function readSnowflakeCredentials(arn: string, region: string): Promise<SnowflakeCredentials> {
+  // Only the Snowflake path reads a secret: its client loads with it.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region });
   try {
     const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
@@ -54,7 +54,9 @@ async function readSnowflakeCredentials(arn: string, region: string): Promise<Sn
 
 /**
  * Opens the configured warehouse: DuckDB (the local default) or Snowflake, whose credentials
- * are read from Secrets Manager — never from the environment.
+ * are read from Secrets Manager — never from the environment. Each adapter is imported when
+ * first opened: a Lambda bundle loads snowflake-sdk (its largest module) in the setup of its
+ * first invocation, not when the runtime imports the handler.
  */
 export async function openWarehouse(
   config: WarehouseConfig,
@@ -67,6 +69,7 @@ export async function openWarehouse(
   },
 ): Promise<Warehouse> {
   if (config.WAREHOUSE === 'duckdb') {
+    const { DuckDbWarehouse } = await import('./adapters/duckDbWarehouse.js');
     return DuckDbWarehouse.open({
       path: config.DUCKDB_PATH ?? `${LOCAL_DEFAULTS.home}/warehouse.duckdb`,
       s3: deps.s3,
@@ -81,6 +84,7 @@ export async function openWarehouse(
       { password: 'insightflow-local-test-server' };
   const source = deps.stages?.source;
   const raw = deps.stages?.raw;
+  const { SnowflakeWarehouse } = await import('./adapters/snowflakeWarehouse.js');
   return SnowflakeWarehouse.connect({
     account,
     user,

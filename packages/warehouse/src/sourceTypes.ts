@@ -121,7 +121,7 @@ const FIXES: Record<Warehouse['kind'], Readonly<Record<string, string>>> = {
 };
 
 /** `NAME(1,2)` → NAME and [1, 2]; DuckDB's `INTEGER[]` → LIST, `STRUCT(…)` → STRUCT. */
-function parseTypeName(dataType: string): { name: string; args: number[] } {
+export function parseTypeName(dataType: string): { name: string; args: number[] } {
   const text = dataType.trim().toUpperCase();
   if (text.endsWith(']')) return { name: 'LIST', args: [] };
   const match = /^([A-Z_][A-Z0-9_ ]*?)\s*(?:\((.*)\))?$/s.exec(text);

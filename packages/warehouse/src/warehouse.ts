@@ -1,4 +1,5 @@
 import type { SqlDialect, TableName } from '@insightflow/shared-config';
+import type { CatalogTableChange } from './catalogTableChanges.js';
 
 /**
  * The Warehouse port: what InsightFlow needs from a SQL warehouse (Snowflake on AWS, DuckDB
@@ -109,8 +110,24 @@ export interface Warehouse {
   streamRows(sql: string): AsyncIterable<WarehouseRow[]>;
   /** Has the warehouse itself write a query's result as CSV files (with a header) in the object store. */
   unload(request: UnloadRequest): Promise<UnloadedFile[]>;
-  /** Creates the catalog's tables that are missing; never drops or replaces one. */
-  ensureCatalogTables(): Promise<void>;
+  /**
+   * Creates the catalog's tables that are missing and evolves the ones it has, by the active
+   * catalog's `schemaChanges` policy (`planSchemaChange()` in shared-config). It reads each
+   * table's columns and primary key from the information schema (the tables DuckDB creates have
+   * no key, so there the declared key is taken as held: nothing in DuckDB reads it), and compares
+   * types in the warehouse's own terms: a difference the warehouse cannot hold (`text` and
+   * `varchar(n)` are both DuckDB's VARCHAR, `real` and `double` both Snowflake's FLOAT) is no
+   * change. Under `evolve` it adds new columns (rows loaded before hold NULL), applies widenings
+   * (DuckDB `ALTER COLUMN … TYPE`; Snowflake `SET DATA TYPE`, which widens only a NUMBER's
+   * precision and a VARCHAR's length in place) and drops NOT NULL; a column gone from the catalog
+   * stays. When any change to any table is refused (a narrowing, a cast that could lose values, a
+   * removed NOT NULL column, a changed key, anything under `freeze`, a widening Snowflake cannot
+   * apply in place) it throws `SchemaChangeRefusedError` before changing anything. DuckDB applies
+   * every change in one transaction; Snowflake's DDL commits statement by statement. Never drops
+   * or replaces a table or a column. Returns what it did, one entry per table created or change
+   * applied (`describeCatalogTableChange()` writes each as a line).
+   */
+  ensureCatalogTables(): Promise<CatalogTableChange[]>;
   /**
    * Loads one staged file into its table, once: a file loaded before is skipped. DuckDB matches
    * columns by the header's names; Snowflake's single-file COPY takes them in catalog order.

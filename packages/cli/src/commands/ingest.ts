@@ -3,7 +3,8 @@ import { S3ObjectStore } from '@insightflow/object-store';
 import { type TableName, tableNames } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { openWarehouseFor, withEndpoints } from '../endpoints.js';
+import { explainEdgeFailure } from '../edgeErrors.js';
+import { edgesOf, openWarehouseFor, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
 /** Options of `insightflow ingest`. */
@@ -25,7 +26,7 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
     const warehouse = await openWarehouseFor(context, endpoints, options.mode === 'stream' ? '64MB' : '1GB');
     try {
       let rows = 0;
-      return await ingestTables(
+      const ingested = await ingestTables(
         {
           warehouse,
           store: new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET),
@@ -37,6 +38,10 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
         options.tables ?? tableNames(),
         { runAt, mode: options.mode, batchSize: options.batchSize },
       );
+      // A table that failed at an edge (its table missing in the warehouse, the bucket gone) says so.
+      const edges = edgesOf(context, endpoints);
+      const failures = ingested.failures.map((f) => ({ ...f, error: explainEdgeFailure(f.error, edges) ?? f.error }));
+      return { ...ingested, failures };
     } finally {
       await warehouse.close();
     }

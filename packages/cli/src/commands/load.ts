@@ -1,5 +1,6 @@
 import { DEFAULT_STAGE_PREFIX, type TableName } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
+import { describeCatalogTableChange } from '@insightflow/warehouse';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
 import { openWarehouseFor, withEndpoints } from '../endpoints.js';
@@ -11,9 +12,11 @@ export interface LoadOptions {
 }
 
 /**
- * `insightflow load`: create the catalog's tables in the warehouse when missing, then load the
+ * `insightflow load`: create the catalog's tables in the warehouse when missing and evolve the
+ * others by the catalog's `schemaChanges` policy (each change applied is printed), then load the
  * staged files once each (ON_ERROR=SKIP_FILE: a file with bad rows loads nothing and is reported
- * with its lines). Exit code 3 when a file was rejected.
+ * with its lines). Exit code 3 when a file was rejected; a refused schema change throws
+ * `SchemaChangeRefusedError` before anything changes, which `main()` turns into exit code 1.
  */
 export async function loadCommand(context: CliContext, options: LoadOptions): Promise<ExitCode> {
   const stage = { bucket: context.config.STAGE_BUCKET, prefix: DEFAULT_STAGE_PREFIX };
@@ -37,6 +40,7 @@ export async function loadCommand(context: CliContext, options: LoadOptions): Pr
   context.result(
     result,
     [
+      ...summary.schemaChanges.map((c) => `Warehouse: ${describeCatalogTableChange(c)}`),
       `Loaded ${summary.rows.toLocaleString('en')} rows: ${summary.filesLoaded} files loaded, ${summary.filesSkipped} already loaded, ${summary.filesRejected} rejected.`,
       ...lines,
       ...(summary.filesRejected > 0

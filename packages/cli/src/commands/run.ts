@@ -1,9 +1,8 @@
 import { planGeneration } from '@insightflow/instacart-generator';
 import { InsightFlowError } from '@insightflow/shared-config';
-import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { withEndpoints } from '../endpoints.js';
+import { connectDatabase, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 import { LOCAL_PIPELINE, type LocalRun } from '../pipeline/localPipeline.js';
 import { progressBars } from '../pipeline/progressBars.js';
@@ -35,8 +34,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
 
   const { figures, checks } = await withEndpoints(context, async (endpoints) => {
     if (!endpoints.databaseUrl) throw new NoDatabaseError();
-    const database = new pg.Client({ connectionString: endpoints.databaseUrl });
-    await database.connect();
+    const database = await connectDatabase(context, endpoints);
     try {
       const run: LocalRun = { context, endpoints, database, plan, events: options.events, bars };
       const stages = await runStages(LOCAL_PIPELINE, run);

@@ -2,12 +2,13 @@ import { Lake } from '@insightflow/lake';
 import { findRunningServices } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { qualified, SYNC_SCHEMA } from '@insightflow/postgres-destination';
-import { tableNames } from '@insightflow/shared-config';
+import { activeCatalog, tableNames } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
-import pg from 'pg';
+import type pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import type { StatusResult } from '../contracts.js';
-import { type Endpoints, withEndpoints } from '../endpoints.js';
+import { explainEdgeFailure } from '../edgeErrors.js';
+import { connectDatabase, type Endpoints, postgresEdge, s3Edge, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
 
 type TableCounts = StatusResult['warehouse'];
@@ -26,14 +27,26 @@ async function warehouseCounts(path: string): Promise<TableCounts> {
   return counts;
 }
 
-async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts: TableCounts; reachable: boolean }> {
+/** Why a part could not be inspected: the edge's explanation (service, endpoint, variable, next step). */
+function problemOf(error: unknown, context: CliContext, endpoints: Endpoints): string {
+  const edges = [postgresEdge(context, endpoints.databaseUrl), s3Edge(context, endpoints.s3Endpoint)];
+  return (explainEdgeFailure(error, edges) ?? (error as Error)).message;
+}
+
+interface PostgresCounts {
+  counts: TableCounts;
+  reachable: boolean;
+  problem?: string;
+}
+
+async function postgresCounts(context: CliContext, endpoints: Endpoints): Promise<PostgresCounts> {
   const counts = emptyCounts();
-  if (!databaseUrl) return { counts, reachable: false };
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  if (!endpoints.databaseUrl) return { counts, reachable: false };
+  let client: pg.Client;
   try {
-    await client.connect();
-  } catch {
-    return { counts, reachable: false };
+    client = await connectDatabase(context, endpoints);
+  } catch (error) {
+    return { counts, reachable: false, problem: problemOf(error, context, endpoints) };
   }
   try {
     const { rows } = await client.query<{ table_name: string }>(
@@ -52,14 +65,24 @@ async function postgresCounts(databaseUrl: string | undefined): Promise<{ counts
   return { counts, reachable: true };
 }
 
-/** The lake's counts, or null when the bucket cannot be listed (server down, bucket missing). */
-async function lakeSummary(endpoints: Endpoints, bucket: string): Promise<StatusResult['lake']> {
+/** The lake's counts, or null and why when the bucket cannot be listed (server down, bucket missing). */
+async function lakeSummary(
+  context: CliContext,
+  endpoints: Endpoints,
+): Promise<{ lake: StatusResult['lake']; problem?: string }> {
   try {
-    return await new Lake(new S3ObjectStore(endpoints.s3, bucket)).summary(tableNames());
-  } catch {
-    return null;
+    const lake = await new Lake(new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET)).summary(
+      tableNames(),
+      activeCatalog().streams.map((s) => s.name),
+    );
+    return { lake };
+  } catch (error) {
+    return { lake: null, problem: problemOf(error, context, endpoints) };
   }
 }
+
+const START_SERVICES = 'start them with `npx insightflow up`';
+const NOT_RUNNING = `The local services are not running: ${START_SERVICES}.`;
 
 function formatCounts(title: string, counts: TableCounts): string {
   const lines = tableNames().map(
@@ -68,31 +91,48 @@ function formatCounts(title: string, counts: TableCounts): string {
   return [title, ...lines].join('\n');
 }
 
-/** `insightflow status`: what is there now, without starting anything. */
+/**
+ * `insightflow status`: what is there now, without starting anything. What is not running or not
+ * reachable is reported with the next step (`npx insightflow up`, or the endpoint's problem).
+ * Exit code 0 whenever the report could be made, services up or not — it is a report, not a
+ * check; scripts read `services.running` and each `reachable` from `--json`. Exit code 1 only when
+ * no report can be made (bad configuration).
+ */
 export async function statusCommand(context: CliContext): Promise<ExitCode> {
   const local = context.config.INSIGHTFLOW_TARGET === 'local' ? await findRunningServices(context.home) : undefined;
   const warehousePath = local?.warehousePath ?? context.home.warehouseFile;
   const running = local !== undefined || context.config.INSIGHTFLOW_TARGET === 'aws';
 
   // Only inspect what is already running: status never starts services.
-  const { lake, pgResult, s3Endpoint } = running
+  const { lakeResult, pgResult, s3Endpoint } = running
     ? await withEndpoints(context, async (endpoints) => ({
         s3Endpoint: endpoints.s3Endpoint ?? null,
-        lake: await lakeSummary(endpoints, context.config.RAW_BUCKET),
-        pgResult: await postgresCounts(endpoints.databaseUrl),
+        lakeResult: await lakeSummary(context, endpoints),
+        pgResult: await postgresCounts(context, endpoints),
       }))
-    : { lake: null, pgResult: { counts: emptyCounts(), reachable: false }, s3Endpoint: null };
+    : {
+        lakeResult: { lake: null, problem: NOT_RUNNING },
+        pgResult: { counts: emptyCounts(), reachable: false, problem: NOT_RUNNING },
+        s3Endpoint: null,
+      };
+  const { lake } = lakeResult;
   const status: StatusResult = {
     services: {
       running,
       target: context.config.INSIGHTFLOW_TARGET,
-      s3: { endpoint: s3Endpoint, reachable: lake !== null },
+      s3: {
+        endpoint: s3Endpoint,
+        reachable: lake !== null,
+        ...(lakeResult.problem ? { problem: lakeResult.problem } : {}),
+      },
       postgres: {
         host: local?.state.postgres.host ?? null,
         port: local?.state.postgres.port ?? null,
         reachable: pgResult.reachable,
+        ...(pgResult.problem ? { problem: pgResult.problem } : {}),
       },
       ...(local ? { pids: [local.state.pid, local.state.s3.pid, local.state.postgres.pid] } : {}),
+      ...(running ? {} : { nextStep: '`npx insightflow up` starts the local S3 API server and PostgreSQL' }),
     },
     warehouse: await warehouseCounts(warehousePath),
     postgres: pgResult.counts,
@@ -103,12 +143,13 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
     [
       running
         ? `Services: running (S3 ${s3Endpoint ?? 'AWS'}, PostgreSQL ${pgResult.reachable ? 'reachable' : 'unreachable'})`
-        : 'Services: not running (start them with `npx insightflow up`)',
+        : `Services: not running (${START_SERVICES})`,
       formatCounts('Warehouse (DuckDB) rows:', status.warehouse),
       formatCounts('PostgreSQL rows:', status.postgres),
+      ...(running && pgResult.problem ? [`PostgreSQL: not reachable: ${pgResult.problem}`] : []),
       lake
         ? `Lake (${lake.bucket}): ${Object.values(lake.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lake.streaming.objects} streaming objects`
-        : 'Lake: not reachable',
+        : `Lake: not reachable: ${lakeResult.problem ?? 'unknown'}`,
     ].join('\n'),
   );
   return ExitCode.ok;

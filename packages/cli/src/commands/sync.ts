@@ -1,12 +1,19 @@
 import { S3ObjectStore } from '@insightflow/object-store';
 import { SYNC_SCHEMA } from '@insightflow/postgres-destination';
-import { postgresSync, type SyncMode, syncRequest, syncUntilDone } from '@insightflow/s3-to-rds-sync';
+import {
+  InvalidSyncRequestError,
+  postgresSync,
+  type SyncMode,
+  type SyncRequest,
+  syncRequest,
+  syncUntilDone,
+} from '@insightflow/s3-to-rds-sync';
 import type { TableName } from '@insightflow/shared-config';
-import pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
-import { withEndpoints } from '../endpoints.js';
+import { connectDatabase, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
+import { UsageError } from '../usageError.js';
 
 /** Options of `insightflow sync`. */
 export interface SyncOptions {
@@ -16,18 +23,27 @@ export interface SyncOptions {
   tables?: TableName[];
 }
 
+/** The request the options state; one the sync refuses (a reversed window) is a usage error. */
+function statedRequest(options: SyncOptions): SyncRequest {
+  try {
+    return syncRequest(options);
+  } catch (error) {
+    if (error instanceof InvalidSyncRequestError) throw new UsageError(error.message, 'sync', error);
+    throw error;
+  }
+}
+
 /**
  * `insightflow sync`: load the lake into PostgreSQL — committed batch runs (each replacing the
- * table's snapshot atomically) and streaming objects (deduplicated by order id), each object
- * exactly once. Exit code 3 when rows were rejected.
+ * table's snapshot atomically) and every catalog stream's objects into its stream's table
+ * (deduplicated by the table's primary key; a keyless table appends), each object exactly once.
+ * Exit code 3 when rows were rejected; 2 for a window that ends before it starts or has no bounds.
  */
 export async function syncCommand(context: CliContext, options: SyncOptions): Promise<ExitCode> {
-  const request = syncRequest(options);
+  const request = statedRequest(options);
   const { mode } = request;
   const result = await withEndpoints(context, async (endpoints) => {
-    if (!endpoints.databaseUrl) throw new Error('No database: set DATABASE_URL or use the local services.');
-    const client = new pg.Client({ connectionString: endpoints.databaseUrl });
-    await client.connect();
+    const client = await connectDatabase(context, endpoints);
     try {
       const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
       // No invocation deadline here: one process syncs until nothing is left.

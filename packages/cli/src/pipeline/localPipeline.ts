@@ -1,7 +1,7 @@
 import { ingestTables } from '@insightflow/batch-ingest';
 import { type GenerationPlan, writeStagedTables } from '@insightflow/instacart-generator';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { qualified } from '@insightflow/postgres-destination';
+import { qualified, rowsOfKind } from '@insightflow/postgres-destination';
 import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
 import { DEFAULT_STAGE_PREFIX, InsightFlowError, type TableName, tableNames } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
@@ -147,7 +147,7 @@ const verify: PipelineStage<LocalRun> = {
       for (const table of tableNames()) {
         const expected = (await warehouse.countRows(table)) ?? 0;
         const { rows } = await run.database.query<{ n: string }>(
-          `SELECT count(*) AS n FROM ${qualified(table)} WHERE "_source_kind" = 'batch'`,
+          `SELECT count(*) AS n FROM ${qualified(table)} WHERE ${rowsOfKind(table, 'batch')}`,
         );
         checks.push({ table, expected, found: Number(rows[0]?.n ?? 0) });
       }
@@ -156,7 +156,7 @@ const verify: PipelineStage<LocalRun> = {
     }
     const published = run.published ?? { firstOrderId: 0, delivered: 0 };
     const { rows } = await run.database.query<{ n: string }>(
-      `SELECT count(DISTINCT order_id) AS n FROM ${qualified('orders')} WHERE "_source_kind" = 'stream' AND order_id BETWEEN $1 AND $2`,
+      `SELECT count(DISTINCT order_id) AS n FROM ${qualified('orders')} WHERE ${rowsOfKind('orders', 'stream')} AND order_id BETWEEN $1 AND $2`,
       [published.firstOrderId, published.firstOrderId + run.events - 1],
     );
     checks.push({ table: 'orders (stream)', expected: published.delivered, found: Number(rows[0]?.n ?? 0) });

@@ -1,5 +1,5 @@
 import { S3ObjectStore } from '@insightflow/object-store';
-import type { RunManifest, TableName } from '@insightflow/shared-config';
+import { Catalog, instacartCatalog, type RunManifest, type TableName, useCatalog } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -202,13 +202,13 @@ describe('Class: Lake (real S3 API server)', () => {
 
     it('lists streaming objects sorted by key with their arrival minute, and refuses hostile keys', async () => {
       const refused: Refusal[] = [];
-      const objects = await lake.streamingObjects(undefined, refused);
+      const objects = await lake.streamingObjects('orders', undefined, refused);
       expect(objects.map((o) => o.key)).toEqual([
         `${folder}hhmm=1200/a-object`,
         `${folder}hhmm=1201/b-object`,
         `${folder}hhmm=1202/c-object`,
       ]);
-      expect(objects[0]).toMatchObject({ arrivedAt: new Date('2026-05-03T12:00:00Z'), size: 3 });
+      expect(objects[0]).toMatchObject({ stream: 'orders', arrivedAt: new Date('2026-05-03T12:00:00Z'), size: 3 });
       expect(objects[0]?.etag).toMatch(/^[0-9a-f]+$/);
       expect(refused.map((r) => r.key).sort()).toEqual(
         [
@@ -222,15 +222,56 @@ describe('Class: Lake (real S3 API server)', () => {
 
     it('keeps only streaming objects whose arrival minute lies in the inclusive window', async () => {
       const at = (hhmm: string) => new Date(`2026-05-03T12:${hhmm}:00Z`);
-      const objects = await lake.streamingObjects({ since: at('00'), until: at('01') }, []);
+      const objects = await lake.streamingObjects('orders', { since: at('00'), until: at('01') }, []);
       expect(objects.map((o) => o.arrivedAt)).toEqual([at('00'), at('01')]);
+    });
+
+    describe('with a catalog of two streams', () => {
+      const twoStreams = Catalog.fromDocument(
+        {
+          tables: [
+            { name: 'shipments', primaryKey: ['shipment_id'], columns: [{ name: 'shipment_id', type: 'bigint' }] },
+            { name: 'events', columns: [{ name: 'body', type: 'text' }] },
+          ],
+          streams: [
+            { name: 'shipment_updates', table: 'shipments' },
+            { name: 'clicks', table: 'events' },
+          ],
+        },
+        'two streams',
+      );
+      beforeAll(() => useCatalog(twoStreams));
+      afterAll(() => useCatalog(instacartCatalog()));
+
+      it("lists each stream's objects under its own prefix, and counts them per stream", async () => {
+        const at = new Date('2026-05-03T12:00:00Z');
+        const shipment = lake.streamingObjectKey('shipment_updates', 'insightflow-dev-shipment_updates', at, at, 's1');
+        const click = lake.streamingObjectKey('clicks', 'insightflow-dev-clicks', at, at, 'c1');
+        const failed = lake.streamingErrorKey('clicks', 'processing-failed', 'insightflow-dev-clicks', at, at, 'e1');
+        for (const key of [shipment, click, failed]) await lake.store.put(key, '{}\n');
+        expect(click).toMatch(
+          /^data\/streaming\/clicks\/year=2026\/month=05\/day=03\/hhmm=1200\/insightflow-dev-clicks-1-/,
+        );
+        expect(failed).toMatch(/^data\/streaming\/clicks_error\/processing-failed\/year=2026\/month=05\/day=03\//);
+
+        expect((await lake.streamingObjects('shipment_updates', undefined, [])).map((o) => [o.stream, o.key])).toEqual([
+          ['shipment_updates', shipment],
+        ]);
+        expect((await lake.streamingObjects('clicks', undefined, [])).map((o) => o.key)).toEqual([click]);
+        const summary = await lake.summary(['shipments', 'events'], ['shipment_updates', 'clicks']);
+        expect(summary.streaming).toEqual({
+          objects: 2,
+          errorObjects: 1,
+          streams: { shipment_updates: { objects: 1, errorObjects: 0 }, clicks: { objects: 1, errorObjects: 1 } },
+        });
+      });
     });
   });
 
   describe('summary', () => {
     it('counts per table its committed runs and other objects, and the streaming and error objects', async () => {
       await lake.store.put('data/streaming/orders_error/processing-failed/year=2026/month=05/day=03/x', '{}');
-      const summary = await lake.summary(['orders', 'aisles', 'order_products_train']);
+      const summary = await lake.summary(['orders', 'aisles', 'order_products_train'], ['orders']);
       expect(summary).toEqual({
         bucket: RAW,
         batch: {
@@ -239,7 +280,7 @@ describe('Class: Lake (real S3 API server)', () => {
           aisles: { committedRuns: 1, objects: 3 },
           order_products_train: { committedRuns: 0, objects: 0 },
         },
-        streaming: { objects: 7, errorObjects: 1 },
+        streaming: { objects: 7, errorObjects: 1, streams: { orders: { objects: 7, errorObjects: 1 } } },
       });
     });
   });

@@ -42,6 +42,7 @@ export class S3ObjectStore implements ObjectStore {
     return new ObjectStoreError(`Could not ${action} s3://${this.bucket}/${key}: ${(error as Error).message}`, {
       cause: error,
       kind,
+      bucket: this.bucket,
     });
   }
 

@@ -66,7 +66,12 @@ export async function writeStreamingObject(store: S3ObjectStore, at: Date, order
       days_since_prior_order: id % 5 === 0 ? null : 4,
     }),
   );
-  const key = new Lake(store).streamingObjectKey('insightflow-test-orders', at, at, tail ?? `${orderIds[0]}`);
+  return writeStreamRows(store, 'orders', at, lines, tail ?? `${orderIds[0]}`);
+}
+
+/** Writes a streaming object of catalog stream `stream` as Firehose would: the NDJSON lines given. */
+export async function writeStreamRows(store: S3ObjectStore, stream: string, at: Date, lines: string[], tail: string) {
+  const key = new Lake(store).streamingObjectKey(stream, `insightflow-test-${stream}`, at, at, tail);
   await store.put(key, `${lines.join('\n')}\n`);
   return key;
 }

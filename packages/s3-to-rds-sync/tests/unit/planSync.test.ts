@@ -49,7 +49,7 @@ const scenario = fc
         streams.slice(0, Math.floor(streams.length * s.loadedShare)).map((o) => objectIdentity(o.key, o.etag)),
       ),
     };
-    const lake: LakeView = { runs, streams, streamTable: 'orders' };
+    const lake: LakeView = { runs, streams, streamTables: ['orders'] };
     return { lake, state, mode: s.mode, budgetMs: s.budgetMs };
   });
 
@@ -153,7 +153,7 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
       force: false,
     };
     const result = planSync(
-      { runs: new Map([['order_products_prior', snapshot]]), streams: [], streamTable: 'orders' },
+      { runs: new Map([['order_products_prior', snapshot]]), streams: [], streamTables: ['orders'] },
       { snapshots: new Map(), loadedObjects: new Set() },
       { mode: 'incremental', tables: tableNames() },
       { rowsPerSecond: 300_000, remainingMs: 1_000 },
@@ -174,7 +174,7 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
       force: false,
     };
     const result = planSync(
-      { runs: new Map([['aisles', run]]), streams: [], streamTable: 'orders' },
+      { runs: new Map([['aisles', run]]), streams: [], streamTables: ['orders'] },
       { snapshots: new Map([['aisles', minute(5)]]), loadedObjects: new Set() },
       { mode: 'incremental', tables: ['aisles'] },
       { rowsPerSecond: 300_000 },
@@ -199,7 +199,7 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
           ['aisles', run('aisles')],
         ]),
         streams,
-        streamTable: 'orders',
+        streamTables: ['orders'],
       },
       { snapshots: new Map([['aisles', minute(9)]]), loadedObjects: new Set([objectIdentity('s', 'e')]) },
       { mode: 'full', tables: ['aisles', 'orders'] },
@@ -211,5 +211,34 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
     ]);
     expect(result.units.every((u) => u.kind !== 'snapshot' || u.snapshot.force)).toBe(true);
     expect(result.units[1]).toMatchObject({ kind: 'rebuild', objects: streams });
+  });
+
+  it("gives each streamed table its own streams' objects, and rebuilds a streamed table that has none yet", () => {
+    const object = (table: TableName, key: string): StreamObjectToLoad => ({
+      table,
+      key,
+      etag: 'e',
+      size: 100,
+      arrivedAt: minute(2),
+    });
+    const streams = [object('orders', 'a'), object('aisles', 'b'), object('orders', 'c')];
+    const lake: LakeView = { runs: new Map(), streams, streamTables: ['orders', 'aisles', 'products'] };
+    const state: SyncState = { snapshots: new Map(), loadedObjects: new Set() };
+    const incremental = planSync(
+      lake,
+      state,
+      { mode: 'incremental', tables: ['aisles', 'orders'] },
+      { rowsPerSecond: 1 },
+    );
+    expect(incremental.units.map((u) => [u.table, u.kind === 'stream-object' ? u.object.key : u.kind])).toEqual([
+      ['aisles', 'b'],
+      ['orders', 'a'],
+      ['orders', 'c'],
+    ]);
+    const full = planSync(lake, state, { mode: 'full', tables: ['products', 'orders'] }, { rowsPerSecond: 1 });
+    expect(full.units.map((u) => [u.kind, u.table, u.kind === 'rebuild' ? u.objects.map((o) => o.key) : []])).toEqual([
+      ['rebuild', 'products', []],
+      ['rebuild', 'orders', ['a', 'c']],
+    ]);
   });
 });

@@ -18,6 +18,11 @@ describe('Function: syncRequest()', () => {
     expect(() => syncRequest({ since: '2026-01-01-0000', until: '2025-01-01-0000' })).toThrow(InvalidSyncRequestError);
   });
 
+  it('refuses a window without bounds, pointing at incremental', () => {
+    expect(() => syncRequest({ mode: 'window' })).toThrow(InvalidSyncRequestError);
+    expect(() => syncRequest({ mode: 'window' })).toThrow(/needs since, until or both.*use mode "incremental"/);
+  });
+
   it('refuses bounds with a mode other than window', () => {
     expect(() => syncRequest({ mode: 'full', since: '2026-01-01-0000' })).toThrow(/need mode "window", not "full"/);
   });

@@ -7,8 +7,9 @@ import {
   isTableName,
   listTables,
   RunManifestSchema,
-  streamingTable,
+  streamingPrefix,
   tableNames,
+  UnknownStreamError,
   UnknownTableError,
   useCatalog,
 } from '../../src/index.js';
@@ -52,7 +53,8 @@ describe('Function: useCatalog()', () => {
   it('starts from the built-in Instacart catalog', () => {
     expect(activeCatalog()).toBe(instacartCatalog());
     expect(tableNames()).toContain('order_products_prior');
-    expect(streamingTable()).toBe('orders');
+    expect(activeCatalog().streams).toEqual([{ name: 'orders', table: 'orders' }]);
+    expect(streamingPrefix('orders')).toBe('data/streaming/orders/');
   });
 
   it('changes what getTable, tableNames, listTables and isTableName answer', () => {
@@ -62,7 +64,8 @@ describe('Function: useCatalog()', () => {
     expect(getTable('shipments').primaryKey).toEqual(['shipment_id']);
     expect(isTableName('orders')).toBe(false);
     expect(() => getTable('orders')).toThrow(/catalog has shipments/);
-    expect(streamingTable()).toBe('shipments');
+    expect(activeCatalog().stream('shipment_updates').table).toBe('shipments');
+    expect(() => activeCatalog().stream('orders')).toThrow(UnknownStreamError);
   });
 
   it('changes which tables a run manifest may name', () => {

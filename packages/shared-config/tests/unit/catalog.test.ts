@@ -55,6 +55,14 @@ describe('Table catalog', () => {
     expect(sql).toContain('PRIMARY KEY ("order_id")');
   });
 
+  it('writes Snowflake DDL with unquoted (upper-case) names throughout, the key included', () => {
+    const sql = createTableSql(getTable('orders'), 'snowflake');
+    expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS ORDERS \(/);
+    expect(sql).toContain('ORDER_DOW NUMBER(5,0) NOT NULL');
+    expect(sql).toContain('PRIMARY KEY (ORDER_ID)');
+    expect(sql).not.toContain('"');
+  });
+
   it('lists table names in load order, dimensions first', () => {
     expect(tableNames().indexOf('products')).toBeLessThan(tableNames().indexOf('order_products_prior'));
   });

@@ -86,6 +86,17 @@ describe('Schema: CatalogSchema', () => {
     );
   });
 
+  it("refuses a stream named after another stream's error prefix", () => {
+    const document = contractExample();
+    (document.streams as { name: string; table: string }[]).push({
+      name: 'shipment_updates_error',
+      table: 'shipments',
+    });
+    expect(refusal(document)).toContain(
+      'streams[1].name: stream shipment_updates_error would share its lake prefix with the error records of stream shipment_updates (data/streaming/shipment_updates_error/); give it another name',
+    );
+  });
+
   it('refuses duplicate table names', () => {
     const document = contractExample();
     document.tables.push(structuredClone(document.tables[0] as (typeof document.tables)[number]));

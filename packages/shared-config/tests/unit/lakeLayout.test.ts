@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildFirehoseObjectName,
   buildManifestKey,
@@ -7,14 +7,20 @@ import {
   buildRunFolder,
   buildStreamingErrorFolder,
   buildStreamingFolder,
+  Catalog,
+  firehosePrefixes,
   formatWindowTimestamp,
+  instacartCatalog,
   LakeKeyError,
   parseManifestKey,
   parsePartKey,
   parseRunFolder,
   parseStreamingKey,
   parseWindowTimestamp,
+  streamingErrorPrefix,
+  streamingPrefix,
   tableNames,
+  useCatalog,
 } from '../../src/index.js';
 
 const tableArb = fc.constantFrom(...tableNames());
@@ -125,11 +131,12 @@ describe('Function: buildManifestKey()', () => {
 describe('Function: parseStreamingKey()', () => {
   it('reads the arrival minute of an object Firehose named', () => {
     const at = new Date('2026-11-23T14:05:07Z');
-    const key = `${buildStreamingFolder(at)}${buildFirehoseObjectName('insightflow-dev-orders', 1, at, 'a1b2c3')}`;
+    const key = `${buildStreamingFolder('orders', at)}${buildFirehoseObjectName('insightflow-dev-orders', 1, at, 'a1b2c3')}`;
     expect(key).toBe(
       'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
     );
     expect(parseStreamingKey(key)).toEqual({
+      stream: 'orders',
       arrivedAt: new Date('2026-11-23T14:05:00Z'),
       objectName: 'insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
     });
@@ -140,15 +147,54 @@ describe('Function: parseStreamingKey()', () => {
     'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/.hidden',
     'data/streaming/orders/year=2026/month=11/day=31/hhmm=1405/x',
     'data/streaming/orders_error/processing-failed/year=2026/month=11/day=23/x',
+    'data/streaming/shipment_updates/year=2026/month=11/day=23/hhmm=1405/x',
   ])('refuses %s', (key) => {
     expect(() => parseStreamingKey(key)).toThrow(LakeKeyError);
   });
 
   it('puts processing failures under the error prefix by type', () => {
-    expect(buildStreamingErrorFolder('processing-failed', new Date('2026-01-02T03:04:05Z'))).toBe(
+    expect(buildStreamingErrorFolder('orders', 'processing-failed', new Date('2026-01-02T03:04:05Z'))).toBe(
       'data/streaming/orders_error/processing-failed/year=2026/month=01/day=02/',
     );
-    expect(() => buildStreamingErrorFolder('../x', new Date())).toThrow(LakeKeyError);
+    expect(() => buildStreamingErrorFolder('orders', '../x', new Date())).toThrow(LakeKeyError);
+  });
+
+  describe('with a catalog of two streams', () => {
+    const twoStreams = Catalog.fromDocument(
+      {
+        tables: [
+          { name: 'shipments', primaryKey: ['shipment_id'], columns: [{ name: 'shipment_id', type: 'bigint' }] },
+          { name: 'events', columns: [{ name: 'body', type: 'text' }] },
+        ],
+        streams: [
+          { name: 'shipment_updates', table: 'shipments' },
+          { name: 'clicks', table: 'events' },
+        ],
+      },
+      'two streams',
+    );
+    beforeEach(() => useCatalog(twoStreams));
+    afterEach(() => useCatalog(instacartCatalog()));
+
+    it('gives each stream its own data and error prefix, and reads the stream back from a key', () => {
+      const at = new Date('2026-11-23T14:05:07Z');
+      expect(streamingPrefix('clicks')).toBe('data/streaming/clicks/');
+      expect(streamingErrorPrefix('clicks')).toBe('data/streaming/clicks_error/');
+      expect(firehosePrefixes('shipment_updates')).toEqual({
+        data: 'data/streaming/shipment_updates/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/',
+        error:
+          'data/streaming/shipment_updates_error/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+      });
+      const key = `${buildStreamingFolder('clicks', at)}${buildFirehoseObjectName('insightflow-dev-clicks', 1, at, 'x')}`;
+      expect(parseStreamingKey(key)).toMatchObject({ stream: 'clicks', arrivedAt: new Date('2026-11-23T14:05:00Z') });
+    });
+
+    it('refuses a stream the catalog does not have, in a key or a prefix', () => {
+      expect(() => streamingPrefix('orders')).toThrow(LakeKeyError);
+      expect(() => parseStreamingKey('data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/x')).toThrow(
+        /unknown stream "orders"/,
+      );
+    });
   });
 });
 

@@ -4,6 +4,13 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
 import { S3ObjectStore } from '@insightflow/object-store';
+import {
+  Catalog,
+  type CatalogDocument,
+  instacartCatalog,
+  SchemaChangeRefusedError,
+  useCatalog,
+} from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +43,11 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
 
   it('loads every good file, rejects the bad one whole with its lines, and reports the totals', async () => {
     const summary = await loadStagedFiles(warehouse, stage);
+    expect(summary.schemaChanges).toEqual(
+      instacartCatalog()
+        .tableNames()
+        .map((table) => ({ table, kind: 'create' })),
+    );
     expect(summary.filesLoaded).toBe(5);
     expect(summary.filesRejected).toBe(1);
     expect(summary.tables.products?.files[0]?.problems.map((p) => p.line)).toEqual([4, 6]);
@@ -62,6 +74,34 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
     });
     const summary = await loadStagedFiles(warehouse, stage);
     expect(summary).toMatchObject({ filesLoaded: 1, filesSkipped: 5, filesRejected: 0, rows: plan.rows.products });
+    expect(summary.schemaChanges).toEqual([]);
     expect(await warehouse.countRows('products')).toBe(plan.rows.products);
+  });
+
+  it('refuses a narrowing in the catalog before loading anything, naming table, column and both types', async () => {
+    const document = structuredClone(instacartCatalog().document) as CatalogDocument;
+    const orders = document.tables.find((t) => t.name === 'orders');
+    const column = orders?.columns.find((c) => c.name === 'days_since_prior_order');
+    if (!column) throw new Error('the Instacart catalog has no orders.days_since_prior_order');
+    column.type = 'smallint';
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: stage.bucket,
+        Key: 'instacart/aisles.csv',
+        Body: 'aisle_id,aisle\n999,new aisle\n',
+      }),
+    );
+    useCatalog(Catalog.fromDocument(document, 'the Instacart catalog, narrowed'));
+    try {
+      const error = await loadStagedFiles(warehouse, stage).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SchemaChangeRefusedError);
+      expect((error as Error).message).toMatch(
+        /orders\.days_since_prior_order: real → smallint: a narrowing could lose values/,
+      );
+    } finally {
+      useCatalog(instacartCatalog());
+    }
+    // The rewritten aisles file would have loaded: nothing did.
+    expect(await warehouse.countRows('aisles')).toBe(plan.rows.aisles);
   });
 });

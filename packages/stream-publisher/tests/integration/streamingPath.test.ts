@@ -1,12 +1,15 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { STREAMING_ERROR_PREFIX, STREAMING_PREFIX } from '@insightflow/shared-config';
+import { streamingErrorPrefix, streamingPrefix } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FirehoseDeliveryStream, orderEvents, publishEvents, UndeliveredEventsError } from '../../src/index.js';
 
 const STREAM = 'insightflow-local-orders';
+/** The catalog stream the publisher's order events travel on. */
+const ORDERS = 'orders';
+const STREAMING_PREFIX = streamingPrefix(ORDERS);
 const RAW = 'insightflow-raw-bucket';
 
 describe('Streaming path: publisher → local Firehose → stream-transformer → raw bucket (real S3 API server)', () => {
@@ -16,7 +19,12 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
 
   beforeAll(async () => {
     s3 = await startTestS3();
+    // The transformer function's configuration: the stream it serves.
+    vi.stubEnv('STREAM_NAME', ORDERS);
     ({ handler: transform } = (await import('@insightflow/stream-transformer/handler')) as never);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
   });
   afterEach(async () => {
     await delivery?.stop();
@@ -40,7 +48,14 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
 
   it('delivers 10 000 events exactly once each as orders rows, with 10 % of entries refused and resent', async () => {
     const store = new S3ObjectStore(s3.client, RAW);
-    delivery = await startLocalDeliveryStream({ streamName: STREAM, store, transform, failShare: 0.1, bufferMs: 200 });
+    delivery = await startLocalDeliveryStream({
+      stream: ORDERS,
+      streamName: STREAM,
+      store,
+      transform,
+      failShare: 0.1,
+      bufferMs: 200,
+    });
     const client = clientFor(delivery.endpoint);
     const result = await publishEvents(
       new FirehoseDeliveryStream(client, STREAM),
@@ -78,7 +93,7 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
     await s3.server.stop();
     s3 = await startTestS3();
     const store = new S3ObjectStore(s3.client, RAW);
-    delivery = await startLocalDeliveryStream({ streamName: STREAM, store, transform, bufferMs: 100 });
+    delivery = await startLocalDeliveryStream({ stream: ORDERS, streamName: STREAM, store, transform, bufferMs: 100 });
     const client = clientFor(delivery.endpoint);
     const malformed = Array.from({ length: 50 }, (_, i) =>
       i % 2 === 0 ? `{"order_id": ${i}, "eval_set": "prior"` : JSON.stringify({ order_id: i, user_id: 'seven' }),
@@ -94,7 +109,7 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
     client.destroy();
 
     expect(await s3.listKeys(RAW, STREAMING_PREFIX)).toEqual([]);
-    const errors = (await linesUnder(`${STREAMING_ERROR_PREFIX}processing-failed/`)).map((l) => JSON.parse(l));
+    const errors = (await linesUnder(`${streamingErrorPrefix(ORDERS)}processing-failed/`)).map((l) => JSON.parse(l));
     expect(errors).toHaveLength(50);
     expect(errors.map((e) => Buffer.from(e.rawData, 'base64').toString()).sort()).toEqual([...malformed].sort());
     expect(errors[0].errorCode).toBe('Lambda.ProcessingFailedStatus');
@@ -102,7 +117,7 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
 
   it('gives up after the attempt bound, counting what was not delivered', async () => {
     const store = new S3ObjectStore(s3.client, RAW);
-    delivery = await startLocalDeliveryStream({ streamName: STREAM, store, transform, failShare: 1 });
+    delivery = await startLocalDeliveryStream({ stream: ORDERS, streamName: STREAM, store, transform, failShare: 1 });
     const client = clientFor(delivery.endpoint);
     const attempt = publishEvents(
       new FirehoseDeliveryStream(client, STREAM),

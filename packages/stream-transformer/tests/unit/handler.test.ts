@@ -1,10 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { firehoseEvent, firehoseRecord, orderEvent } from '../helpers/firehoseEvents.js';
 
 describe('Lambda handler: stream-transformer', () => {
   let handler: (event: unknown) => Promise<{ records: { recordId: string; result: string }[] }>;
   beforeAll(async () => {
+    vi.stubEnv('STREAM_NAME', 'orders');
     ({ handler } = await import('../../src/handler.js'));
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
   });
 
   it('answers a Firehose event with one result per record', async () => {
@@ -20,5 +24,15 @@ describe('Lambda handler: stream-transformer', () => {
 
   it('refuses something that is not a Firehose event', async () => {
     await expect(handler({ Records: [] })).rejects.toThrow(/Not a Firehose data-transformation event/);
+  });
+
+  it('fails, naming the catalog streams, when STREAM_NAME is not one of them', async () => {
+    vi.resetModules();
+    vi.stubEnv('STREAM_NAME', 'shipment_updates');
+    const fresh = (await import('../../src/handler.js')) as { handler: typeof handler };
+    await expect(fresh.handler(firehoseEvent([firehoseRecord(1, orderEvent())]))).rejects.toThrow(
+      /Unknown stream "shipment_updates".*orders/,
+    );
+    vi.stubEnv('STREAM_NAME', 'orders');
   });
 });

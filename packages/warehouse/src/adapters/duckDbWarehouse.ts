@@ -11,15 +11,19 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ObjectInfo, type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
 import {
+  activeCatalog,
   type ColumnSpec,
   createTableSql,
   getTable,
   listTables,
+  parseColumnType,
   quoteIdentifier,
+  SchemaChangeRefusedError,
   sqlType,
   type TableName,
   type TableSpec,
 } from '@insightflow/shared-config';
+import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { WarehouseError } from '../errors.js';
 import { DUCKDB_COLUMNS_SQL, DUCKDB_PRIMARY_KEYS_SQL, sourceTablesFrom } from '../informationSchema.js';
 import {
@@ -64,11 +68,30 @@ function literal(value: string): string {
  * `read_csv(...)` over a staged file with the catalog's types for the file's columns, in the
  * header's order: no guessing.
  */
+/**
+ * How a staged file's column is read: as its catalog type, except binary, which files hold as
+ * hex (Snowflake's BINARY_FORMAT): read as text, decoded by {@link stagedValueSql}.
+ */
+function stagedReadType(column: ColumnSpec): string {
+  return parseColumnType(column.type)?.base === 'binary' ? 'VARCHAR' : sqlType(column, 'duckdb');
+}
+
+/** The value a staged column loads as (binary decoded from hex; a bad digit fails the file). */
+function stagedValueSql(column: ColumnSpec): string {
+  const name = quoteIdentifier(column.name);
+  return parseColumnType(column.type)?.base === 'binary' ? `unhex(${name})` : name;
+}
+
+/**
+ * `read_csv` of a staged file with the catalog's types: RFC 4180 quoting, an unquoted empty
+ * field is NULL and a quoted one (`""`) the empty string (`allow_quoted_nulls = false`: DuckDB
+ * would otherwise read both as NULL).
+ */
 function readCsvSql(file: string, fileColumns: readonly ColumnSpec[], extra = ''): string {
-  const columns = fileColumns.map((c) => `${literal(c.name)}: ${literal(sqlType(c, 'duckdb'))}`).join(', ');
+  const columns = fileColumns.map((c) => `${literal(c.name)}: ${literal(stagedReadType(c))}`).join(', ');
   return (
     `read_csv(${literal(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `nullstr = '', columns = {${columns}}${extra})`
+    `nullstr = '', allow_quoted_nulls = false, columns = {${columns}}${extra})`
   );
 }
 
@@ -271,15 +294,57 @@ export class DuckDbWarehouse implements Warehouse {
     return files;
   }
 
-  public async ensureCatalogTables(): Promise<void> {
+  /**
+   * Plans every catalog table against the information schema; refuses before changing anything,
+   * else creates the missing tables and applies the changes (`ADD COLUMN`, `ALTER COLUMN … TYPE`,
+   * `ALTER COLUMN … DROP NOT NULL`) in one transaction.
+   */
+  public async ensureCatalogTables(): Promise<CatalogTableChange[]> {
+    const plan = planCatalogTables(
+      'duckdb',
+      await this.describeTables(),
+      listTables(),
+      activeCatalog().schemaChanges,
+      (table) =>
+        `drop ${table} in the local warehouse and forget its loaded files (in DuckDB: DROP TABLE ${table}; ` +
+        `DELETE FROM ${LOADED_FILES_TABLE} WHERE table_name = '${table}'), then run \`insightflow load\` again; ` +
+        'or change the catalog back',
+    );
+    if (plan.refused.length > 0) throw new SchemaChangeRefusedError('the warehouse', plan.refused);
+    const statements: string[] = [];
     // No PRIMARY KEY: DuckDB keeps key indexes in memory (a 32 M-row key would not fit a small
     // machine), and Snowflake, which this stands in for, does not enforce keys either.
-    for (const table of listTables()) await this.execute(createTableSql(table, 'duckdb', { primaryKey: false }));
+    for (const table of plan.create) statements.push(createTableSql(table, 'duckdb', { primaryKey: false }));
+    for (const { table, applied } of plan.evolve) {
+      const alter = `ALTER TABLE ${quoteIdentifier(table.name)}`;
+      for (const change of applied) {
+        if (change.kind === 'add') {
+          statements.push(
+            `${alter} ADD COLUMN ${quoteIdentifier(change.column.name)} ${sqlType(change.column, 'duckdb')}`,
+          );
+        } else if (change.kind === 'widen') {
+          statements.push(
+            `${alter} ALTER COLUMN ${quoteIdentifier(change.column)} TYPE ${sqlType({ type: change.to }, 'duckdb')}`,
+          );
+        } else statements.push(`${alter} ALTER COLUMN ${quoteIdentifier(change.column)} DROP NOT NULL`);
+      }
+    }
+    if (statements.length > 0) {
+      await this.execute('BEGIN TRANSACTION');
+      try {
+        for (const statement of statements) await this.execute(statement);
+        await this.execute('COMMIT');
+      } catch (error) {
+        await this.execute('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    }
     await this.execute(
       `CREATE TABLE IF NOT EXISTS ${LOADED_FILES_TABLE} (file_key VARCHAR NOT NULL, etag VARCHAR NOT NULL, ` +
         'table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMPTZ NOT NULL DEFAULT now(), ' +
         'PRIMARY KEY (file_key, etag))',
     );
+    return planChanges(plan);
   }
 
   /**
@@ -402,7 +467,7 @@ export class DuckDbWarehouse implements Warehouse {
       // By name: the table's columns the file lacks get NULL.
       const names = fileColumns.map((c) => quoteIdentifier(c.name)).join(', ');
       const inserted = await this.connection.runAndReadAll(
-        `INSERT INTO ${quoteIdentifier(table.name)} (${names}) SELECT ${names} FROM ${readCsvSql(local, fileColumns)}`,
+        `INSERT INTO ${quoteIdentifier(table.name)} (${names}) SELECT ${fileColumns.map(stagedValueSql).join(', ')} FROM ${readCsvSql(local, fileColumns)}`,
       );
       const rows = Number(inserted.getRows()[0]?.[0] ?? 0);
       await this.connection.run(

@@ -1,6 +1,16 @@
 import type { Readable } from 'node:stream';
-import { createTableSql, dialectIdentifier, getTable, listTables, type TableName } from '@insightflow/shared-config';
+import {
+  activeCatalog,
+  createTableSql,
+  dialectIdentifier,
+  getTable,
+  listTables,
+  SchemaChangeRefusedError,
+  sqlType,
+  type TableName,
+} from '@insightflow/shared-config';
 import snowflake from 'snowflake-sdk';
+import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { kindForSqlState, WarehouseError } from '../errors.js';
 import { snowflakeInformationSchemaSql, sourceTablesFrom } from '../informationSchema.js';
 import {
@@ -63,15 +73,19 @@ function literal(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
-/** Snowflake's CSV format for the Instacart files: header, quoted fields, empty = NULL, any compression. */
+/**
+ * Snowflake's CSV format for staged files: header, quoted fields, an unquoted empty field is NULL
+ * and a quoted one (`""`) the empty string (NULL_IF = () — with `''` in NULL_IF Snowflake would
+ * read both as NULL), any compression.
+ */
 const LOAD_FILE_FORMAT =
-  "(TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
+  "(TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
 /**
  * The same format, columns matched by the header's names (PARSE_HEADER replaces SKIP_HEADER;
  * used with MATCH_BY_COLUMN_NAME).
  */
 const LOAD_BY_NAME_FILE_FORMAT =
-  "(TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
+  "(TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO)";
 /** The files a prefix stage's COPY loads (Snowflake matches PATTERN against the whole path). */
 const STAGED_FILES_PATTERN = "'.*[.]csv([.]gz)?'";
 /** The lake's CSV format: header, RFC 4180 quoting, NULL as an empty field, "" for an empty string. */
@@ -212,8 +226,43 @@ export class SnowflakeWarehouse implements Warehouse {
       .sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
   }
 
-  public async ensureCatalogTables(): Promise<void> {
-    for (const table of listTables()) await this.execute(createTableSql(table, 'snowflake'));
+  /**
+   * Plans every catalog table against `INFORMATION_SCHEMA.COLUMNS` and `SHOW PRIMARY KEYS`;
+   * refuses before changing anything, else creates the missing tables and applies the changes
+   * (`ADD COLUMN`, `ALTER COLUMN … SET DATA TYPE`, `ALTER COLUMN … DROP NOT NULL`). Snowflake
+   * commits each DDL statement on its own, so a failure midway leaves the statements before it applied.
+   */
+  public async ensureCatalogTables(): Promise<CatalogTableChange[]> {
+    const plan = planCatalogTables(
+      'snowflake',
+      await this.describeTables(),
+      listTables(),
+      activeCatalog().schemaChanges,
+      (table) =>
+        `rebuild ${table.toUpperCase()} in Snowflake with the new types (CREATE OR REPLACE TABLE … AS SELECT with casts you ` +
+        'have checked, or drop it and load its staged files again), or change the catalog back',
+    );
+    if (plan.refused.length > 0) throw new SchemaChangeRefusedError('the warehouse', plan.refused);
+    const ident = (name: string) => dialectIdentifier(name, 'snowflake');
+    for (const table of plan.create) await this.execute(createTableSql(table, 'snowflake'));
+    for (const { table, applied } of plan.evolve) {
+      const alter = `ALTER TABLE ${ident(table.name)}`;
+      for (const change of applied) {
+        if (change.kind === 'add') {
+          await this.execute(`${alter} ADD COLUMN ${ident(change.column.name)} ${sqlType(change.column, 'snowflake')}`);
+        } else if (change.kind === 'widen') {
+          await this.execute(
+            `${alter} ALTER COLUMN ${ident(change.column)} SET DATA TYPE ${sqlType({ type: change.to }, 'snowflake')}`,
+          );
+        } else await this.execute(`${alter} ALTER COLUMN ${ident(change.column)} DROP NOT NULL`);
+      }
+    }
+    await this.ensureStages();
+    return planChanges(plan);
+  }
+
+  /** Creates the source and raw stages when missing (with a storage integration only). */
+  private async ensureStages(): Promise<void> {
     const integration = this.options.storageIntegration;
     if (!integration) return;
     for (const stage of [this.options.sourceStage, this.options.rawStage]) {

@@ -1,6 +1,7 @@
 import { type CannedResult, type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeProblem, discoverWarehouseCatalog, SnowflakeWarehouse, WarehouseError } from '../../src/index.js';
+import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
+import { describeProblem, discoverWarehouseCatalog, WarehouseError } from '../../src/index.js';
 
 const COLUMNS_SQL =
   'SELECT table_name, column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale ' +

@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SnowflakeWarehouse, WarehouseError } from '../../src/index.js';
+import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
+import { WarehouseError } from '../../src/index.js';
 
 const stage = { name: 'INSIGHTFLOW_SOURCE_STAGE', bucket: 'stage-bucket', prefix: 'instacart/' };
 const rawStage = { name: 'INSIGHTFLOW_RAW_STAGE', bucket: 'raw-bucket', prefix: '' };
@@ -191,7 +192,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
     const sql = server.log.statements.find((s) => s.startsWith('COPY INTO ORDERS')) ?? '';
     expect(sql).toBe(
       "COPY INTO ORDERS FROM @INSIGHTFLOW_SOURCE_STAGE/daily/ PATTERN = '.*[.]csv([.]gz)?' " +
-        "FILE_FORMAT = (TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('') " +
+        "FILE_FORMAT = (TYPE = CSV PARSE_HEADER = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = () " +
         'EMPTY_FIELD_AS_NULL = TRUE COMPRESSION = AUTO) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = SKIP_FILE',
     );
     expect(sql).not.toMatch(/SKIP_HEADER|FILES =|FORCE/);
