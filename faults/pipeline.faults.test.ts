@@ -12,6 +12,7 @@ import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } 
 import { Lake } from '@insightflow/lake';
 import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
+import { rowsOfKind } from '@insightflow/postgres-destination';
 import { localS3Client } from '@insightflow/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,7 +165,7 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
   });
 
   it('a corrupted or truncated committed part is refused, and the table keeps its snapshot', async () => {
-    const before = await count('orders', `"_source_kind" = 'batch'`);
+    const before = await count('orders', rowsOfKind('orders', 'batch'));
     await new Promise((r) => setTimeout(r, 61_000));
     expect((await run('ingest', '--tables', 'orders,aisles', '--batch-size', '20000')).code).toBe(0);
     const status = (await json('status')).document;
@@ -190,7 +191,7 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
     expect(sync.document.refused.map((r: { key: string }) => r.key)).toEqual(
       expect.arrayContaining([newest, aislesKey]),
     );
-    report('orders snapshot kept after a truncated part', before, await count('orders', `"_source_kind" = 'batch'`));
+    report('orders snapshot kept after a truncated part', before, await count('orders', rowsOfKind('orders', 'batch')));
   });
 
   it('a run folder without a manifest is ignored', async () => {
