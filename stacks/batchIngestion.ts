@@ -82,7 +82,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       configSchema: BatchIngestConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,
-        INGEST_MODE: 'stream',
+        INGEST_MODE: 'auto',
         ...snowflake,
       },
       statements: [

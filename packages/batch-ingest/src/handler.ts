@@ -17,7 +17,7 @@ export const IngestEventSchema = z.looseObject({
   tables: z.array(TableNameSchema).min(1).optional(),
   runAt: z.iso.datetime({ offset: true }).optional(),
   time: z.iso.datetime({ offset: true }).optional(),
-  mode: z.enum(['stream', 'unload']).optional(),
+  mode: z.enum(['auto', 'stream', 'unload']).optional(),
   batchSize: z.number().int().positive().optional(),
 });
 

@@ -1,7 +1,9 @@
 export { BatchIngestError, InvalidIngestEventError, TablesFailedError, TimeBudgetError } from './errors.js';
 export {
+  AUTO_UNLOAD_ROWS,
   exportQuery,
   type IngestDependencies,
+  type IngestMode,
   type IngestTableRequest,
   ingestTable,
   type TableIngestResult,

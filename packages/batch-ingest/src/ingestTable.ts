@@ -12,12 +12,23 @@ import { exportLinesSql, exportQuerySql, type Warehouse } from '@insightflow/war
 import { BatchIngestError, TimeBudgetError } from './errors.js';
 import { writeCsvParts } from './partWriter.js';
 
+/**
+ * How rows leave the warehouse. `stream`: through the SDK's result stream, rendered as CSV lines
+ * by the warehouse. `unload`: the warehouse writes the files itself (Snowflake on its own
+ * compute). `auto`: unload a table of {@link AUTO_UNLOAD_ROWS} rows or more where the warehouse
+ * can unload, stream the rest.
+ */
+export type IngestMode = 'auto' | 'stream' | 'unload';
+
+/** From this many rows, `auto` mode has the warehouse unload the table. */
+export const AUTO_UNLOAD_ROWS = 100_000;
+
 /** How to ingest one table. */
 export interface IngestTableRequest {
   table: TableName;
   /** The run's trigger time; truncated to the minute (UTC), the same for every table of a run. */
   runAt: Date;
-  mode: 'stream' | 'unload';
+  mode: IngestMode;
   /** Rows per part. */
   batchSize: number;
   /** Upper bound of an unloaded file's size (Snowflake sizes unload files by bytes). */
@@ -55,7 +66,8 @@ export interface TableIngestResult {
 const DEFAULT_STREAM_ROWS_PER_SECOND = 100_000;
 /** Time kept back for the manifest, cleanup and the response. */
 const BUDGET_MARGIN_MS = 15_000;
-const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
+/** Unloaded files of about this size: few enough to list, small enough to load and retry one by one. */
+const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
 
 /** The query a run exports: the catalog's columns, in order, each rendered as lake text by the warehouse. */
 export function exportQuery(warehouse: Warehouse, table: TableName): string {
@@ -72,7 +84,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
   const lake = new Lake(deps.store);
   const now = deps.now ?? (() => new Date());
   const runAt = truncateToMinute(request.runAt);
-  const { table, mode } = request;
+  const { table } = request;
   const runFolder = lake.runFolder(table, runAt);
   const manifestKey = lake.manifestKey(table, runAt);
   const started = now();
@@ -94,8 +106,16 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
   // Parts of an earlier attempt that never committed: readers ignore them, and so do we.
   await lake.beginRun(table, runAt);
 
+  const needsCount = request.mode === 'auto' || (request.mode === 'stream' && deps.remainingMs !== undefined);
+  const counted = needsCount ? await warehouse.countRows(table) : undefined;
+  const mode: 'stream' | 'unload' =
+    request.mode === 'auto'
+      ? warehouse.canUnload && (counted ?? 0) >= AUTO_UNLOAD_ROWS
+        ? 'unload'
+        : 'stream'
+      : request.mode;
   if (mode === 'stream' && deps.remainingMs) {
-    const rows = (await warehouse.countRows(table)) ?? 0;
+    const rows = counted ?? 0;
     const neededMs = (rows / (deps.streamRowsPerSecond ?? DEFAULT_STREAM_ROWS_PER_SECOND)) * 1000;
     const remaining = deps.remainingMs() - BUDGET_MARGIN_MS;
     if (neededMs > remaining) throw new TimeBudgetError(table, rows, neededMs / 1000, Math.max(0, remaining) / 1000);
@@ -175,7 +195,6 @@ async function unloadParts(
     sql: query,
     bucket: lake.bucket,
     prefix: lake.scratchPrefix(request.table, runAt),
-    rowsPerFile: request.batchSize,
     maxFileBytes: request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
   });
   const parts: ManifestPart[] = [];

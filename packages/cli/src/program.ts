@@ -124,14 +124,17 @@ export function buildProgram(
     .description('export warehouse tables to the raw bucket as CSV parts, one committed run per table')
     .addOption(tablesOption())
     .addOption(
-      new Option('--batch-size <rows>', 'rows per CSV part')
+      new Option('--batch-size <rows>', 'rows per CSV part (stream mode; unloads size files by bytes)')
         .argParser(numberIn(1, 100_000_000, true))
         .default(1_000_000),
     )
     .addOption(
-      new Option('--mode <mode>', 'stream rows through InsightFlow, or have the warehouse unload')
-        .choices(['stream', 'unload'] as const)
-        .default('stream' as const),
+      new Option(
+        '--mode <mode>',
+        'auto (default): the warehouse unloads tables of 100,000 rows or more, smaller ones stream; stream: rows through InsightFlow; unload: the warehouse writes every file',
+      )
+        .choices(['auto', 'stream', 'unload'] as const)
+        .default('auto' as const),
     )
     .action(run(ingestCommand));
   program

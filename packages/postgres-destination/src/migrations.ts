@@ -28,6 +28,9 @@ export const PROVENANCE_COLUMNS = [
   `"_source_id" integer NOT NULL DEFAULT current_setting('insightflow.source_id')::integer`,
 ] as const;
 
+/** The provenance column's default, restored after a bulk load set it to a constant. */
+export const SOURCE_ID_DEFAULT = `current_setting('insightflow.source_id')::integer`;
+
 /** The names of {@link PROVENANCE_COLUMNS}: not catalog columns. */
 export const PROVENANCE_COLUMN_NAMES: readonly string[] = PROVENANCE_COLUMNS.map((c) => /^"([^"]+)"/.exec(c)?.[1] ?? c);
 

@@ -16,7 +16,7 @@ import {
   type ObjectLoadResult,
   type ObjectSource,
 } from './loadObject.js';
-import { migrate, qualified, rowsOfKind } from './migrations.js';
+import { migrate, qualified, rowsOfKind, SOURCE_ID_DEFAULT } from './migrations.js';
 import {
   emptyOutcome,
   objectIdentity,
@@ -211,7 +211,17 @@ export class PostgresDestination implements SyncDestination {
     try {
       await empty();
       if (keyed) await client.query(`ALTER TABLE ${qualified(table.name)} DROP CONSTRAINT ${constraint}`);
-      await this.loadParts(table, snapshot, { copyOnly: true, freeze: truncates }, attempt);
+      await this.loadParts(
+        table,
+        snapshot,
+        { copyOnly: true, freeze: truncates, constantSourceId: truncates },
+        attempt,
+      );
+      if (truncates) {
+        await client.query(
+          `ALTER TABLE ${qualified(table.name)} ALTER COLUMN "_source_id" SET DEFAULT ${SOURCE_ID_DEFAULT}`,
+        );
+      }
       if (keyed) {
         // One sort for the whole table: give it the memory to sort in one pass where it can.
         await client.query(`SET LOCAL maintenance_work_mem = '${BULK_MAINTENANCE_WORK_MEM}'`);

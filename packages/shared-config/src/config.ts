@@ -123,7 +123,10 @@ export const BatchIngestConfigSchema = z
     ...warehouseShape,
     RAW_BUCKET: bucket(),
     BATCH_SIZE: positiveInt(1_000_000).default(1_000_000),
-    INGEST_MODE: z.enum(['stream', 'unload']).default('stream').describe('stream or unload'),
+    INGEST_MODE: z
+      .enum(['auto', 'stream', 'unload'])
+      .default('auto')
+      .describe('auto (unload big tables where the warehouse can), stream or unload'),
     /** The Snowflake stage over the raw bucket that unload mode writes to. */
     RAW_STAGE: identifier('Snowflake stage').default('INSIGHTFLOW_RAW_STAGE'),
   })

@@ -63,9 +63,7 @@ export interface UnloadRequest {
   bucket: string;
   /** Key prefix (a folder, ending in `/`) the files are written under. */
   prefix: string;
-  /** Rows per file (DuckDB) — Snowflake sizes files by bytes instead. */
-  rowsPerFile: number;
-  /** Upper bound on a file's size in bytes (Snowflake's MAX_FILE_SIZE). */
+  /** Upper bound on a file's size in bytes (Snowflake's MAX_FILE_SIZE; DuckDB's FILE_SIZE_BYTES). */
   maxFileBytes: number;
 }
 
@@ -101,6 +99,8 @@ export interface SourceTable {
 export interface Warehouse {
   /** Which adapter this is, and so the SQL dialect its queries are written in. */
   readonly kind: Extract<SqlDialect, 'duckdb' | 'snowflake'>;
+  /** Whether {@link unload} can run: DuckDB with an object store, Snowflake with a raw stage. */
+  readonly canUnload: boolean;
   /** Runs statements whose results are not needed. */
   execute(sql: string): Promise<void>;
   /**

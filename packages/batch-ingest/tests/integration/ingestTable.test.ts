@@ -63,6 +63,7 @@ describe('Function: ingestTable() (DuckDB warehouse, real S3 API server)', () =>
     let batches = 0;
     const failing: Warehouse = {
       kind: warehouse.kind,
+      canUnload: false,
       execute: (sql) => warehouse.execute(sql),
       ensureCatalogTables: () => warehouse.ensureCatalogTables(),
       loadStagedFile: (file) => warehouse.loadStagedFile(file),

@@ -1,4 +1,4 @@
-import { ingestTables } from '@insightflow/batch-ingest';
+import { type IngestMode, ingestTables } from '@insightflow/batch-ingest';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { type TableName, tableNames } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
@@ -11,7 +11,7 @@ import { ExitCode } from '../exitCodes.js';
 export interface IngestOptions {
   tables?: TableName[];
   batchSize: number;
-  mode: 'stream' | 'unload';
+  mode: IngestMode;
 }
 
 /**
@@ -22,8 +22,9 @@ export interface IngestOptions {
 export async function ingestCommand(context: CliContext, options: IngestOptions): Promise<ExitCode> {
   const runAt = new Date();
   const result = await withEndpoints(context, async (endpoints) => {
-    // Streaming reads need little cache; a bigger one would only grow with the data.
-    const warehouse = await openWarehouseFor(context, endpoints, options.mode === 'stream' ? '64MB' : '1GB');
+    // Streamed reads and unloads (COPY … TO, insertion order not kept) need little cache; a bigger
+    // one would only grow with the data.
+    const warehouse = await openWarehouseFor(context, endpoints, '128MB');
     try {
       let rows = 0;
       const ingested = await ingestTables(

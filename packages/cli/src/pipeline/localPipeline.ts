@@ -98,7 +98,7 @@ const ingest: PipelineStage<LocalRun> = {
           },
         },
         tableNames(),
-        { runAt: new Date(), mode: 'stream', batchSize: 1_000_000 },
+        { runAt: new Date(), mode: 'auto', batchSize: 1_000_000 },
       );
       if (result.failures.length > 0) throw result.failures[0]?.error;
       return { rows: result.rows, files: Object.values(result.tables).reduce((n, t) => n + t.parts, 0) };

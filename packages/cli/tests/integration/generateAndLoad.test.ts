@@ -34,7 +34,7 @@ describe('Commands: insightflow generate / load (real S3 API server, DuckDB)', (
     const status = JSON.parse((await runCli(['--home', home, '--json', 'status'])).stdout);
     expect(status.warehouse.orders).toBe(generation.tables.orders?.rows);
 
-    const ingested = await runCli(['--home', home, '--json', 'ingest', '--batch-size', '100000']);
+    const ingested = await runCli(['--home', home, '--json', 'ingest', '--mode', 'stream', '--batch-size', '100000']);
     expect(ingested.code, ingested.stderr).toBe(0);
     const ingest = DataMovementResultSchema.parse(JSON.parse(ingested.stdout));
     expect(ingest.rows).toBe(generation.rows);

@@ -21,7 +21,7 @@ function configError(read: () => unknown): ConfigError {
 describe('Function: readBatchIngestConfig()', () => {
   it('applies defaults and coerces numbers', () => {
     const cfg = readBatchIngestConfig({ RAW_BUCKET: 'my-raw', BATCH_SIZE: '5000' });
-    expect(cfg).toMatchObject({ RAW_BUCKET: 'my-raw', BATCH_SIZE: 5000, INGEST_MODE: 'stream', WAREHOUSE: 'duckdb' });
+    expect(cfg).toMatchObject({ RAW_BUCKET: 'my-raw', BATCH_SIZE: 5000, INGEST_MODE: 'auto', WAREHOUSE: 'duckdb' });
   });
 
   it('names the variable, the bad value and the expected form', () => {
@@ -48,7 +48,9 @@ describe('Function: readBatchIngestConfig()', () => {
 
   it('refuses an invalid ingest mode with the allowed values', () => {
     const error = configError(() => readBatchIngestConfig({ RAW_BUCKET: 'raw', INGEST_MODE: 'fast' }));
-    expect(error.message).toMatch(/INGEST_MODE: got "fast"; expected stream or unload/);
+    expect(error.message).toMatch(
+      /INGEST_MODE: got "fast"; expected auto \(unload big tables where the warehouse can\), stream or unload/,
+    );
   });
 });
 

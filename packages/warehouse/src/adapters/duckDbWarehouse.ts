@@ -23,6 +23,7 @@ import {
   type TableName,
   type TableSpec,
 } from '@insightflow/shared-config';
+import pLimit from 'p-limit';
 import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { WarehouseError } from '../errors.js';
 import { DUCKDB_COLUMNS_SQL, DUCKDB_PRIMARY_KEYS_SQL, sourceTablesFrom } from '../informationSchema.js';
@@ -57,7 +58,6 @@ export interface DuckDbWarehouseOptions {
 
 /** The ledger of staged files loaded into the warehouse: what makes `load` idempotent. */
 const LOADED_FILES_TABLE = '_insightflow_loaded_files';
-const PART_COLUMN = '__insightflow_part';
 
 /** A SQL string literal. Only paths this adapter made itself are passed here. */
 function literal(value: string): string {
@@ -94,6 +94,9 @@ function readCsvSql(file: string, fileColumns: readonly ColumnSpec[], extra = ''
     `nullstr = '', allow_quoted_nulls = false, columns = {${columns}}${extra})`
   );
 }
+
+/** Files an unload counts and uploads at once: one counting while another uploads. */
+const UNLOAD_UPLOADS = 2;
 
 /** Longest header read before giving up on finding its end. */
 const MAX_HEADER_CHARS = 1_000_000;
@@ -202,6 +205,10 @@ function matchHeader(
 /** The local warehouse: a DuckDB database file, reading and writing S3 through local files. */
 export class DuckDbWarehouse implements Warehouse {
   public readonly kind = 'duckdb' as const;
+
+  public get canUnload(): boolean {
+    return this.s3 !== undefined;
+  }
   /** One ObjectStore per bucket: the requests name their bucket, the port is bound to one. */
   private readonly stores = new Map<string, ObjectStore>();
 
@@ -218,6 +225,9 @@ export class DuckDbWarehouse implements Warehouse {
     const instance = await DuckDBInstance.create(options.path, {
       access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
       memory_limit: options.memoryLimit ?? '1GB',
+      // Nothing InsightFlow reads from DuckDB depends on insertion order (exports are snapshots,
+      // ORDER BY still orders): without it, DuckDB streams large results in less memory.
+      preserve_insertion_order: 'false',
     });
     return new DuckDbWarehouse(instance, await instance.connect(), options.s3);
   }
@@ -249,49 +259,54 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * `COPY (query) TO` local CSV files of `rowsPerFile` rows each (partitioned by row number),
-   * then uploads them under the prefix as `<n>.csv`, in order.
+   * `COPY (query) TO` local CSV files of at most `maxFileBytes` each (DuckDB splits the output
+   * as it writes, as Snowflake's MAX_FILE_SIZE does), then counts and uploads them under the
+   * prefix as `<n>.csv`, in order, {@link UNLOAD_UPLOADS} at a time.
    */
   public async unload(request: UnloadRequest): Promise<UnloadedFile[]> {
     const store = this.storeFor(request.bucket, 'unload');
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-unload-'));
     try {
-      await this.execute(
-        `COPY (SELECT q.*, (row_number() OVER () - 1) // ${Math.max(1, Math.floor(request.rowsPerFile))} AS ${PART_COLUMN} ` +
-          `FROM (${request.sql}) q) TO ${literal(dir)} ` +
-          `(FORMAT csv, HEADER true, PARTITION_BY (${PART_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE true)`,
-      );
-      const files = await this.partitionFiles(dir);
-      const unloaded: UnloadedFile[] = [];
-      for (const [index, file] of files.entries()) {
-        const key = `${request.prefix}${index}.csv`;
-        const count = await this.connection.runAndReadAll(
-          `SELECT count(*) FROM read_csv(${literal(file)}, header = true, all_varchar = true, ` +
-            `delim = ',', quote = '"', escape = '"')`,
+      const bytes = Math.max(1024 * 1024, Math.floor(request.maxFileBytes));
+      let written: number;
+      try {
+        const copied = await this.connection.runAndReadAll(
+          `COPY (${request.sql}) TO ${literal(dir)} (FORMAT csv, HEADER true, FILE_SIZE_BYTES ${bytes}, OVERWRITE true)`,
         );
-        const { size } = await stat(file);
-        await store.upload(key, createReadStream(file), { contentType: 'text/csv; charset=utf-8' });
-        unloaded.push({ key, rows: Number(count.getRows()[0]?.[0] ?? 0), bytes: size });
+        written = Number(copied.getRows()[0]?.[0] ?? 0);
+      } catch (error) {
+        throw new WarehouseError(`DuckDB refused to unload a query: ${(error as Error).message}`, { cause: error });
       }
-      // A query with no rows writes no file: the run's manifest then lists no parts.
-      return unloaded;
+      const files = (await readdir(dir))
+        .map((name) => ({ name, n: Number(/^data_(\d+)\.csv$/.exec(name)?.[1]) }))
+        .filter((f) => Number.isInteger(f.n))
+        .sort((a, b) => a.n - b.n)
+        .map((f) => path.join(dir, f.name));
+      const limit = pLimit(UNLOAD_UPLOADS);
+      // A query with no rows writes one file with just its header: the run then lists that part.
+      return await Promise.all(
+        files.map((file, index) =>
+          limit(async () => {
+            const key = `${request.prefix}${index}.csv`;
+            // One file holds every row COPY wrote; several are counted (DuckDB splits by bytes).
+            const rows = files.length === 1 ? written : await this.countCsvRows(file);
+            const { size } = await stat(file);
+            await store.upload(key, createReadStream(file), { contentType: 'text/csv; charset=utf-8' });
+            return { key, rows, bytes: size };
+          }),
+        ),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  /** The CSV files of a partitioned COPY, ordered by partition then file. */
-  private async partitionFiles(dir: string): Promise<string[]> {
-    const partitions = (await readdir(dir))
-      .map((name) => ({ name, n: Number(/=(\d+)$/.exec(name)?.[1]) }))
-      .filter((p) => Number.isInteger(p.n))
-      .sort((a, b) => a.n - b.n);
-    const files: string[] = [];
-    for (const partition of partitions) {
-      const inner = (await readdir(path.join(dir, partition.name))).filter((f) => f.endsWith('.csv')).sort();
-      files.push(...inner.map((f) => path.join(dir, partition.name, f)));
-    }
-    return files;
+  /** Records in a CSV file the unload wrote (its header excluded). */
+  private async countCsvRows(file: string): Promise<number> {
+    const count = await this.connection.runAndReadAll(
+      `SELECT count(*) FROM read_csv(${literal(file)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`,
+    );
+    return Number(count.getRows()[0]?.[0] ?? 0);
   }
 
   /**

@@ -98,6 +98,10 @@ let driverConfigured = false;
 export class SnowflakeWarehouse implements Warehouse {
   public readonly kind = 'snowflake' as const;
 
+  public get canUnload(): boolean {
+    return this.options.rawStage !== undefined;
+  }
+
   private constructor(
     private readonly connection: snowflake.Connection,
     private readonly options: SnowflakeWarehouseOptions,

@@ -93,24 +93,39 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     expect(await warehouse.countRows('aisles')).toBe(0);
   });
 
-  it('unloads a query to CSV files of at most rowsPerFile rows whose rows equal the query\u2019s', async () => {
+  it('unloads a query to CSV files of about maxFileBytes whose rows equal the query\u2019s', async () => {
     expect(await warehouse.countRows('orders')).toBe(20);
-    const files = await warehouse.unload({
+    const small = await warehouse.unload({
       sql: 'SELECT * FROM orders',
       bucket: 'insightflow-raw-bucket',
       prefix: 'unload/',
-      rowsPerFile: 6,
       maxFileBytes: 1_000_000,
     });
-    expect(files.map((f) => f.rows)).toEqual([6, 6, 6, 2]);
-    const lines: string[] = [];
-    for (const f of files) {
-      const [header, ...body] = (await s3.read('insightflow-raw-bucket', f.key)).toString().trim().split('\n');
-      expect(header).toBe(ORDERS_HEADER);
-      lines.push(...body);
-    }
-    expect(lines.sort()).toEqual(
+    expect(small.map((f) => f.rows)).toEqual([20]);
+    const [header, ...body] = (await s3.read('insightflow-raw-bucket', small[0]?.key as string))
+      .toString()
+      .trim()
+      .split('\n');
+    expect(header).toBe(ORDERS_HEADER);
+    expect(body.sort()).toEqual(
       Array.from({ length: 20 }, (_, i) => `${i + 1},7,prior,${i + 1},3,14,${i === 0 ? '' : '5.0'}`).sort(),
     );
+    // About 2.5 MB of rows in files of at most about 1 MB: several files, every row once, each with the header.
+    const big = await warehouse.unload({
+      sql: "SELECT i AS n, repeat('x', 100) AS pad FROM range(25000) t(i)",
+      bucket: 'insightflow-raw-bucket',
+      prefix: 'unload-big/',
+      maxFileBytes: 1_000_000,
+    });
+    expect(big.length).toBeGreaterThan(1);
+    expect(big.reduce((n, f) => n + f.rows, 0)).toBe(25_000);
+    const seen = new Set<string>();
+    for (const f of big) {
+      const [head, ...rows] = (await s3.read('insightflow-raw-bucket', f.key)).toString().trim().split('\n');
+      expect(head).toBe('n,pad');
+      expect(rows).toHaveLength(f.rows);
+      for (const row of rows) seen.add(row.split(',')[0] as string);
+    }
+    expect(seen.size).toBe(25_000);
   });
 });

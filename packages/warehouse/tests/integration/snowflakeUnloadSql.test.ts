@@ -48,7 +48,6 @@ describe('Adapter: SnowflakeWarehouse.unload() of a batch run’s export query (
       sql: query,
       bucket: 'raw-bucket',
       prefix: 'data/_unload/carriers/run/',
-      rowsPerFile: 1000,
       maxFileBytes: 64_000_000,
     });
     expect(files).toEqual([{ key: 'data/_unload/carriers/run/part_0_0_0.csv', rows: 12, bytes: 4096 }]);

@@ -239,7 +239,6 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       sql: 'SELECT * FROM orders',
       bucket: 'raw-bucket',
       prefix: 'data/batch/orders/run/',
-      rowsPerFile: 100,
       maxFileBytes: 16_000_000,
     });
     expect(files).toEqual([
