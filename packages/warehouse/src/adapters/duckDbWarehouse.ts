@@ -23,6 +23,7 @@ import {
   type TableName,
   type TableSpec,
 } from '@insightflow/shared-config';
+import { parse } from 'csv-parse';
 import pLimit from 'p-limit';
 import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { WarehouseError } from '../errors.js';
@@ -54,6 +55,8 @@ export interface DuckDbWarehouseOptions {
    * so a process's footprint would grow with the data; past the cap it spills to disk.
    */
   memoryLimit?: string;
+  /** DuckDB's worker threads; all cores when absent. Each thread's scan buffers sit outside the cap. */
+  threads?: number;
 }
 
 /** The ledger of staged files loaded into the warehouse: what makes `load` idempotent. */
@@ -102,62 +105,25 @@ const UNLOAD_UPLOADS = 2;
 const MAX_HEADER_CHARS = 1_000_000;
 
 /**
- * The header row's field names (RFC 4180 quoting, a quoted name may hold commas, quotes and
- * line breaks; a UTF-8 byte order mark is dropped). A `.gz` file is decompressed.
+ * The header row's field names (RFC 4180 quoting, by csv-parse: a quoted name may hold commas,
+ * quotes and line breaks; a UTF-8 byte order mark is dropped). A `.gz` file is decompressed.
+ * Only the first record is read.
  */
 async function readHeader(local: string): Promise<string[]> {
   const raw = createReadStream(local);
   const input: Readable = local.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  input.setEncoding('utf8');
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let afterQuote = false;
-  let first = true;
-  let seen = 0;
+  const parser = input.pipe(parse({ bom: true, to: 1, relax_column_count: true, max_record_size: MAX_HEADER_CHARS }));
   try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      for (let i = 0; i < chunk.length; i++) {
-        const ch = chunk[i] as string;
-        if (first) {
-          first = false;
-          if (ch === '\uFEFF') continue;
-        }
-        if (quoted) {
-          if (ch === '"') {
-            quoted = false;
-            afterQuote = true;
-          } else field += ch;
-          continue;
-        }
-        if (ch === '"') {
-          // `""` inside a quoted field is one quote.
-          if (afterQuote) field += '"';
-          quoted = true;
-          afterQuote = false;
-          continue;
-        }
-        afterQuote = false;
-        if (ch === ',') {
-          fields.push(field);
-          field = '';
-        } else if (ch === '\n') {
-          fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-          return fields;
-        } else field += ch;
-      }
-      seen += chunk.length;
-      if (seen > MAX_HEADER_CHARS) break;
-    }
+    for await (const record of parser as AsyncIterable<string[]>) return record;
+    return [];
+  } catch (error) {
+    throw new WarehouseError(`The header row of ${local} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     raw.destroy();
     input.destroy();
   }
-  if (seen > MAX_HEADER_CHARS)
-    throw new WarehouseError(`The header row of ${local} is longer than ${MAX_HEADER_CHARS} characters`);
-  if (first) return [];
-  fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-  return fields;
 }
 
 /**
@@ -228,6 +194,7 @@ export class DuckDbWarehouse implements Warehouse {
       // Nothing InsightFlow reads from DuckDB depends on insertion order (exports are snapshots,
       // ORDER BY still orders): without it, DuckDB streams large results in less memory.
       preserve_insertion_order: 'false',
+      ...(options.threads ? { threads: String(options.threads) } : {}),
     });
     return new DuckDbWarehouse(instance, await instance.connect(), options.s3);
   }

@@ -128,4 +128,20 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     }
     expect(seen.size).toBe(25_000);
   });
+  it('reads a header with a byte order mark, quoted names and CRLF line ends, matching columns by name', async () => {
+    await put('bom/departments.csv', '\ufeff"department","department_id"\r\n"fresh, herbs",7\r\n"",8\r\n');
+    const file = { table: 'departments' as const, bucket: STAGE, key: 'bom/departments.csv' };
+    expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 2 });
+    const rows: unknown[] = [];
+    for await (const batch of warehouse.streamRows(
+      'SELECT department_id, department FROM departments WHERE department_id IN (7, 8) ORDER BY 1',
+    )) {
+      rows.push(...batch);
+    }
+    // The quoted empty name is the empty string, not NULL.
+    expect(rows).toEqual([
+      [7, 'fresh, herbs'],
+      [8, ''],
+    ]);
+  });
 });
