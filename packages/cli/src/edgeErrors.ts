@@ -1,7 +1,7 @@
 import { FirehoseServiceException } from '@aws-sdk/client-firehose';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ObjectStoreError } from '@insightflow/object-store';
-import { PostgresConnectError } from '@insightflow/postgres-destination';
+import { PostgresConnectError, SYNC_SCHEMA } from '@insightflow/postgres-destination';
 import { ErrorKind, InsightFlowError } from '@insightflow/shared-config';
 import { WarehouseError } from '@insightflow/warehouse';
 
@@ -187,7 +187,7 @@ function findingOf(error: unknown): Finding | undefined {
     return { problem: EdgeProblem.tls, detail };
   if (/connection timeout|timeout expired|timed out/i.test(detail)) return { problem: EdgeProblem.timeout, detail };
   if (/Connection terminated unexpectedly/.test(detail)) return { problem: EdgeProblem.reset, detail };
-  if (error instanceof WarehouseError || /DuckDB|Catalog Error/.test(detail)) {
+  if (error instanceof WarehouseError || /DuckDB|Catalog Error|IO Error/i.test(detail)) {
     if (
       error instanceof WarehouseError &&
       (error.sqlState === '42S02' || error.code === '002003') &&
@@ -265,8 +265,8 @@ function explain(edge: Edge, finding: Finding, chain: readonly unknown[]): { wha
         return { what: detail, next: 'create that database, or fix the database name at the end of DATABASE_URL' };
       if (problem === EdgeProblem.missingTable)
         return {
-          what: detail,
-          next: 'run `npx insightflow sync` against this database first (it creates the sync schema), or point DATABASE_URL at the database the sync writes to',
+          what: `a table the sync keeps is missing (${detail})`,
+          next: `point DATABASE_URL at the database the sync writes to, or rebuild the sync schema: \`DROP SCHEMA ${SYNC_SCHEMA} CASCADE\`, then \`npx insightflow sync --mode full\``,
         };
       if (problem === EdgeProblem.denied)
         return {
@@ -348,9 +348,14 @@ function explain(edge: Edge, finding: Finding, chain: readonly unknown[]): { wha
           what: `a catalog table is not in the warehouse (${detail.split('\n')[0]})`,
           next: 'load it first: `npx insightflow generate && npx insightflow load` (or `npx insightflow run`)',
         };
+      if (/Could not set lock/i.test(detail))
+        return {
+          what: `another process has the DuckDB file open (${detail.split('\n')[0]})`,
+          next: 'let that command finish or stop it, or choose another directory with --home',
+        };
       return {
         what: `the DuckDB file cannot be used (${detail.split('\n')[0]})`,
-        next: 'close the other process that has it open, or choose another directory with --home',
+        next: 'check the file and its directory are writable, or choose another directory with --home',
       };
     }
     case EdgeService.firehose: {
@@ -380,11 +385,11 @@ export function explainEdgeFailure(error: unknown, edges: readonly Edge[]): Edge
     if (finding) break;
   }
   if (!finding) return undefined;
+  // An adapter's error type says which service it was; a bare socket error says only where.
   const service = [...chain].reverse().map(serviceOf).find(Boolean);
-  const edge =
-    (service ? edges.find((e) => e.service === service) : undefined) ??
-    edgeByAddress(chain, edges) ??
-    (edges.length === 1 ? edges[0] : undefined);
+  const edge = service
+    ? edges.find((e) => e.service === service)
+    : (edgeByAddress(chain, edges) ?? (edges.length === 1 ? edges[0] : undefined));
   if (!edge) return undefined;
   const { what, next } = explain(edge, finding, chain);
   return new EdgeError(edge, finding.problem, what, next, error);

@@ -35,7 +35,7 @@ function endpointsFrom(context: CliContext, local: LocalServices | undefined): E
   };
 }
 
-const LOCAL_SOURCE = 'the local services (`npx insightflow up`)';
+const LOCAL_SOURCE = 'the local services';
 
 /** The PostgreSQL edge: where, and which variable said so. */
 export function postgresEdge(context: CliContext, databaseUrl: string | undefined): Edge {

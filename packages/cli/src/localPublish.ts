@@ -10,6 +10,7 @@ import {
 } from '@insightflow/stream-publisher';
 import { streamTarget, transformFirehoseEvent } from '@insightflow/stream-transformer';
 import type { CliContext } from './cliContext.js';
+import { atEdges, type Edge, EdgeService, hostAndPort } from './edgeErrors.js';
 import { type Endpoints, openWarehouseFor } from './endpoints.js';
 
 /** The catalog stream the demo publisher sends its order events on, and the table it feeds. */
@@ -69,18 +70,27 @@ export async function publishThroughLocalFirehose(
     endpoint: delivery.endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const firehose: Edge = {
+    service: EdgeService.firehose,
+    endpoint: `${delivery.endpoint} (delivery stream ${LOCAL_STREAM})`,
+    source: 'the local delivery stream `insightflow publish` starts',
+    local: true,
+    ...hostAndPort(delivery.endpoint),
+  };
   try {
-    const { range, ...result } = await publishBurst(
-      {
-        store,
-        stream: new FirehoseDeliveryStream(client, LOCAL_STREAM),
-        openWarehouse: () => openWarehouseFor(context, endpoints, '64MB'),
-      },
-      options.events,
-      {
-        ...(options.rate ? { rate: options.rate } : {}),
-        ...(options.onBatch ? { onBatch: options.onBatch } : {}),
-      },
+    const { range, ...result } = await atEdges([firehose], () =>
+      publishBurst(
+        {
+          store,
+          stream: new FirehoseDeliveryStream(client, LOCAL_STREAM),
+          openWarehouse: () => openWarehouseFor(context, endpoints, '64MB'),
+        },
+        options.events,
+        {
+          ...(options.rate ? { rate: options.rate } : {}),
+          ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+        },
+      ),
     );
     await delivery.flush();
     return { result, stats: delivery.stats, range };
