@@ -1,45 +1,78 @@
 /**
  * Runs one pipeline stage in this process and prints `{"rows": n, "seconds": s, "maxRssBytes": b}`,
- * so the bench can read a stage's peak memory on its own.
- * Usage: tsx bench/childRss.ts <stage> <json-args>
+ * so the bench can read a stage's peak memory on its own. Each stage opens the warehouse with the
+ * DuckDB memory limit the CLI uses for it (packages/cli/src/commands/*.ts).
+ * Usage: tsx bench/childRss.ts <load|ingest|sync> <json-args>
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { ingestTables } from '@insightflow/batch-ingest';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
+import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
 import { s3ClientOptions, tableNames } from '@insightflow/shared-config';
+import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
 
-const [stage, rawArgs] = process.argv.slice(2);
-const args = JSON.parse(rawArgs ?? '{}') as {
+export interface ChildArgs {
   s3Endpoint: string;
+  rawBucket: string;
   databaseUrl?: string;
   warehousePath?: string;
+  /** DuckDB's memory_limit for the stage (what the CLI passes to openWarehouseFor). */
+  memoryLimit?: string;
+  /** load: where the staged files are. */
+  stage?: { bucket: string; prefix: string };
+  /** ingest: the `mode` option of ingestTables. */
+  mode?: 'stream' | 'unload';
   batchSize?: number;
-};
+  /** ingest: open the warehouse file read-only, so every ingest sees the same file. */
+  readOnly?: boolean;
+}
+
+const [stage, rawArgs] = process.argv.slice(2);
+const args = JSON.parse(rawArgs ?? '{}') as ChildArgs;
 const s3 = new S3Client({
   ...s3ClientOptions({ AWS_REGION: 'us-east-1', S3_ENDPOINT: args.s3Endpoint }),
   credentials: LOCAL_S3_CREDENTIALS,
 });
-const store = new S3ObjectStore(s3, 'insightflow-raw-bucket');
+const store = new S3ObjectStore(s3, args.rawBucket);
 const started = performance.now();
 let rows = 0;
-if (stage === 'ingest') {
-  const warehouse = await DuckDbWarehouse.open({ path: args.warehousePath as string, s3, memoryLimit: '64MB' });
+if (stage === 'load') {
+  const warehouse = await DuckDbWarehouse.open({
+    path: args.warehousePath as string,
+    s3,
+    ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
+  });
+  const summary = await loadStagedFiles(warehouse, args.stage as { bucket: string; prefix: string });
+  rows = summary.rows;
+  await warehouse.close();
+} else if (stage === 'ingest') {
+  const warehouse = await DuckDbWarehouse.open({
+    path: args.warehousePath as string,
+    s3,
+    readOnly: args.readOnly ?? false,
+    ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
+  });
   const result = await ingestTables({ warehouse, store }, tableNames(), {
     runAt: new Date(),
-    mode: 'stream',
+    mode: args.mode ?? 'stream',
     batchSize: args.batchSize ?? 1_000_000,
   });
+  if (result.failures.length > 0) {
+    throw new Error(`ingest failed: ${result.failures.map((f) => `${f.table}: ${f.error.message}`).join('; ')}`);
+  }
   rows = result.rows;
   await warehouse.close();
 } else if (stage === 'sync') {
+  // What `insightflow sync` does: incremental rounds until nothing is left.
   const client = new pg.Client({ connectionString: args.databaseUrl });
   await client.connect();
-  rows = (await syncLake(postgresSync(client, store), { mode: 'incremental' })).rows;
+  rows = (await syncUntilDone(postgresSync(client, store), { mode: 'incremental' })).rows;
   await client.end();
+} else {
+  throw new Error(`unknown stage ${stage}: load, ingest or sync`);
 }
 s3.destroy();
 process.stdout.write(

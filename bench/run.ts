@@ -32,10 +32,15 @@ const rows = figures.map((f) => [
   `${format(f.value)} ${f.unit}`,
   f.anchor ? `${f.anchor.name}: ${format(f.anchor.value)} ${f.unit}` : '—',
   f.ratio === undefined ? '—' : `${f.ratio.toFixed(2)}×`,
+  f.note ?? '',
 ]);
-const header = ['suite', 'figure', 'value', 'anchor (same run)', 'ratio'];
+const header = ['suite', 'figure', 'value', 'anchor (same run)', 'ratio', 'goal / note'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
+const line = (cells: string[]) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i] as number))
+    .join('  ')
+    .trimEnd();
 process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
 for (const r of rows) process.stdout.write(`${line(r)}\n`);
 
