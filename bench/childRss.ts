@@ -24,7 +24,7 @@ export interface ChildArgs {
   /** load: where the staged files are. */
   stage?: { bucket: string; prefix: string };
   /** ingest: the `mode` option of ingestTables. */
-  mode?: 'stream' | 'unload';
+  mode?: 'auto' | 'stream' | 'unload';
   batchSize?: number;
   /** ingest: open the warehouse file read-only, so every ingest sees the same file. */
   readOnly?: boolean;

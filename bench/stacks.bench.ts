@@ -1,13 +1,24 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'cdktf';
 import { buildLambda } from '../scripts/build-lambda.js';
+import { planStacks } from '../scripts/plan-stacks.js';
 import { buildApp } from '../stacks/app.js';
 import { environmentSettings } from '../stacks/config.js';
 import { type Figure, type Suite, timed } from './harness.js';
 
-const LAMBDAS = ['batch-ingest', 'stream-publisher', 'stream-transformer', 's3-to-rds-sync', 'snowflake-loader'];
+const PACKAGES = path.resolve(import.meta.dirname, '../packages');
+/** Every workspace whose build is a Lambda zip (its build script runs scripts/build-lambda.ts). */
+const LAMBDAS = readdirSync(PACKAGES).filter((name) => {
+  try {
+    return readFileSync(path.join(PACKAGES, name, 'package.json'), 'utf8').includes('build-lambda');
+  } catch {
+    return false;
+  }
+});
+/** Issue 14's goal for `npm run plan` on this machine. */
+const PLAN_GOAL_SECONDS = 30;
 
 /**
  * Whole-app synth time (goal under 5 s) against synthesising an empty cdktf app in the same
@@ -15,10 +26,10 @@ const LAMBDAS = ['batch-ingest', 'stream-publisher', 'stream-transformer', 's3-t
  */
 export const stacksSuite: Suite = {
   name: 'stacks',
-  async run(): Promise<Figure[]> {
+  async run({ log }): Promise<Figure[]> {
     const figures: Figure[] = [];
     for (const name of LAMBDAS) {
-      const dir = path.resolve(import.meta.dirname, '../packages', name);
+      const dir = path.join(PACKAGES, name);
       const artifact = await buildLambda(dir);
       const bundleDir = path.join(dir, 'dist', 'bundle');
       // index.mjs and its chunks (chunks/), each with its source map.
@@ -46,12 +57,24 @@ export const stacksSuite: Suite = {
     });
     figures.push({
       suite: 'stacks',
-      name: 'whole-app synth (8 stacks)',
+      name: 'whole-app synth',
       value: whole.seconds,
       unit: 's',
       anchor: { name: 'empty cdktf app synth', value: empty.seconds },
       ratio: whole.seconds / empty.seconds,
       note: 'goal: under 5 s',
+    });
+    // What `npm run plan` does after its build (the zips were just built above).
+    const plan = await timed(() => planStacks({ log: (line) => log(`plan: ${line}`) }));
+    const stacks = Object.keys(plan.result).length;
+    figures.push({
+      suite: 'stacks',
+      name: `terraform plan of every stack (${stacks}), offline`,
+      value: plan.seconds,
+      unit: 's',
+      anchor: { name: 'goal', value: PLAN_GOAL_SECONDS },
+      ratio: plan.seconds / PLAN_GOAL_SECONDS,
+      note: `goal < ${PLAN_GOAL_SECONDS} s: ${plan.seconds < PLAN_GOAL_SECONDS ? 'met' : 'MISSED'}`,
     });
     return figures;
   },
