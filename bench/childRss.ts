@@ -21,6 +21,8 @@ export interface ChildArgs {
   warehousePath?: string;
   /** DuckDB's memory_limit for the stage (what the CLI passes to openWarehouseFor). */
   memoryLimit?: string;
+  /** DuckDB's worker threads (all cores when absent). */
+  threads?: number;
   /** load: where the staged files are. */
   stage?: { bucket: string; prefix: string };
   /** ingest: the `mode` option of ingestTables. */
@@ -38,12 +40,20 @@ const s3 = new S3Client({
 });
 const store = new S3ObjectStore(s3, args.rawBucket);
 const started = performance.now();
+// Where the peak sits: V8's heap and the buffers it tracks, sampled; the rest of RSS is native (DuckDB).
+const jsPeak = { heapBytes: 0, externalBytes: 0 };
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  jsPeak.heapBytes = Math.max(jsPeak.heapBytes, usage.heapTotal);
+  jsPeak.externalBytes = Math.max(jsPeak.externalBytes, usage.external);
+}, 50);
 let rows = 0;
 if (stage === 'load') {
   const warehouse = await DuckDbWarehouse.open({
     path: args.warehousePath as string,
     s3,
     ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
   });
   const summary = await loadStagedFiles(warehouse, args.stage as { bucket: string; prefix: string });
   rows = summary.rows;
@@ -54,6 +64,7 @@ if (stage === 'load') {
     s3,
     readOnly: args.readOnly ?? false,
     ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
   });
   const result = await ingestTables({ warehouse, store }, tableNames(), {
     runAt: new Date(),
@@ -75,9 +86,11 @@ if (stage === 'load') {
   throw new Error(`unknown stage ${stage}: load, ingest or sync`);
 }
 s3.destroy();
+clearInterval(sampler);
 process.stdout.write(
   JSON.stringify({
     rows,
+    ...jsPeak,
     seconds: (performance.now() - started) / 1000,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   }),

@@ -54,6 +54,9 @@ interface StageRun {
   rows: number;
   seconds: number;
   maxRssBytes: number;
+  /** Peaks of V8's heap and of the Buffers it tracks: what of the RSS is JavaScript's. */
+  heapBytes: number;
+  externalBytes: number;
 }
 
 async function childStage(stage: 'load' | 'ingest' | 'sync', args: ChildArgs): Promise<StageRun> {
@@ -347,7 +350,9 @@ export const pipelineSuite: Suite = {
           unit: 'MiB',
           anchor: { name: `scale ${smallScale}`, value: mib(base.maxRssBytes) },
           ratio,
-          note: `${rssNote}; flat goal ≤ ${GOALS.flatRatio}×: ${status(ratio <= GOALS.flatRatio)}`,
+          note:
+            `${rssNote}; flat goal ≤ ${GOALS.flatRatio}×: ${status(ratio <= GOALS.flatRatio)}; ` +
+            `JS heap ${mib(at.heapBytes).toFixed(0)} MiB, Buffers ${mib(at.externalBytes).toFixed(0)} MiB`,
         };
       };
       const endToEnd = large.load.seconds + large[CLI_INGEST_MODE].seconds + large.sync.seconds;
