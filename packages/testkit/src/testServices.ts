@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -18,9 +18,10 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
-/** Starts the local services in a fresh temporary home. */
+/** Starts the local services in a fresh temporary home, removed again by `stop()`. */
 export async function startTestServices(): Promise<TestServices> {
-  const home = resolveHomeLayout(await mkdtemp(path.join(tmpdir(), 'insightflow-services-')));
+  const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-services-'));
+  const home = resolveHomeLayout(dir);
   const attached = await startAttachedServices(home);
   const { services } = attached;
   const s3 = localS3Client(services.s3Endpoint, { credentials: services.s3Credentials });
@@ -45,6 +46,9 @@ export async function startTestServices(): Promise<TestServices> {
     async stop() {
       s3.destroy();
       await attached.stop();
+      // A PostgreSQL data directory and an S3 store per run: left behind, a day of test and bench
+      // runs filled this machine's disk.
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
