@@ -147,9 +147,14 @@ export function writeTerraformCliConfig(root: string): string {
   return cliConfig;
 }
 
-/** The CI-only provider block: dummy credentials, no AWS calls, the stand-in for the APIs a plan calls. */
+/**
+ * The CI-only override: dummy credentials, no AWS calls, the stand-in for the APIs a plan calls;
+ * and every stack on the same backend (local state in its own directory: the offline plan starts
+ * from no resources either way), so that one `init` serves them all through one data directory.
+ */
 function providerOverride(region: string, standInEndpoint: string) {
   return {
+    terraform: { backend: { local: {} } },
     provider: {
       aws: [
         {
@@ -197,6 +202,9 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   const env = {
     ...process.env,
     TF_CLI_CONFIG_FILE: cliConfig,
+    // One data directory for every stack: the provider is installed (and its 700 MB checked
+    // against the lock file) once, not once per stack.
+    TF_DATA_DIR: path.join(root, 'terraform-data'),
     TF_IN_AUTOMATION: '1',
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
@@ -214,43 +222,36 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
       const stackJson = JSON.parse(readFileSync(path.join(outdir, stack.workingDirectory, 'cdk.tf.json'), 'utf8'));
       writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
     }
-    const planOne = async (name: string) => {
-      const dir = path.join(outdir, (manifest.stacks[name] as ManifestStack).workingDirectory);
+    const stackDir = (name: string) => path.join(outdir, (manifest.stacks[name] as ManifestStack).workingDirectory);
+    const terraform = (name: string, args: string[]) =>
+      execFileAsync('terraform', args, { cwd: stackDir(name), env, encoding: 'utf8', maxBuffer: 64 << 20 })
+        .then((r) => r.stdout)
+        .catch((error: { stdout?: string; stderr?: string; message: string }) => {
+          throw new Error(`terraform failed for stack ${name}:\n${error.stderr || error.stdout || error.message}`);
+        });
+    for (const name of order) {
       writeFileSync(
-        path.join(dir, 'ci_provider_override.tf.json'),
+        path.join(stackDir(name), 'ci_provider_override.tf.json'),
         JSON.stringify(providerOverride(settings.region, standIn.endpoint)),
       );
-      const terraform = (args: string[]) =>
-        execFileAsync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20 }).then(
-          (r) => r.stdout,
-        );
-      try {
-        // readonly: a provider that does not match the committed lock file fails here. Plan
-        // validates the configuration itself, so there is no separate `validate`.
-        await terraform(['init', '-input=false', '-no-color', '-lockfile=readonly']);
-        const plan = await terraform([
-          'plan',
-          '-input=false',
-          '-lock=false',
-          '-refresh=false',
-          '-no-color',
-          '-out=tfplan',
-        ]);
-        summaries[name] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
-        log(`${name.padEnd(20)} ${summaries[name]}`);
-      } catch (error) {
-        const e = error as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`terraform failed for stack ${name}:\n${e.stderr || e.stdout || e.message}`);
-      }
+    }
+    // Every stack pins the same provider with the same committed lock file and, overridden, the
+    // same backend: one init (readonly: a provider that does not match the lock file fails here)
+    // serves every plan. Plan validates the configuration itself, so there is no `validate`.
+    const [first] = order;
+    if (first) await terraform(first, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
+    const planOne = async (name: string) => {
+      const plan = await terraform(name, ['plan', '-input=false', '-lock=false', '-refresh=false', '-no-color']);
+      summaries[name] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
+      log(`${name.padEnd(20)} ${summaries[name]}`);
     };
-    // The first init fills the shared plugin cache; concurrent inits of an empty cache collide.
-    const [first, ...rest] = order;
-    if (first) await planOne(first);
-    const queue = [...rest];
+    // Every plan is independent once the stub states exist: all of them at once, bounded by the
+    // cores (a plan is CPU-bound: the provider's schema is loaded twice per plan).
+    const queue = [...order];
     const worker = async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) await planOne(name);
     };
-    await Promise.all(Array.from({ length: availableParallelism() + 1 }, worker));
+    await Promise.all(Array.from({ length: availableParallelism() }, worker));
   } finally {
     standIn.close();
   }

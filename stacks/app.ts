@@ -1,6 +1,7 @@
 import { App } from 'cdktf';
 import { BastionStack } from './bastion.js';
 import { BatchIngestionStack } from './batchIngestion.js';
+import { CleanLayerStack } from './cleanLayer.js';
 import type { EnvironmentSettings } from './config.js';
 import { DataSyncRawStack } from './dataSyncRaw.js';
 import { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
@@ -20,6 +21,7 @@ export const STACK_NAMES = [
   'streaming-ingestion',
   'glue-crawler-raw',
   'data-sync-raw',
+  'clean-layer',
   'orchestration',
 ] as const;
 
@@ -35,6 +37,7 @@ export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
   new StreamingIngestionStack(app, 'streaming-ingestion', { ...props, storage });
   const crawlers = new GlueCrawlerRawStack(app, 'glue-crawler-raw', { ...props, storage });
   const sync = new DataSyncRawStack(app, 'data-sync-raw', { ...props, storage, network, database });
-  new OrchestrationStack(app, 'orchestration', { ...props, storage, batch, crawlers, sync });
+  const clean = new CleanLayerStack(app, 'clean-layer', { ...props, storage });
+  new OrchestrationStack(app, 'orchestration', { ...props, storage, batch, crawlers, clean, sync });
   return app;
 }

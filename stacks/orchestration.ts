@@ -9,6 +9,7 @@ import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
 import { ErrorKind, tableNames } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
+import type { CleanLayerStack } from './cleanLayer.js';
 import { notifyingAlarm } from './constructs/notifyingAlarm.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
@@ -20,6 +21,7 @@ export interface OrchestrationStackProps extends InsightFlowStackProps {
   storage: S3BucketsStack;
   batch: BatchIngestionStack;
   crawlers: GlueCrawlerRawStack;
+  clean: CleanLayerStack;
   sync: DataSyncRawStack;
 }
 
@@ -50,10 +52,11 @@ const FAILED_EXECUTION_METRICS = {
 
 /**
  * The state machine: ingest (a Map over tables; left out when there is no ingest function) →
- * start the crawlers → sync while `more`, at most {@link MAX_SYNC_ROUNDS} rounds (counted in
- * `$.syncRounds.count`).
+ * start the crawlers → build the clean tables (a Map over the same tables, one clean-layer
+ * invocation each, while the crawlers run) → sync while `more`, at most {@link MAX_SYNC_ROUNDS}
+ * rounds (counted in `$.syncRounds.count`).
  */
-export function pipelineDefinition(arns: { ingest?: string; sync: string; crawlers: string[] }): string {
+export function pipelineDefinition(arns: { ingest?: string; clean: string; sync: string; crawlers: string[] }): string {
   const transientRetry = {
     ErrorEquals: LAMBDA_TRANSIENT,
     IntervalSeconds: 2,
@@ -62,7 +65,8 @@ export function pipelineDefinition(arns: { ingest?: string; sync: string; crawle
     JitterStrategy: 'FULL',
   };
   return JSON.stringify({
-    Comment: 'InsightFlow: batch ingest every table in parallel, crawl the lake, sync PostgreSQL.',
+    Comment:
+      'InsightFlow: batch ingest every table in parallel, crawl the lake, build the clean tables, sync PostgreSQL.',
     StartAt: arns.ingest ? 'IngestTables' : 'StartCrawlers',
     States: {
       ...(arns.ingest && {
@@ -111,6 +115,32 @@ export function pipelineDefinition(arns: { ingest?: string; sync: string; crawle
             [`CrawlerAlreadyRunning${i}`]: { Type: 'Succeed' },
           },
         })),
+        ResultPath: null,
+        Next: 'CleanTables',
+      },
+      // One invocation per table: each gets the function's whole time budget, and Athena runs
+      // the tables' queries side by side (within the account's concurrent-query quota).
+      CleanTables: {
+        Type: 'Map',
+        ItemsPath: '$.tables',
+        MaxConcurrency: tableNames().length,
+        ItemSelector: { 'table.$': '$$.Map.Item.Value' },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: 'CleanTable',
+          States: {
+            CleanTable: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: arns.clean, Payload: { 'tables.$': 'States.Array($.table)' } },
+              Retry: [
+                transientRetry,
+                { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
+              ],
+              End: true,
+            },
+          },
+        },
         ResultPath: null,
         Next: 'StartSync',
       },
@@ -171,8 +201,9 @@ export class OrchestrationStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
-    const { settings, storage, batch, crawlers, sync } = props;
+    const { settings, storage, batch, crawlers, clean, sync } = props;
     const ingestArn = batch.ingest?.function.arn;
+    const cleanArn = clean.clean.function.arn;
     const syncArn = sync.sync.function.arn;
 
     const logs = new CloudwatchLogGroup(this, 'logs', {
@@ -190,7 +221,13 @@ export class OrchestrationStack extends InsightFlowStack {
       statement: [
         {
           actions: ['lambda:InvokeFunction'],
-          resources: [...(ingestArn ? [ingestArn, `${ingestArn}:*`] : []), syncArn, `${syncArn}:*`],
+          resources: [
+            ...(ingestArn ? [ingestArn, `${ingestArn}:*`] : []),
+            cleanArn,
+            `${cleanArn}:*`,
+            syncArn,
+            `${syncArn}:*`,
+          ],
         },
         { actions: ['glue:StartCrawler'], resources: crawlers.crawlers.map((c) => c.arn) },
         {
@@ -217,6 +254,7 @@ export class OrchestrationStack extends InsightFlowStack {
       roleArn: role.arn,
       definition: pipelineDefinition({
         ...(ingestArn ? { ingest: ingestArn } : {}),
+        clean: cleanArn,
         sync: syncArn,
         crawlers: crawlers.crawlers.map((c) => c.name),
       }),

@@ -11,10 +11,14 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { BATCH_PREFIX, DATA_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
+import { ATHENA_RESULTS_PREFIX } from './cleanLayer.js';
 import type { SnowflakeIntegration } from './config.js';
 import { AccessLogBucket } from './constructs/accessLogBucket.js';
 import { EncryptedBucket } from './constructs/encryptedBucket.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
+
+/** Days the clean layer's Athena query results are kept in the clean bucket. */
+export const ATHENA_RESULTS_RETENTION_DAYS = 7;
 
 /** Services that publish alarms and events to the encrypted alarm topic. */
 const ALARM_PUBLISHERS = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'];
@@ -110,6 +114,15 @@ export class S3BucketsStack extends InsightFlowStack {
       bucketName: names.clean,
       kmsKeyArn: this.key.arn,
       accessLogs: accessLogs('clean'),
+      lifecycleRules: [
+        {
+          // Query results and UNLOAD manifests are read once, right after each query.
+          id: 'expire-athena-results',
+          status: 'Enabled',
+          filter: [{ prefix: ATHENA_RESULTS_PREFIX }],
+          expiration: [{ days: ATHENA_RESULTS_RETENTION_DAYS }],
+        },
+      ],
     });
     this.stage = new EncryptedBucket(this, 'stage', {
       bucketName: names.stage,

@@ -25,6 +25,7 @@ import {
 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { streamTarget, transformFirehoseEvent } from '../../packages/stream-transformer/src/index.js';
+import { type AthenaGlueStandIn, glueTableFromTerraform, startAthenaGlueStandIn } from './access/athenaGlueStandIn.js';
 import { type AwsRequestRecorder, installAwsRequestRecorder } from './access/awsRequestRecorder.js';
 import { DeployedApp } from './access/deployedApp.js';
 import {
@@ -34,7 +35,7 @@ import {
   withoutGrants,
   withRoleStatements,
 } from './access/deployedPermissions.js';
-import { encryptionFacts, type IamRequest, iamRequestsFor } from './access/iamRequests.js';
+import { deploymentFacts, type IamRequest, iamRequestsFor } from './access/iamRequests.js';
 import { serviceEdges } from './access/serviceEdges.js';
 import { EXAMPLE_SNOWFLAKE_ENV, synth } from './helpers/synth.js';
 
@@ -51,6 +52,7 @@ interface DeployedFunction {
 /** Each deployable package's real handler (literal imports: the bundler's entry points). */
 const HANDLERS: Record<string, () => Promise<{ handler: Handler }>> = {
   'batch-ingest': () => import('../../packages/batch-ingest/src/handler.js') as Promise<{ handler: Handler }>,
+  'clean-layer': () => import('../../packages/clean-layer/src/handler.js') as Promise<{ handler: Handler }>,
   'stream-publisher': () => import('../../packages/stream-publisher/src/handler.js') as Promise<{ handler: Handler }>,
   'stream-transformer': () =>
     import('../../packages/stream-transformer/src/handler.js') as Promise<{ handler: Handler }>,
@@ -99,6 +101,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
   let secrets: SecretsManagerStandIn;
   let recorder: AwsRequestRecorder;
   let delivery: LocalDeliveryStream;
+  let athena: AthenaGlueStandIn;
   const ran = new Set<string>();
 
   /** Runs a function's real handler with its deployed environment plus local endpoints only. */
@@ -151,6 +154,20 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     });
     const deliveryS3 = services.s3;
     recorder.ignore(deliveryS3);
+    // Athena and Glue have no local server: a stand-in holds the declared clean tables as Glue
+    // would, and succeeds every query; what each query reads and writes is judged from its SQL.
+    const clean = deployed('clean-layer').environment;
+    await services.s3.send(new CreateBucketCommand({ Bucket: clean.CLEAN_BUCKET }));
+    const workgroup = app.resources('aws_athena_workgroup').map(({ stack, config }) => app.value(stack, config))[0] as {
+      configuration: { result_configuration: { output_location: string } };
+    };
+    athena = await startAthenaGlueStandIn({
+      databases: [clean.CLEAN_DATABASE as string, clean.CLEAN_SCRATCH_DATABASE as string],
+      tables: app
+        .resources('aws_glue_catalog_table')
+        .map(({ stack, config }) => glueTableFromTerraform(app.value(stack, config) as Record<string, unknown>)),
+      outputLocation: workgroup.configuration.result_configuration.output_location,
+    });
     // The local Firehose runs the transformation in-process; the transformer functions' own
     // handlers run below, each with its deployed environment.
     const { table } = streamTarget('orders');
@@ -168,6 +185,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     recorder?.uninstall();
     vi.unstubAllEnvs();
     await delivery?.stop();
+    await athena?.stop();
     await secrets?.stop();
     await snowflake?.stop();
     await services?.stop();
@@ -251,6 +269,22 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     // Creates the sync's role before the sync runs, as the deployment does.
     await runHandler(deployed('database-roles'), {}, { DATABASE_URL: database.toString() });
     await runHandler(deployed('s3-to-rds-sync'), {}, { DATABASE_URL: services.databaseUrl });
+    // The clean layer, as the pipeline runs it after ingest: Athena writes an UNLOAD's Parquet
+    // itself (judged from the SQL below), so the stand-in's side effect puts a file where the
+    // UNLOAD would, and the second build finds the first one's version to replace and delete.
+    athena.answer(/^\s*UNLOAD\b/i, { columns: [], rows: [] }, async (sql) => {
+      const target = /\)\s*TO\s+'s3:\/\/([^/']+)\/([^']*)'/i.exec(sql);
+      if (!target) throw new Error(`The stand-in cannot find the UNLOAD target in ${sql}`);
+      await services.s3.send(
+        new PutObjectCommand({ Bucket: target[1], Key: `${target[2]}part-00000.parquet`, Body: 'PAR1' }),
+      );
+    });
+    // The build counts its rows and rejects with one SELECT; the stand-in answers it with a row.
+    athena.answer(/AS "rows"/, { columns: ['rows', 'rejects'], rows: [['3', '0']] });
+    const athenaEndpoints = { AWS_ENDPOINT_URL_ATHENA: athena.endpoint, AWS_ENDPOINT_URL_GLUE: athena.endpoint };
+    await runHandler(deployed('clean-layer'), { tables: ['aisles', 'orders'] }, athenaEndpoints);
+    await runHandler(deployed('clean-layer'), { tables: ['aisles', 'orders'] }, athenaEndpoints);
+    expect(athena.queries.map((q) => q.workGroup)).not.toContain(undefined);
     for (const fn of functions.filter((f) => !ran.has(f.functionName))) {
       throw new Error(`${fn.functionName} is deployed but the access test does not run its handler: add it here`);
     }
@@ -259,7 +293,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
 
   it('allows every recorded call and every service edge, and denies each on a copy without its grant', async () => {
     expect(ran.size).toBe(functions.length);
-    const facts = encryptionFacts(app);
+    const facts = deploymentFacts(app, recorder.requests);
     const requests = [
       ...recorder.requests.flatMap((r) => iamRequestsFor(r, facts, app.region, r.principal)),
       ...serviceEdges(app),
@@ -293,7 +327,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
 
   describe('denies the unfixed policies of the findings it was built for', () => {
     const recorded = (principal: string, action: string, because: RegExp) => {
-      const facts = encryptionFacts(app);
+      const facts = deploymentFacts(app, recorder.requests);
       const match = recorder.requests
         .flatMap((r) => iamRequestsFor(r, facts, app.region, r.principal))
         .concat(serviceEdges(app))
@@ -345,6 +379,34 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       });
       expect((await decide(associate, unfixed)).allowed).toBe(false);
     });
+  });
+
+  it('keeps the clean function to its own workgroup and tables: the primary workgroup and the raw catalog are denied', async () => {
+    const clean = deployed('clean-layer');
+    const context = { 'aws:SecureTransport': 'true' };
+    const asClean = (action: string, resource: string, because: string) =>
+      decide({ principal: clean.roleArn, action, resource, context, because }, policies);
+    const glue = `arn:aws:glue:${app.region}:123456789012`;
+    expect(
+      (
+        await asClean(
+          'athena:StartQueryExecution',
+          `arn:aws:athena:${app.region}:123456789012:workgroup/primary`,
+          'primary',
+        )
+      ).allowed,
+    ).toBe(false);
+    expect(
+      (await asClean('glue:UpdateTable', `${glue}:table/insightflow_dev_raw/raw_orders`, 'a raw table')).allowed,
+    ).toBe(false);
+    expect(
+      (await asClean('glue:DeleteTable', `${glue}:table/${clean.environment.CLEAN_DATABASE}/orders`, 'a clean table'))
+        .allowed,
+    ).toBe(false);
+    expect(
+      (await asClean('s3:PutObject', `arn:aws:s3:::${clean.environment.RAW_BUCKET}/data/batch/orders/x.csv`, 'raw'))
+        .allowed,
+    ).toBe(false);
   });
 
   it('judges the recorded calls, not a hand-kept list: a call the policies do not allow is denied', async () => {

@@ -7,6 +7,7 @@ import { lambdaZipPath } from '../constructs/nodeLambda.js';
 export default async function buildMissingZips(): Promise<void> {
   for (const name of [
     'batch-ingest',
+    'clean-layer',
     'stream-publisher',
     'stream-transformer',
     's3-to-rds-sync',

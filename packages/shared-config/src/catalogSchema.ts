@@ -23,13 +23,14 @@ const name = (what: string) =>
  * Column names a catalog table may not use: the provenance column the sync adds to every
  * PostgreSQL table (the ledger row of the object each row came from).
  */
-export const RESERVED_COLUMN_NAMES = ['_source_id'] as const;
+/** Provenance columns: the sync's `_source_id` and the clean layer's `_source`, `_source_key`, `_source_at`. */
+export const RESERVED_COLUMN_NAMES = ['_source_id', '_source', '_source_key', '_source_at'] as const;
 
 /** One column of a catalog table. */
 export const CatalogColumnSchema = z
   .object({
     name: name('column').refine((n) => !(RESERVED_COLUMN_NAMES as readonly string[]).includes(n), {
-      message: `${RESERVED_COLUMN_NAMES.join(', ')} is the sync's provenance column; rename the column`,
+      message: `${RESERVED_COLUMN_NAMES.join(', ')} are provenance columns of the sync and the clean layer; rename the column`,
     }),
     type: z.string({ error: `a column type is required: ${COLUMN_TYPE_HINT}` }).transform((type, ctx): ColumnType => {
       if (!isColumnType(type)) {
@@ -59,6 +60,11 @@ export const CatalogTableSchema = z
     stage: z.string().min(1).optional(),
     description: z.string().optional(),
     columns: z.array(CatalogColumnSchema).min(1, 'a table needs at least one column').readonly(),
+    /**
+     * The columns of the table's clean (Parquet) copy that become Hive partitions
+     * (`<column>=<value>/`), in order; none when absent.
+     */
+    partitionBy: z.array(z.string()).readonly().optional(),
   })
   .strict()
   .superRefine((table, ctx) => {
@@ -81,6 +87,23 @@ export const CatalogTableSchema = z
           message: `primary key column ${key} is not a column of table ${table.name}; use one of ${[...seen].join(', ')}`,
         });
       }
+    }
+    const partitionBy = table.partitionBy ?? [];
+    for (const [i, column] of partitionBy.entries()) {
+      if (!seen.has(column) || partitionBy.indexOf(column) !== i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitionBy', i],
+          message: `partitionBy column ${column} of table ${table.name} is not one of its columns or is listed twice; use each of ${[...seen].join(', ')} at most once`,
+        });
+      }
+    }
+    if (partitionBy.length > 0 && partitionBy.length >= table.columns.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partitionBy'],
+        message: `table ${table.name} cannot be partitioned by all of its columns; leave at least one column out of partitionBy`,
+      });
     }
   })
   .transform((table) => ({ ...table, stage: table.stage ?? `${table.name}/` }));

@@ -167,6 +167,31 @@ export const StreamTransformerConfigSchema = z.object({
 });
 export type StreamTransformerConfig = z.infer<typeof StreamTransformerConfigSchema>;
 
+/** A Glue database name: lower case letters, digits and _ (what Athena's DDL accepts unquoted). */
+const glueDatabase = () =>
+  z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/)
+    .describe('a Glue database name (lower case letters, digits and _), e.g. insightflow_dev_clean');
+
+/** Environment of the clean-layer Lambda (raw → clean Parquet through Athena). */
+export const CleanLayerConfigSchema = z.object({
+  ...objectStoreShape,
+  RAW_BUCKET: bucket(),
+  CLEAN_BUCKET: bucket(),
+  /** The Athena workgroup the queries run in; it enforces the encrypted result location. */
+  ATHENA_WORKGROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/)
+    .describe('an Athena workgroup name (letters, digits, ., _ and -), e.g. insightflow-dev-clean'),
+  /** The Glue database holding the declared clean tables. */
+  CLEAN_DATABASE: glueDatabase(),
+  /** The Glue database where the function creates and drops temporary tables over raw inputs. */
+  CLEAN_SCRATCH_DATABASE: glueDatabase(),
+  INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
+});
+export type CleanLayerConfig = z.infer<typeof CleanLayerConfigSchema>;
+
 /** Environment of the s3-to-rds-sync Lambda. */
 export const SyncConfigSchema = z
   .object({
@@ -474,6 +499,9 @@ export const readStreamPublisherConfig = (env: Environment = process.env): Strea
 /** Reads the stream-transformer Lambda's configuration. */
 export const readStreamTransformerConfig = (env: Environment = process.env): StreamTransformerConfig =>
   readConfig('stream-transformer', StreamTransformerConfigSchema, env);
+/** Reads the clean-layer Lambda's configuration. */
+export const readCleanLayerConfig = (env: Environment = process.env): CleanLayerConfig =>
+  readConfig('clean-layer', CleanLayerConfigSchema, env);
 /** Reads the s3-to-rds-sync Lambda's configuration. */
 export const readSyncConfig = (env: Environment = process.env): SyncConfig =>
   readConfig('s3-to-rds-sync', SyncConfigSchema, env);

@@ -69,6 +69,8 @@ export const INSTACART_CATALOG = {
       primaryKey: ['order_id'],
       stage: 'instacart/orders.csv',
       description: 'One row per order.',
+      // Analyses filter on eval_set (prior history vs. train/test): three partitions, no tiny files.
+      partitionBy: ['eval_set'],
       columns: [
         id('order_id', 'Order identifier.'),
         id('user_id', 'The customer.'),

@@ -17,6 +17,8 @@ export interface RecordedRequest {
   input: Record<string, unknown>;
   /** The error name, when the call failed (e.g. `NotFound` for a HEAD of a missing key). */
   error?: string;
+  /** The response's output, when the call succeeded (e.g. the id StartQueryExecution returns). */
+  output?: Record<string, unknown>;
   /** Whom the call is attributed to: the function whose code ran. */
   principal: string;
 }
@@ -61,7 +63,9 @@ export function installAwsRequestRecorder(): AwsRequestRecorder {
         };
         requests.push(entry);
         try {
-          return await next(request);
+          const result = (await next(request)) as { output?: Record<string, unknown> };
+          if (result?.output) entry.output = result.output;
+          return result;
         } catch (error) {
           entry.error = (error as Error).name;
           throw error;

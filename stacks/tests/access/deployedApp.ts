@@ -111,10 +111,17 @@ function parseExpression(source: string): Expression {
   return expression;
 }
 
-/** Finds the `${…}` spans of a string, honouring nested braces and quoted strings. */
+/**
+ * Finds the `${…}` spans of a string, honouring nested braces and quoted strings; `$${` is
+ * Terraform's escape for a literal `${` (Athena's `storage.location.template`), not a span.
+ */
 function interpolations(text: string): { start: number; end: number; inner: string }[] {
   const spans: { start: number; end: number; inner: string }[] = [];
   for (let i = text.indexOf('${'); i !== -1; i = text.indexOf('${', i)) {
+    if (text[i - 1] === '$') {
+      i += 2;
+      continue;
+    }
     let depth = 1;
     let j = i + 2;
     let inString = false;
@@ -217,7 +224,8 @@ export class DeployedApp {
 
   private resolveString(stack: SynthStack, text: string): Json {
     const spans = interpolations(text);
-    if (spans.length === 0) return text;
+    const literal = (part: string) => part.replaceAll('$${', '${');
+    if (spans.length === 0) return literal(text);
     const only = spans[0];
     if (spans.length === 1 && only && only.start === 0 && only.end === text.length) {
       return this.evaluate(stack, parseExpression(only.inner));
@@ -225,12 +233,12 @@ export class DeployedApp {
     let out = '';
     let last = 0;
     for (const span of spans) {
-      out += text.slice(last, span.start);
+      out += literal(text.slice(last, span.start));
       const resolved = this.evaluate(stack, parseExpression(span.inner));
       out += typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
       last = span.end;
     }
-    return out + text.slice(last);
+    return out + literal(text.slice(last));
   }
 
   private evaluate(stack: SynthStack, expression: Expression): Json {
@@ -324,6 +332,9 @@ export class DeployedApp {
       aws_sfn_state_machine: () => `arn:aws:states:${region}:${ACCOUNT_ID}:stateMachine:${field('name')}`,
       aws_glue_crawler: () => `arn:aws:glue:${region}:${ACCOUNT_ID}:crawler/${field('name')}`,
       aws_glue_catalog_database: () => `arn:aws:glue:${region}:${ACCOUNT_ID}:database/${field('name')}`,
+      aws_glue_catalog_table: () =>
+        `arn:aws:glue:${region}:${ACCOUNT_ID}:table/${field('database_name')}/${field('name')}`,
+      aws_athena_workgroup: () => `arn:aws:athena:${region}:${ACCOUNT_ID}:workgroup/${field('name')}`,
       aws_sns_topic: () => `arn:aws:sns:${region}:${ACCOUNT_ID}:${field('name')}`,
       aws_sqs_queue: () => `arn:aws:sqs:${region}:${ACCOUNT_ID}:${field('name')}`,
       aws_cloudwatch_event_rule: () => `arn:aws:events:${region}:${ACCOUNT_ID}:rule/${field('name')}`,

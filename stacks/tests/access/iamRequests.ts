@@ -5,6 +5,7 @@
  * answers 403 instead of 404, and "not there yet" becomes a crash).
  */
 import { InsightFlowError } from '@insightflow/shared-config';
+import { athenaRequestsFor, createdTableLocations, glueRequestsFor } from './athenaRequests.js';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 
@@ -18,16 +19,27 @@ export interface IamRequest {
   because: string;
 }
 
-/** The KMS keys of the deployment, by what they encrypt. */
-export interface EncryptionFacts {
+/** What the mapping needs to know of the deployment: its KMS keys by what they encrypt, its workgroups and tables. */
+export interface DeploymentFacts {
   /** Bucket name → ARN of its default SSE-KMS key. */
   bucketKeys: Map<string, string>;
   /** Secret ARN → ARN of its KMS key. */
   secretKeys: Map<string, string>;
+  /** The key the Glue Data Catalog is encrypted with, when it is. */
+  catalogKey?: string;
+  /** Athena workgroup name → its enforced result location (`s3://…/`). */
+  workgroups: Map<string, { outputLocation: string }>;
+  /** `database.table` → S3 location: the declared Glue tables and the tables the recorded queries created. */
+  tableLocations: Map<string, string>;
+  /** Athena query id → the workgroup the recorded request started it in. */
+  queryWorkgroups: Map<string, string>;
 }
 
-/** Reads which key encrypts which bucket and secret, from the synthesised resources. */
-export function encryptionFacts(app: DeployedApp): EncryptionFacts {
+/**
+ * Reads which key encrypts which bucket, secret and the Data Catalog, the workgroups and the
+ * declared tables, from the synthesised resources; and the queries `requests` started.
+ */
+export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = []): DeploymentFacts {
   const bucketKeys = new Map<string, string>();
   for (const { stack, config } of app.resources('aws_s3_bucket_server_side_encryption_configuration')) {
     const resolved = app.value(stack, config) as {
@@ -51,7 +63,41 @@ export function encryptionFacts(app: DeployedApp): EncryptionFacts {
     const secret = app.attribute(stack, 'aws_db_instance', name, 'master_user_secret');
     if (typeof key === 'string' && typeof secret === 'string') secretKeys.set(secret, key);
   }
-  return { bucketKeys, secretKeys };
+  const catalogKey = app
+    .resources('aws_glue_data_catalog_encryption_settings')
+    .map(({ stack, config }) => app.value(stack, config) as Record<string, Record<string, Record<string, unknown>>>)
+    .map((s) => s.data_catalog_encryption_settings?.encryption_at_rest)
+    .find((rest) => rest?.catalog_encryption_mode === 'SSE-KMS')?.sse_aws_kms_key_id as string | undefined;
+  const workgroups = new Map<string, { outputLocation: string }>();
+  for (const { stack, config } of app.resources('aws_athena_workgroup')) {
+    const resolved = app.value(stack, config) as {
+      name: string;
+      configuration?: { result_configuration?: { output_location?: string } };
+    };
+    const outputLocation = resolved.configuration?.result_configuration?.output_location;
+    if (outputLocation) workgroups.set(resolved.name, { outputLocation });
+  }
+  const tableLocations = createdTableLocations(requests);
+  for (const { stack, config } of app.resources('aws_glue_catalog_table')) {
+    const database = String(app.value(stack, config.database_name));
+    const location = app.value(stack, (config.storage_descriptor as { location?: unknown } | undefined)?.location);
+    // A version's folder: a query scans the table's whole prefix of versions at most.
+    if (typeof location === 'string')
+      tableLocations.set(`${database}.${String(config.name)}`.toLowerCase(), location.replace(/v=[^/]*\/$/, ''));
+  }
+  const queryWorkgroups = new Map<string, string>();
+  for (const request of requests) {
+    if (request.service !== 'Athena' || request.operation !== 'StartQueryExecution' || !request.output) continue;
+    queryWorkgroups.set(String(request.output.QueryExecutionId), String(request.input.WorkGroup ?? 'primary'));
+  }
+  return {
+    bucketKeys,
+    secretKeys,
+    ...(catalogKey ? { catalogKey } : {}),
+    workgroups,
+    tableLocations,
+    queryWorkgroups,
+  };
 }
 
 /** An SDK call this mapping does not know: the test fails until it is mapped (and allowed). */
@@ -71,7 +117,7 @@ const s3Bucket = (bucket: unknown) => `arn:aws:s3:::${String(bucket)}`;
 /** Maps one recorded SDK request to the IAM authorisations it needs. */
 export function iamRequestsFor(
   request: RecordedRequest,
-  facts: EncryptionFacts,
+  facts: DeploymentFacts,
   region: string,
   roleArn: string,
 ): IamRequest[] {
@@ -163,6 +209,9 @@ export function iamRequestsFor(
     }
     return out;
   }
+
+  if (request.service === 'Athena') return athenaRequestsFor(request, facts, region, roleArn);
+  if (request.service === 'Glue') return glueRequestsFor(request, facts, region, roleArn);
 
   if (request.service === 'Firehose' && (request.operation === 'PutRecordBatch' || request.operation === 'PutRecord')) {
     return [

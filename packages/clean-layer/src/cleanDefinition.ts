@@ -1,0 +1,205 @@
+import {
+  CLEAN_PROVENANCE_COLUMNS,
+  parseColumnType,
+  SqlDialect,
+  sqlType,
+  type TableSpec,
+} from '@insightflow/shared-config';
+
+/**
+ * The one definition of every clean table — typing, rejects, deduplication, partition order —
+ * rendered for each engine: DuckDB locally, Athena (Trino) on AWS. Nothing is written per table.
+ *
+ * Both engines give the SELECT the same two relations of raw text, one column per catalog column
+ * (NULL where the lake holds NULL) plus `_source_key` (the raw object's key) and `_source_at`
+ * (when it landed, a timestamp):
+ * - {@link RAW_BATCH} — the rows of the table's newest committed batch run;
+ * - {@link RAW_STREAM} — the rows of every object its catalog streams delivered (absent when none).
+ */
+export const RAW_BATCH = 'raw_batch';
+export const RAW_STREAM = 'raw_stream';
+
+/** The engines a clean table's SQL is rendered for. */
+export const CleanDialect = { duckdb: 'duckdb', athena: 'athena' } as const;
+export type CleanDialect = (typeof CleanDialect)[keyof typeof CleanDialect];
+
+/** One typed column of a clean table. */
+export interface CleanColumn {
+  name: string;
+  /** The catalog type (`integer`, `decimal(10,2)`, …). */
+  type: string;
+}
+
+/** A clean table: its catalog columns and types, the key rows are deduplicated on and the Hive partition columns. */
+export interface CleanTableDefinition {
+  table: string;
+  columns: readonly CleanColumn[];
+  primaryKey: readonly string[];
+  partitionBy: readonly string[];
+}
+
+/** Which raw relations a build reads: a table with no stream objects has no {@link RAW_STREAM}. */
+export interface RawRelations {
+  stream: boolean;
+}
+
+/** The clean definition of a catalog table. */
+export function cleanTableDefinition(table: TableSpec): CleanTableDefinition {
+  return {
+    table: table.name,
+    columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
+    primaryKey: [...table.primaryKey],
+    partitionBy: [...(table.partitionBy ?? [])],
+  };
+}
+
+/** Catalog names are `[a-z_][a-z0-9_]*` (checked by the catalog schema); quoting keeps reserved words safe. */
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The engine's type for a catalog type: Athena's DML speaks Trino's names, not Glue's DDL ones. */
+function engineType(column: CleanColumn, dialect: CleanDialect): string {
+  if (dialect === CleanDialect.duckdb) return sqlType(column, SqlDialect.duckdb);
+  const parsed = parseColumnType(column.type);
+  switch (parsed?.base) {
+    case 'integer':
+      return 'integer';
+    case 'real':
+      return 'real';
+    case 'timestamptz':
+      return 'timestamp';
+    default:
+      return sqlType(column, SqlDialect.glue);
+  }
+}
+
+/** Types kept as text in the clean layer of a dialect: text itself, JSON, and Athena's time (Glue has no TIME). */
+function keptAsText(column: CleanColumn, dialect: CleanDialect): boolean {
+  const base = parseColumnType(column.type)?.base;
+  return (
+    base === 'text' || base === 'varchar' || base === 'json' || (dialect === CleanDialect.athena && base === 'time')
+  );
+}
+
+/** The expression that types one raw text column: NULL stays NULL; a value that does not cast is NULL (and a reject). */
+export function castExpression(column: CleanColumn, dialect: CleanDialect): string {
+  const source = quote(column.name);
+  if (keptAsText(column, dialect)) return source;
+  if (parseColumnType(column.type)?.base === 'binary') {
+    // The lake's binary is bare hex (Snowflake's BINARY_FORMAT).
+    return dialect === CleanDialect.duckdb
+      ? `CASE WHEN regexp_full_match(${source}, '([0-9a-fA-F]{2})*') THEN unhex(${source}) END`
+      : `TRY(from_hex(${source}))`;
+  }
+  return `TRY_CAST(${source} AS ${engineType(column, dialect)})`;
+}
+
+/** A value that is present but does not cast: what makes a row a reject. */
+function rejectCondition(column: CleanColumn, dialect: CleanDialect): string | undefined {
+  if (keptAsText(column, dialect)) return undefined;
+  return `(${quote(column.name)} IS NOT NULL AND ${castExpression(column, dialect)} IS NULL)`;
+}
+
+/** The columns of a clean table's Parquet, in file order: catalog columns, provenance, partition columns last. */
+export function cleanSchema(definition: CleanTableDefinition): CleanColumn[] {
+  const data = definition.columns.filter((c) => !definition.partitionBy.includes(c.name));
+  const partitions = definition.partitionBy.map((p) => definition.columns.find((c) => c.name === p) as CleanColumn);
+  return [...data, ...CLEAN_PROVENANCE_COLUMNS.map((c) => ({ name: c.name, type: c.type })), ...partitions];
+}
+
+/** One relation's rows, typed, without its rejects, labelled with its lake path and precedence. */
+function typedRows(
+  definition: CleanTableDefinition,
+  dialect: CleanDialect,
+  relation: string,
+  precedence: number,
+): string {
+  const rejects = definition.columns.map((c) => rejectCondition(c, dialect)).filter((c) => c !== undefined);
+  const source = relation === RAW_BATCH ? 'batch' : 'streaming';
+  const columns = cleanSchema(definition).map((c) => {
+    if (c.name === '_source') return `'${source}' AS ${quote(c.name)}`;
+    if (c.name === '_source_key' || c.name === '_source_at') return quote(c.name);
+    const column = definition.columns.find((d) => d.name === c.name) as CleanColumn;
+    return `${castExpression(column, dialect)} AS ${quote(c.name)}`;
+  });
+  return [
+    `SELECT ${columns.join(', ')}, ${precedence} AS "_precedence"`,
+    `FROM ${relation}`,
+    ...(rejects.length > 0 ? [`WHERE NOT (${rejects.join(' OR ')})`] : []),
+  ].join('\n');
+}
+
+/**
+ * The SELECT of a clean table: every raw row that types cleanly, one per primary key. Precedence
+ * is the sync's, so the clean layer and PostgreSQL agree: the batch run's row first, then streamed
+ * rows in delivery order (the earliest object wins; a redelivery is a duplicate). Two rows of one
+ * batch run with the same key — an upstream defect the sync rejects — keep one of them. A table
+ * without a key keeps every row.
+ */
+export function renderCleanSelect(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
+  const schema = cleanSchema(definition)
+    .map((c) => quote(c.name))
+    .join(', ');
+  const inputs = [
+    typedRows(definition, dialect, RAW_BATCH, 0),
+    ...(raw.stream ? [typedRows(definition, dialect, RAW_STREAM, 1)] : []),
+  ];
+  const rows = inputs.join('\nUNION ALL\n');
+  if (definition.primaryKey.length === 0) return `SELECT ${schema}\nFROM (\n${rows}\n) AS typed`;
+  const key = definition.primaryKey.map(quote).join(', ');
+  if (dialect === CleanDialect.duckdb && !raw.stream) {
+    // One relation: a hashed DISTINCT ON spills to disk where a window over every row would not fit.
+    return `SELECT DISTINCT ON (${key}) ${schema}\nFROM (\n${rows}\n) AS typed`;
+  }
+  return [
+    `SELECT ${schema}`,
+    'FROM (',
+    `  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY "_precedence", "_source_key") AS "_rank"`,
+    `  FROM (\n${rows}\n) AS typed`,
+    ') AS ranked',
+    'WHERE "_rank" = 1',
+  ].join('\n');
+}
+
+/**
+ * The rejects of a build, one row per raw row with a value that is present but does not cast:
+ * the raw object's key, the first column at fault and its raw value. One scan per relation.
+ */
+export function renderRejectsSelect(
+  definition: CleanTableDefinition,
+  dialect: CleanDialect,
+  raw: RawRelations,
+): string | undefined {
+  const checked = definition.columns.flatMap((c) => {
+    const condition = rejectCondition(c, dialect);
+    return condition ? [{ column: c, condition }] : [];
+  });
+  if (checked.length === 0) return undefined;
+  const columnName = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`;
+  const value = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`;
+  const select = (relation: string) =>
+    `SELECT "_source_key" AS object_key, ${columnName} AS column_name, ${value} AS raw_value FROM ${relation} WHERE ${checked.map((c) => c.condition).join(' OR ')}`;
+  return [select(RAW_BATCH), ...(raw.stream ? [select(RAW_STREAM)] : [])].join('\nUNION ALL\n');
+}
+
+/**
+ * The number of distinct keys among the raw rows that type cleanly (every such row when the table
+ * has no key): what a clean table's row count must equal. Counted with `count(DISTINCT …)`, not
+ * the build's deduplication, so the verification is independent of it.
+ */
+export function renderDistinctKeysSelect(
+  definition: CleanTableDefinition,
+  dialect: CleanDialect,
+  raw: RawRelations,
+): string {
+  const inputs = [
+    typedRows(definition, dialect, RAW_BATCH, 0),
+    ...(raw.stream ? [typedRows(definition, dialect, RAW_STREAM, 1)] : []),
+  ];
+  const rows = inputs.join('\nUNION ALL\n');
+  if (definition.primaryKey.length === 0) return `SELECT count(*) AS n FROM (\n${rows}\n) AS typed`;
+  const key = definition.primaryKey.map(quote);
+  // count(DISTINCT (a, b)) counts rows whose key has a NULL too; keys are NOT NULL in the catalog.
+  const distinct =
+    key.length === 1 ? key[0] : dialect === CleanDialect.duckdb ? `(${key.join(', ')})` : `ROW(${key.join(', ')})`;
+  return `SELECT count(DISTINCT ${distinct}) AS n FROM (\n${rows}\n) AS typed`;
+}

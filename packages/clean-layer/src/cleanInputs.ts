@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { Lake, Refusal } from '@insightflow/lake';
+import { activeCatalog, type CleanInput, type TableName } from '@insightflow/shared-config';
+import { type CleanTableDefinition, cleanSchema } from './cleanDefinition.js';
+
+/** The committed batch run a clean table is built from: the newest, as the sync's snapshot. */
+export interface BatchInput {
+  manifestKey: string;
+  /** The run folder (`…/hhmm=HHMM/`): every part of the run lives here and nothing else but `_` files. */
+  folder: string;
+  runAt: Date;
+  /** The run's CSV header: the catalog's columns when the run was written (a later schema change may differ). */
+  columns: readonly string[];
+  parts: readonly CleanInput[];
+}
+
+/** One streamed object a clean table is built from. */
+export interface StreamInput extends CleanInput {
+  stream: string;
+  arrivedAt: Date;
+}
+
+/** Everything a clean table is built from, as the lake holds it now. */
+export interface TableInputs {
+  table: TableName;
+  batch: BatchInput | undefined;
+  /** Every object of the catalog streams feeding the table, in delivery (key) order. */
+  stream: readonly StreamInput[];
+  /** Runs and objects passed over (a key or manifest that does not fit the catalog), and why. */
+  refused: Refusal[];
+}
+
+/** The committed raw inputs of one table: its newest valid run and its streams' objects. */
+export async function tableInputs(lake: Lake, table: TableName): Promise<TableInputs> {
+  const refused: Refusal[] = [];
+  const run = await lake.newestCommittedRun(table, undefined, refused);
+  const streams = activeCatalog().streams.filter((s) => s.table === table);
+  const stream: StreamInput[] = [];
+  for (const s of streams) {
+    for (const object of await lake.streamingObjects(s.name, undefined, refused)) {
+      stream.push({ stream: s.name, key: object.key, etag: object.etag, arrivedAt: object.arrivedAt });
+    }
+  }
+  stream.sort((a, b) => a.key.localeCompare(b.key));
+  const batch: BatchInput | undefined = run && {
+    manifestKey: run.manifestKey,
+    folder: run.manifestKey.slice(0, run.manifestKey.lastIndexOf('/') + 1),
+    runAt: run.runAt,
+    columns: run.manifest.columns,
+    parts: run.manifest.parts.map((p) => ({ key: p.key, etag: p.etag })),
+  };
+  return { table, batch, stream, refused };
+}
+
+/** Every input object, batch parts first: what a pointer records. */
+export function inputList(inputs: TableInputs): CleanInput[] {
+  return [...(inputs.batch?.parts ?? []), ...inputs.stream.map(({ key, etag }) => ({ key, etag }))];
+}
+
+/** True when the table has nothing to build from. */
+export function hasNoInputs(inputs: TableInputs): boolean {
+  return inputs.batch === undefined && inputs.stream.length === 0;
+}
+
+/**
+ * What a clean version is a function of: the table's definition (columns, types, key,
+ * partitions) and every input's key and ETag. Equal fingerprints: nothing to rebuild.
+ */
+export function inputFingerprint(definition: CleanTableDefinition, inputs: TableInputs): string {
+  const document = {
+    schema: cleanSchema(definition),
+    primaryKey: definition.primaryKey,
+    partitionBy: definition.partitionBy,
+    runColumns: inputs.batch?.columns ?? [],
+    inputs: inputList(inputs),
+  };
+  return createHash('sha256').update(JSON.stringify(document)).digest('hex');
+}
