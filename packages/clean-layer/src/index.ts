@@ -1,6 +1,7 @@
 export { AthenaCleanEngine, type AthenaCleanEngineOptions } from './adapters/athenaCleanEngine.js';
 export {
   attachCleanTables,
+  countCleanRows,
   DuckDbCleanEngine,
   type DuckDbCleanEngineOptions,
   hivePartitionSegment,

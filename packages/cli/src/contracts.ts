@@ -63,5 +63,19 @@ export const StatusResultSchema = z.object({
       }),
     })
     .nullable(),
+  /** The clean layer per table: its published version (null: never built) and whether new raw inputs await a build; null = bucket unreachable. */
+  clean: z
+    .record(
+      z.string(),
+      z.object({
+        version: z.string().nullable(),
+        rows: count.nullable(),
+        files: count,
+        bytes: count,
+        builtAt: z.string().nullable(),
+        stale: z.boolean(),
+      }),
+    )
+    .nullable(),
 });
 export type StatusResult = z.infer<typeof StatusResultSchema>;

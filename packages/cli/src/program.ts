@@ -8,6 +8,7 @@ import {
 } from '@insightflow/shared-config';
 import { useCatalogFile } from './catalogFile.js';
 import { type CliContext, createContext } from './cliContext.js';
+import { cleanCommand } from './commands/clean.js';
 import { discoverCommand, parseDiscoverTables } from './commands/discover.js';
 import { downCommand } from './commands/down.js';
 import { envCommand } from './commands/env.js';
@@ -172,8 +173,13 @@ export function buildProgram(
     .addOption(tablesOption())
     .action(run(syncCommand));
   program
+    .command('clean')
+    .description('build the clean layer: typed, deduplicated Parquet per table in the clean bucket (only what changed)')
+    .addOption(tablesOption())
+    .action(run(cleanCommand));
+  program
     .command('run')
-    .description('run the whole pipeline locally: generate → load → ingest → publish → sync → verify')
+    .description('run the whole pipeline locally: generate → load → ingest → publish → clean → sync → verify')
     .addOption(
       new Option('--scale <factor>', 'size relative to the real data set (1 = 37 M rows)')
         .argParser(numberIn(0.000_001, 10))

@@ -361,3 +361,27 @@ export async function attachCleanTables(
     );
   }
 }
+
+/** Row counts of published clean tables, counted from their Parquet read back through the SDK. */
+export async function countCleanRows(
+  clean: ObjectStore,
+  pointers: readonly CleanPointer[],
+): Promise<Map<string, number>> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'insightflow-clean-count-'));
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', { memory_limit: '128MB' });
+  const connection = await instance.connect();
+  try {
+    await attachCleanTables(connection, clean, pointers, directory);
+    const counts = new Map<string, number>();
+    for (const pointer of pointers) {
+      const result = await connection.runAndReadAll(`SELECT count(*) FROM ${quote(pointer.table)}`);
+      counts.set(pointer.table, Number(result.getRowsJS()[0]?.[0] ?? 0));
+    }
+    return counts;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    await rm(directory, { recursive: true, force: true });
+  }
+}

@@ -25,7 +25,7 @@ export class NoDatabaseError extends InsightFlowError {
 
 /**
  * `insightflow run` (`npm start`): the whole pipeline on this machine — generate → load → ingest →
- * publish a streaming burst → sync → verify — and a summary of rows, files, seconds and rate
+ * publish a streaming burst → clean → sync → verify — and a summary of rows, files, seconds and rate
  * per stage.
  */
 export async function runCommand(context: CliContext, options: RunOptions): Promise<ExitCode> {
@@ -57,7 +57,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
   context.result(
     document,
     [
-      `InsightFlow ran at scale ${plan.scale}: every table verified in PostgreSQL.`,
+      `InsightFlow ran at scale ${plan.scale}: every table verified in PostgreSQL and in the clean layer.`,
       '',
       `  ${'stage'.padEnd(9)} ${'rows'.padStart(12)} ${'files'.padStart(6)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(11)}`,
       ...figures.map(
@@ -65,7 +65,7 @@ export async function runCommand(context: CliContext, options: RunOptions): Prom
           `  ${f.stage.padEnd(9)} ${format(f.rows).padStart(12)} ${String(f.files).padStart(6)} ${f.seconds.toFixed(1).padStart(8)} ${(f.seconds > 0 && f.rows > 0 ? format(f.rows / f.seconds) : '—').padStart(11)}`,
       ),
       '',
-      ...checks.map((c) => `  ${c.table.padEnd(22)} ${format(c.found).padStart(12)} rows ✓`),
+      ...checks.map((c) => `  ${c.table.padEnd(30)} ${format(c.found).padStart(12)} rows ✓`),
     ].join('\n'),
   );
   return rejected > 0 ? ExitCode.rejected : ExitCode.ok;

@@ -10,6 +10,7 @@ import type { StatusResult } from '../contracts.js';
 import { explainEdgeFailure } from '../edgeErrors.js';
 import { connectDatabase, type Endpoints, postgresEdge, s3Edge, withEndpoints } from '../endpoints.js';
 import { ExitCode } from '../exitCodes.js';
+import { cleanStatus, localCleanLayer } from '../localClean.js';
 
 type TableCounts = StatusResult['warehouse'];
 const emptyCounts = (): TableCounts =>
@@ -81,6 +82,15 @@ async function lakeSummary(
   }
 }
 
+function formatClean(bucket: string, clean: NonNullable<StatusResult['clean']>): string {
+  const lines = Object.entries(clean).map(([table, t]) =>
+    t.version === null
+      ? `  ${table.padEnd(22)} not built${t.stale ? ' (raw inputs waiting: run `insightflow clean`)' : ''}`
+      : `  ${table.padEnd(22)} ${t.rows?.toLocaleString('en').padStart(12)} rows  ${String(t.files).padStart(3)} files  v=${t.version}${t.stale ? '  stale: new raw inputs, run `insightflow clean`' : ''}`,
+  );
+  return [`Clean layer (${bucket}):`, ...lines].join('\n');
+}
+
 const START_SERVICES = 'start them with `npx insightflow up`';
 const NOT_RUNNING = `The local services are not running: ${START_SERVICES}.`;
 
@@ -104,13 +114,15 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
   const running = local !== undefined || context.config.INSIGHTFLOW_TARGET === 'aws';
 
   // Only inspect what is already running: status never starts services.
-  const { lakeResult, pgResult, s3Endpoint } = running
+  const { lakeResult, pgResult, s3Endpoint, clean } = running
     ? await withEndpoints(context, async (endpoints) => ({
         s3Endpoint: endpoints.s3Endpoint ?? null,
         lakeResult: await lakeSummary(context, endpoints),
+        clean: await cleanStatus(localCleanLayer(context, endpoints), tableNames()).catch(() => null),
         pgResult: await postgresCounts(context, endpoints),
       }))
     : {
+        clean: null,
         lakeResult: { lake: null, problem: NOT_RUNNING },
         pgResult: { counts: emptyCounts(), reachable: false, problem: NOT_RUNNING },
         s3Endpoint: null,
@@ -137,6 +149,7 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
     warehouse: await warehouseCounts(warehousePath),
     postgres: pgResult.counts,
     lake,
+    clean,
   };
   context.result(
     status,
@@ -150,6 +163,7 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
       lake
         ? `Lake (${lake.bucket}): ${Object.values(lake.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lake.streaming.objects} streaming objects`
         : `Lake: not reachable: ${lakeResult.problem ?? 'unknown'}`,
+      ...(clean ? [formatClean(context.config.CLEAN_BUCKET, clean)] : []),
     ].join('\n'),
   );
   return ExitCode.ok;

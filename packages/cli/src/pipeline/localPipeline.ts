@@ -8,6 +8,7 @@ import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import type pg from 'pg';
 import type { CliContext } from '../cliContext.js';
 import { type Endpoints, openWarehouseFor } from '../endpoints.js';
+import { buildLocalClean, localCleanLayer, verifyCleanTables } from '../localClean.js';
 import { publishThroughLocalFirehose } from '../localPublish.js';
 import type { ProgressBars } from './progressBars.js';
 import type { PipelineStage } from './runStages.js';
@@ -85,7 +86,7 @@ const ingest: PipelineStage<LocalRun> = {
   nextStep: 'run `insightflow ingest --tables <table>` for the table named above',
   async run(run) {
     const bar = run.bars.bar('ingest', totalRows(run), 'rows');
-    const warehouse = await openWarehouseFor(run.context, run.endpoints, '64MB');
+    const warehouse = await openWarehouseFor(run.context, run.endpoints, '128MB');
     try {
       let rows = 0;
       const result = await ingestTables(
@@ -119,6 +120,23 @@ const publish: PipelineStage<LocalRun> = {
     });
     run.published = { firstOrderId: range.firstOrderId, delivered: stats.ok };
     return { rows: stats.ok, files: stats.objects.length, rejected: stats.processingFailed };
+  },
+};
+
+const clean: PipelineStage<LocalRun> = {
+  name: 'clean',
+  nextStep: 'run `insightflow clean --tables <table>` for the table named above: the previous version stays published',
+  async run(run) {
+    const bar = run.bars.bar('clean', tableNames().length, 'tables');
+    let done = 0;
+    const result = await buildLocalClean(localCleanLayer(run.context, run.endpoints), tableNames(), (table) =>
+      bar.update(++done, `${table.table} ${table.status}`),
+    );
+    return {
+      rows: result.rows,
+      files: result.tables.reduce((n, t) => n + (t.status === 'built' ? t.files : 0), 0),
+      rejected: result.rejects,
+    };
   },
 };
 
@@ -160,6 +178,10 @@ const verify: PipelineStage<LocalRun> = {
       [published.firstOrderId, published.firstOrderId + run.events - 1],
     );
     checks.push({ table: 'orders (stream)', expected: published.delivered, found: Number(rows[0]?.n ?? 0) });
+    // The clean layer: each table's Parquet, read back, holds one row per distinct key of its raw inputs.
+    for (const check of await verifyCleanTables(localCleanLayer(run.context, run.endpoints), tableNames())) {
+      checks.push({ ...check, table: `${check.table} (clean)` });
+    }
     const failed = checks.filter((c) => c.expected !== c.found);
     if (failed.length > 0) {
       throw new VerificationFailedError(failed);
@@ -178,4 +200,12 @@ export class VerificationFailedError extends InsightFlowError {
 }
 
 /** The local pipeline, stage by stage: what `insightflow run` runs. */
-export const LOCAL_PIPELINE: readonly PipelineStage<LocalRun>[] = [generate, load, ingest, publish, sync, verify];
+export const LOCAL_PIPELINE: readonly PipelineStage<LocalRun>[] = [
+  generate,
+  load,
+  ingest,
+  publish,
+  clean,
+  sync,
+  verify,
+];

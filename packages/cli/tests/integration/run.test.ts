@@ -10,11 +10,15 @@ describe('Command: insightflow run (the whole pipeline, real local services)', (
     const result = DataMovementResultSchema.parse(JSON.parse(first.stdout));
     expect(result.verified).toBe(true);
     expect(result.tables['orders (stream)']).toMatchObject({ rows: 300, expected: 300 });
+    // The clean layer holds every batch order and every streamed one, once.
+    expect(result.tables['orders (clean)']?.rows).toBe((result.tables.orders?.rows ?? 0) + 300);
+    expect(result.tables['order_products_prior (clean)']?.rows).toBe(result.tables.order_products_prior?.rows);
     expect((result.stages as { stage: string }[]).map((s) => s.stage)).toEqual([
       'generate',
       'load',
       'ingest',
       'publish',
+      'clean',
       'sync',
       'verify',
     ]);
