@@ -2,10 +2,12 @@
  * Runs one pipeline stage in this process and prints `{"rows": n, "seconds": s, "maxRssBytes": b}`,
  * so the bench can read a stage's peak memory on its own. Each stage opens the warehouse with the
  * DuckDB memory limit the CLI uses for it (packages/cli/src/commands/*.ts).
- * Usage: tsx bench/childRss.ts <load|ingest|sync> <json-args>
+ * Usage: tsx bench/childRss.ts <load|ingest|sync|clean> <json-args>
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { ingestTables } from '@insightflow/batch-ingest';
+import { buildCleanTables, CleanStore, DuckDbCleanEngine } from '@insightflow/clean-layer';
+import { Lake } from '@insightflow/lake';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
@@ -30,6 +32,8 @@ export interface ChildArgs {
   batchSize?: number;
   /** ingest: open the warehouse file read-only, so every ingest sees the same file. */
   readOnly?: boolean;
+  /** clean: the clean bucket. */
+  cleanBucket?: string;
 }
 
 const [stage, rawArgs] = process.argv.slice(2);
@@ -82,8 +86,18 @@ if (stage === 'load') {
   await client.connect();
   rows = (await syncUntilDone(postgresSync(client, store), { mode: 'incremental' })).rows;
   await client.end();
+} else if (stage === 'clean') {
+  // What `insightflow clean` does (packages/cli/src/localClean.ts): every table, DuckDB as the engine.
+  const clean = new S3ObjectStore(s3, args.cleanBucket as string);
+  const engine = new DuckDbCleanEngine({
+    raw: store,
+    clean,
+    ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
+  });
+  rows = (await buildCleanTables({ lake: new Lake(store), clean: new CleanStore(clean), engine })).rows;
 } else {
-  throw new Error(`unknown stage ${stage}: load, ingest or sync`);
+  throw new Error(`unknown stage ${stage}: load, ingest, sync or clean`);
 }
 s3.destroy();
 clearInterval(sampler);

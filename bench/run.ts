@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
+import { cleanSuite } from './clean.bench.js';
 import { coldstartSuite } from './coldstart.bench.js';
 import { generatorSuite } from './generator.bench.js';
 import type { Figure, Suite } from './harness.js';
@@ -11,7 +12,7 @@ import { pipelineSuite } from './pipeline.bench.js';
 import { stacksSuite } from './stacks.bench.js';
 import { transformerSuite } from './transformer.bench.js';
 
-const suites: Suite[] = [generatorSuite, transformerSuite, stacksSuite, coldstartSuite, pipelineSuite];
+const suites: Suite[] = [generatorSuite, transformerSuite, stacksSuite, coldstartSuite, pipelineSuite, cleanSuite];
 
 const options = new Command('bench')
   .addOption(new Option('--scale <factor>', 'data-set scale (1 = 37 M rows)').argParser(Number).default(0.05))

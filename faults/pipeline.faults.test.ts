@@ -4,11 +4,12 @@
  * truncated. Each case prints what it proves: rows expected, rows found.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CleanStore, countCleanRows } from '@insightflow/clean-layer';
 import { Lake } from '@insightflow/lake';
 import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
@@ -19,13 +20,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/insightflow.js', import.meta.url));
 const RAW = 'insightflow-raw-bucket';
+const CLEAN = 'insightflow-clean-bucket';
 let home: string;
 
-function cli(args: string[]): {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, [BIN, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c) => {
@@ -247,5 +255,44 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
       300,
       await count('orders', `order_id BETWEEN ${first} AND ${first + 299}`),
     );
+  });
+  it('SIGKILL during a clean build leaves the previous version readable; the rerun is exact and leaves one version', async () => {
+    const built = await json('clean');
+    expect(built.code, built.stderr).toBe(0);
+    const clean = new CleanStore(new S3ObjectStore(await s3(), CLEAN));
+    const before = await clean.pointer('order_products_prior');
+    if (!before) throw new Error('the first clean build published no order_products_prior');
+    // New raw inputs: a run in the next minute (a run of the same minute is the same run).
+    await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 1_000));
+    expect((await run('ingest', '--tables', 'order_products_prior')).code).toBe(0);
+
+    // The build works in its own temporary directory: kill it as soon as that exists.
+    const scratch = await mkdtemp(path.join(tmpdir(), 'insightflow-clean-fault-'));
+    const killed = cli(['clean', '--tables', 'order_products_prior'], { TMPDIR: scratch });
+    await waitFor(
+      async () => (await readdir(scratch)).some((d) => d.startsWith('insightflow-clean-')),
+      'the build to start',
+    );
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const during = await clean.pointer('order_products_prior');
+    expect(during?.version).toBe(before.version);
+    const readable = await countCleanRows(clean.store, [before]);
+    report('clean version readable after a killed rebuild', before.rows, readable.get('order_products_prior') ?? -1);
+
+    const rerun = await json('clean', '--tables', 'order_products_prior');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.document.tables.order_products_prior.status).toBe('built');
+    const newest = await (await rawLake()).newestCommittedRun('order_products_prior', undefined, []);
+    const after = await clean.pointer('order_products_prior');
+    if (!after) throw new Error('the rerun published no order_products_prior');
+    report(
+      'clean rebuild after SIGKILL',
+      newest?.manifest.rows ?? -1,
+      (await countCleanRows(clean.store, [after])).get('order_products_prior') ?? -1,
+    );
+    const left: string[] = [];
+    for await (const o of clean.store.list('tables/order_products_prior/')) left.push(o.key);
+    expect(left.every((k) => k.startsWith(after.prefix) || k.endsWith('/_current.json'))).toBe(true);
   });
 });

@@ -10,14 +10,18 @@ import {
  * The one definition of every clean table — typing, rejects, deduplication, partition order —
  * rendered for each engine: DuckDB locally, Athena (Trino) on AWS. Nothing is written per table.
  *
- * Both engines give the SELECT the same two relations of raw text, one column per catalog column
- * (NULL where the lake holds NULL) plus `_source_key` (the raw object's key) and `_source_at`
- * (when it landed, a timestamp):
+ * Both engines give the SELECT the same relations of raw text, one column per catalog column
+ * (NULL where the lake holds NULL) plus `_input`, which names the raw object a row was read from
+ * and sorts in load order (the batch run's parts first, then streamed objects in delivery order):
  * - {@link RAW_BATCH} — the rows of the table's newest committed batch run;
- * - {@link RAW_STREAM} — the rows of every object its catalog streams delivered (absent when none).
+ * - {@link RAW_STREAM} — the rows of every object its catalog streams delivered (absent when none);
+ * - {@link RAW_INPUTS} — one row per raw object: `_input`, `_source` (batch or streaming),
+ *   `_source_key` (its key) and `_source_at` (when it landed). Provenance joins on after the
+ *   deduplication, so the rows being deduplicated stay narrow.
  */
 export const RAW_BATCH = 'raw_batch';
 export const RAW_STREAM = 'raw_stream';
+export const RAW_INPUTS = 'raw_inputs';
 
 /** The engines a clean table's SQL is rendered for. */
 export const CleanDialect = { duckdb: 'duckdb', athena: 'athena' } as const;
@@ -106,58 +110,57 @@ export function cleanSchema(definition: CleanTableDefinition): CleanColumn[] {
   return [...data, ...CLEAN_PROVENANCE_COLUMNS.map((c) => ({ name: c.name, type: c.type })), ...partitions];
 }
 
-/** One relation's rows, typed, without its rejects, labelled with its lake path and precedence. */
-function typedRows(
-  definition: CleanTableDefinition,
-  dialect: CleanDialect,
-  relation: string,
-  precedence: number,
-): string {
+/** The catalog columns in clean file order (partition columns last), and the provenance columns between. */
+function dataColumns(definition: CleanTableDefinition): CleanColumn[] {
+  return cleanSchema(definition).filter((c) => !CLEAN_PROVENANCE_COLUMNS.some((p) => p.name === c.name));
+}
+
+/** One relation's rows, typed, without its rejects, with the `_input` they came from. */
+function typedRows(definition: CleanTableDefinition, dialect: CleanDialect, relation: string): string {
   const rejects = definition.columns.map((c) => rejectCondition(c, dialect)).filter((c) => c !== undefined);
-  const source = relation === RAW_BATCH ? 'batch' : 'streaming';
-  const columns = cleanSchema(definition).map((c) => {
-    if (c.name === '_source') return `'${source}' AS ${quote(c.name)}`;
-    if (c.name === '_source_key' || c.name === '_source_at') return quote(c.name);
-    const column = definition.columns.find((d) => d.name === c.name) as CleanColumn;
-    return `${castExpression(column, dialect)} AS ${quote(c.name)}`;
-  });
+  const columns = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
   return [
-    `SELECT ${columns.join(', ')}, ${precedence} AS "_precedence"`,
+    `SELECT ${columns.join(', ')}, "_input"`,
     `FROM ${relation}`,
     ...(rejects.length > 0 ? [`WHERE NOT (${rejects.join(' OR ')})`] : []),
   ].join('\n');
 }
 
+/** Every typed row of the inputs: the batch run's, then (when there are) the streamed ones. */
+function allTypedRows(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
+  return [RAW_BATCH, ...(raw.stream ? [RAW_STREAM] : [])]
+    .map((r) => typedRows(definition, dialect, r))
+    .join('\nUNION ALL\n');
+}
+
 /**
- * The SELECT of a clean table: every raw row that types cleanly, one per primary key. Precedence
- * is the sync's, so the clean layer and PostgreSQL agree: the batch run's row first, then streamed
- * rows in delivery order (the earliest object wins; a redelivery is a duplicate). Two rows of one
- * batch run with the same key — an upstream defect the sync rejects — keep one of them. A table
- * without a key keeps every row.
+ * The SELECT of a clean table: every raw row that types cleanly, one per primary key, in clean
+ * file order with its provenance. Precedence is the sync's, so the clean layer and PostgreSQL
+ * agree: the batch run's row first, then streamed rows in delivery order (the earliest object
+ * wins; a redelivery is a duplicate). Two rows of one batch run with the same key — an upstream
+ * defect the sync rejects — keep one of them. A table without a key keeps every row.
  */
 export function renderCleanSelect(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
-  const schema = cleanSchema(definition)
-    .map((c) => quote(c.name))
-    .join(', ');
-  const inputs = [
-    typedRows(definition, dialect, RAW_BATCH, 0),
-    ...(raw.stream ? [typedRows(definition, dialect, RAW_STREAM, 1)] : []),
-  ];
-  const rows = inputs.join('\nUNION ALL\n');
-  if (definition.primaryKey.length === 0) return `SELECT ${schema}\nFROM (\n${rows}\n) AS typed`;
+  const rows = allTypedRows(definition, dialect, raw);
   const key = definition.primaryKey.map(quote).join(', ');
-  if (dialect === CleanDialect.duckdb && !raw.stream) {
+  let deduplicated: string;
+  if (definition.primaryKey.length === 0) deduplicated = rows;
+  else if (dialect === CleanDialect.duckdb && !raw.stream) {
     // One relation: a hashed DISTINCT ON spills to disk where a window over every row would not fit.
-    return `SELECT DISTINCT ON (${key}) ${schema}\nFROM (\n${rows}\n) AS typed`;
+    deduplicated = `SELECT DISTINCT ON (${key}) * FROM (\n${rows}\n) AS typed`;
+  } else {
+    deduplicated = [
+      `SELECT * FROM (`,
+      `  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY "_input") AS "_rank"`,
+      `  FROM (\n${rows}\n) AS typed`,
+      ') AS ranked',
+      'WHERE "_rank" = 1',
+    ].join('\n');
   }
-  return [
-    `SELECT ${schema}`,
-    'FROM (',
-    `  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY "_precedence", "_source_key") AS "_rank"`,
-    `  FROM (\n${rows}\n) AS typed`,
-    ') AS ranked',
-    'WHERE "_rank" = 1',
-  ].join('\n');
+  const columns = cleanSchema(definition).map(
+    (c) => `${CLEAN_PROVENANCE_COLUMNS.some((p) => p.name === c.name) ? 'i' : 'd'}.${quote(c.name)}`,
+  );
+  return `SELECT ${columns.join(', ')}\nFROM (\n${deduplicated}\n) AS d\nJOIN ${RAW_INPUTS} AS i ON i."_input" = d."_input"`;
 }
 
 /**
@@ -177,7 +180,7 @@ export function renderRejectsSelect(
   const columnName = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`;
   const value = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`;
   const select = (relation: string) =>
-    `SELECT "_source_key" AS object_key, ${columnName} AS column_name, ${value} AS raw_value FROM ${relation} WHERE ${checked.map((c) => c.condition).join(' OR ')}`;
+    `SELECT i."_source_key" AS object_key, r.column_name, r.raw_value FROM (SELECT "_input", ${columnName} AS column_name, ${value} AS raw_value FROM ${relation} WHERE ${checked.map((c) => c.condition).join(' OR ')}) AS r JOIN ${RAW_INPUTS} AS i ON i."_input" = r."_input"`;
   return [select(RAW_BATCH), ...(raw.stream ? [select(RAW_STREAM)] : [])].join('\nUNION ALL\n');
 }
 
@@ -191,11 +194,7 @@ export function renderDistinctKeysSelect(
   dialect: CleanDialect,
   raw: RawRelations,
 ): string {
-  const inputs = [
-    typedRows(definition, dialect, RAW_BATCH, 0),
-    ...(raw.stream ? [typedRows(definition, dialect, RAW_STREAM, 1)] : []),
-  ];
-  const rows = inputs.join('\nUNION ALL\n');
+  const rows = allTypedRows(definition, dialect, raw);
   if (definition.primaryKey.length === 0) return `SELECT count(*) AS n FROM (\n${rows}\n) AS typed`;
   const key = definition.primaryKey.map(quote);
   // count(DISTINCT (a, b)) counts rows whose key has a NULL too; keys are NOT NULL in the catalog.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Lake, Refusal } from '@insightflow/lake';
+import type { Lake, LakeWindow, Refusal } from '@insightflow/lake';
 import { activeCatalog, type CleanInput, type TableName } from '@insightflow/shared-config';
 import { type CleanTableDefinition, cleanSchema } from './cleanDefinition.js';
 
@@ -30,10 +30,35 @@ export interface TableInputs {
   refused: Refusal[];
 }
 
+/**
+ * The newest committed run whose parts are all still what its manifest recorded (same ETag): a
+ * part overwritten or removed after the commit refuses its run, and the next older run is used,
+ * as the sync keeps its snapshot then.
+ */
+async function newestIntactRun(lake: Lake, table: TableName, refused: Refusal[]) {
+  let window: LakeWindow | undefined;
+  for (;;) {
+    const run = await lake.newestCommittedRun(table, window, refused);
+    if (!run) return undefined;
+    const folder = run.manifestKey.slice(0, run.manifestKey.lastIndexOf('/') + 1);
+    const stored = new Map<string, string>();
+    for await (const object of lake.store.list(folder)) stored.set(object.key, object.etag);
+    const changed = run.manifest.parts.find((p) => stored.get(p.key) !== p.etag.replaceAll('"', ''));
+    if (!changed) return run;
+    refused.push({
+      key: changed.key,
+      reason: stored.has(changed.key)
+        ? `its ETag is not the one its run's manifest recorded (${changed.etag}): the part was overwritten after the run was committed`
+        : "it is listed in its run's manifest but missing",
+    });
+    window = { until: new Date(run.runAt.getTime() - 60_000) };
+  }
+}
+
 /** The committed raw inputs of one table: its newest valid run and its streams' objects. */
 export async function tableInputs(lake: Lake, table: TableName): Promise<TableInputs> {
   const refused: Refusal[] = [];
-  const run = await lake.newestCommittedRun(table, undefined, refused);
+  const run = await newestIntactRun(lake, table, refused);
   const streams = activeCatalog().streams.filter((s) => s.table === table);
   const stream: StreamInput[] = [];
   for (const s of streams) {

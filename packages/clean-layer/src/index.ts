@@ -24,6 +24,7 @@ export {
   cleanSchema,
   cleanTableDefinition,
   RAW_BATCH,
+  RAW_INPUTS,
   RAW_STREAM,
   type RawRelations,
   renderCleanSelect,

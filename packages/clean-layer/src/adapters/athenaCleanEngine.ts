@@ -15,6 +15,7 @@ import {
   CleanDialect,
   type CleanTableDefinition,
   RAW_BATCH,
+  RAW_INPUTS,
   RAW_STREAM,
   renderCleanSelect,
   renderRejectsSelect,
@@ -45,7 +46,8 @@ const RAW_TEXT = 'org.apache.hadoop.hive.serde2.OpenCSVSerde';
 const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 /** The `year=…/month=…/day=…/hhmm=…` of a streamed object's key, as Athena's `date_parse` reads it. */
 const ARRIVAL_PATTERN = `'year=(\\d{4})/month=(\\d{2})/day=(\\d{2})/hhmm=(\\d{4})'`;
-const ARRIVAL_FROM_PATH = `date_parse(${[1, 2, 3, 4].map((g) => `regexp_extract("$path", ${ARRIVAL_PATTERN}, ${g})`).join(' || ')}, '%Y%m%d%H%i')`;
+const arrivalFrom = (key: string) =>
+  `date_parse(${[1, 2, 3, 4].map((g) => `regexp_extract(${key}, ${ARRIVAL_PATTERN}, ${g})`).join(' || ')}, '%Y%m%d%H%i')`;
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const backquote = (name: string) => `\`${name.replaceAll('`', '')}\``;
@@ -120,12 +122,13 @@ export class AthenaCleanEngine implements CleanEngine {
     const id = `${definition.table}_${version.toLowerCase()}`;
     const creates: string[] = [];
     const drops: string[] = [];
-    const keyOf = `substr("$path", ${`s3://${rawBucket}/`.length + 1})`;
     const text = (c: string, columns: readonly string[]) =>
       columns.includes(c) ? `NULLIF(${quote(c)}, '')` : `CAST(NULL AS varchar)`;
     const scratch = (name: string) => `${backquote(scratchDatabase)}.${backquote(name)}`;
 
-    let batch = `SELECT ${definition.columns.map((c) => `CAST(NULL AS varchar) AS ${quote(c.name)}`).join(', ')}, CAST(NULL AS varchar) AS "_source_key", CAST(NULL AS timestamp) AS "_source_at" WHERE false`;
+    // `_input` sorts in load order: '0' + the batch part's path, then '1' + the streamed object's.
+    let batch = `SELECT ${definition.columns.map((c) => `CAST(NULL AS varchar) AS ${quote(c.name)}`).join(', ')}, CAST(NULL AS varchar) AS "_input" WHERE false`;
+    let runAt = 'CAST(NULL AS timestamp)';
     if (inputs.batch) {
       const name = `${id}_batch`;
       const columns = inputs.batch.columns;
@@ -137,7 +140,8 @@ TBLPROPERTIES ('skip.header.line.count' = '1')`,
       );
       drops.push(`DROP TABLE IF EXISTS ${scratch(name)}`);
       const at = inputs.batch.runAt.toISOString().replace('T', ' ').replace('Z', '');
-      batch = `SELECT ${definition.columns.map((c) => `${text(c.name, columns)} AS ${quote(c.name)}`).join(', ')}, ${keyOf} AS "_source_key", TIMESTAMP ${literal(at)} AS "_source_at" FROM ${quote(scratchDatabase)}.${quote(name)}`;
+      runAt = `TIMESTAMP ${literal(at)}`;
+      batch = `SELECT ${definition.columns.map((c) => `${text(c.name, columns)} AS ${quote(c.name)}`).join(', ')}, '0' || "$path" AS "_input" FROM ${quote(scratchDatabase)}.${quote(name)}`;
     }
     const streams = [...new Set(inputs.stream.map((o) => o.stream))];
     const streamSelects = streams.map((stream) => {
@@ -153,11 +157,14 @@ ROW FORMAT SERDE '${JSON_SERDE}'
 LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
       );
       drops.push(`DROP TABLE IF EXISTS ${scratch(name)}`);
-      return `SELECT ${definition.columns.map((c) => quote(c.name)).join(', ')}, ${keyOf} AS "_source_key", ${ARRIVAL_FROM_PATH} AS "_source_at" FROM ${quote(scratchDatabase)}.${quote(name)}`;
+      return `SELECT ${definition.columns.map((c) => quote(c.name)).join(', ')}, '1' || "$path" AS "_input" FROM ${quote(scratchDatabase)}.${quote(name)}`;
     });
+    const key = `substr("_input", ${`0s3://${rawBucket}/`.length + 1})`;
+    const inputsOf = `SELECT DISTINCT "_input", CASE WHEN substr("_input", 1, 1) = '0' THEN 'batch' ELSE 'streaming' END AS "_source", ${key} AS "_source_key", CASE WHEN substr("_input", 1, 1) = '0' THEN ${runAt} ELSE ${arrivalFrom(key)} END AS "_source_at" FROM (SELECT "_input" FROM ${RAW_BATCH}${streamSelects.length > 0 ? ` UNION ALL SELECT "_input" FROM ${RAW_STREAM}` : ''}) AS objects`;
     const relations = [
       `${RAW_BATCH} AS (${batch})`,
       ...(streamSelects.length > 0 ? [`${RAW_STREAM} AS (${streamSelects.join(' UNION ALL ')})`] : []),
+      `${RAW_INPUTS} AS (${inputsOf})`,
     ];
     return { creates, drops, with: `WITH ${relations.join(',\n')}\n`, stream: streamSelects.length > 0 };
   }

@@ -13,6 +13,7 @@ import {
   CleanDialect,
   type CleanTableDefinition,
   RAW_BATCH,
+  RAW_INPUTS,
   RAW_STREAM,
   type RawRelations,
   renderCleanSelect,
@@ -219,10 +220,11 @@ async function copyCount(connection: DuckDBConnection, sql: string): Promise<num
 }
 
 /**
- * Defines {@link RAW_BATCH} and (when the table has stream objects) {@link RAW_STREAM} over the
- * downloaded files, every column as text. A batch part is read with its run's header (a run
- * written before a schema change lacks the new columns: NULL); CSV lines that do not parse are
- * kept in DuckDB's reject tables (`store_rejects`) for the rejects object.
+ * Defines {@link RAW_INPUTS}, {@link RAW_BATCH} and (when the table has stream objects)
+ * {@link RAW_STREAM} over the downloaded files, every column as text. `_input` is the object's
+ * place in load order (batch parts from 0, then streamed objects by key). A batch part is read
+ * with its run's header (a run written before a schema change lacks the new columns: NULL); CSV
+ * lines that do not parse are kept in DuckDB's reject tables (`store_rejects`) for the rejects object.
  */
 async function defineRawRelations(
   connection: DuckDBConnection,
@@ -230,40 +232,50 @@ async function defineRawRelations(
   inputs: TableInputs,
   rawDir: string,
 ): Promise<RawRelations> {
-  const keyOf = `substr(filename, ${rawDir.length + 2})`;
+  const timestamp = (at: Date) => at.toISOString().replace('T', ' ').replace('Z', '');
+  await connection.run(
+    `CREATE TABLE ${RAW_INPUTS} ("_input" INTEGER, "_source" VARCHAR, "_source_key" VARCHAR, "_source_at" TIMESTAMP)`,
+  );
+  const appender = await connection.createAppender(RAW_INPUTS);
   const { batch } = inputs;
-  if (batch && batch.parts.length > 0) {
-    const files = batch.parts.map((p) => literal(path.join(rawDir, p.key))).join(', ');
+  const parts = batch?.parts ?? [];
+  const objects: { source: string; key: string; at: Date }[] = [
+    ...parts.map((p) => ({ source: 'batch', key: p.key, at: (batch as NonNullable<typeof batch>).runAt })),
+    ...inputs.stream.map((o) => ({ source: 'streaming', key: o.key, at: o.arrivedAt })),
+  ];
+  for (const [i, object] of objects.entries()) {
+    appender.appendInteger(i);
+    appender.appendVarchar(object.source);
+    appender.appendVarchar(object.key);
+    appender.appendVarchar(timestamp(object.at));
+    appender.endRow();
+  }
+  appender.closeSync();
+
+  if (batch && parts.length > 0) {
     const header = `{${batch.columns.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}`;
     const columns = definition.columns.map((c) =>
       batch.columns.includes(c.name) ? quote(c.name) : `CAST(NULL AS VARCHAR) AS ${quote(c.name)}`,
     );
-    await connection.run(
-      `CREATE VIEW ${RAW_BATCH} AS SELECT ${columns.join(', ')}, ${keyOf} AS "_source_key", TIMESTAMP ${literal(batch.runAt.toISOString().replace('T', ' ').replace('Z', ''))} AS "_source_at"
-       FROM read_csv([${files}], header = true, columns = ${header}, auto_detect = false, delim = ',', quote = '"', escape = '"',
-         allow_quoted_nulls = false, hive_partitioning = false, filename = true, store_rejects = true)`,
+    // One scan per part with its ordinal as a constant: no per-row work to know where a row came from.
+    const scans = parts.map(
+      (p, i) =>
+        `SELECT ${columns.join(', ')}, ${i} AS "_input" FROM read_csv(${literal(path.join(rawDir, p.key))}, header = true, columns = ${header}, auto_detect = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, hive_partitioning = false, store_rejects = true)`,
     );
+    await connection.run(`CREATE VIEW ${RAW_BATCH} AS ${scans.join('\nUNION ALL\n')}`);
   } else {
     const columns = definition.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${quote(c.name)}`);
     await connection.run(
-      `CREATE VIEW ${RAW_BATCH} AS SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS "_source_key", CAST(NULL AS TIMESTAMP) AS "_source_at" WHERE false`,
+      `CREATE VIEW ${RAW_BATCH} AS SELECT ${columns.join(', ')}, CAST(NULL AS INTEGER) AS "_input" WHERE false`,
     );
   }
   if (inputs.stream.length === 0) return { stream: false };
-  await connection.run('CREATE TABLE stream_objects (key VARCHAR, arrived_at TIMESTAMP)');
-  const appender = await connection.createAppender('stream_objects');
-  for (const object of inputs.stream) {
-    appender.appendVarchar(object.key);
-    appender.appendVarchar(object.arrivedAt.toISOString().replace('T', ' ').replace('Z', ''));
-    appender.endRow();
-  }
-  appender.closeSync();
   const files = inputs.stream.map((o) => literal(path.join(rawDir, o.key))).join(', ');
   const columns = `{${definition.columns.map((c) => `${literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
   await connection.run(
-    `CREATE VIEW ${RAW_STREAM} AS SELECT ${definition.columns.map((c) => `r.${quote(c.name)}`).join(', ')}, o.key AS "_source_key", o.arrived_at AS "_source_at"
+    `CREATE VIEW ${RAW_STREAM} AS SELECT ${definition.columns.map((c) => `r.${quote(c.name)}`).join(', ')}, i."_input"
      FROM read_json([${files}], format = 'newline_delimited', columns = ${columns}, hive_partitioning = false, filename = true) AS r
-     JOIN stream_objects AS o ON o.key = ${keyOf.replace('filename', 'r.filename')}`,
+     JOIN ${RAW_INPUTS} AS i ON i."_source_key" = substr(r.filename, ${rawDir.length + 2})`,
   );
   return { stream: true };
 }

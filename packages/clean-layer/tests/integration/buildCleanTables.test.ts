@@ -1,3 +1,4 @@
+import { Lake } from '@insightflow/lake';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CleanFixture, startCleanFixture, streamedOrder, writeRun, writeStreamObject } from '../helpers/lake.js';
 
@@ -90,5 +91,18 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
     const rejects = (await f.s3.read(f.clean.bucket, `${pointer?.prefix}_rejects.csv`)).toString();
     expect(rejects).toContain('aisle_id,x1,does not cast to integer');
     expect(rejects).toContain('aisles_part0.csv');
+  });
+
+  it('refuses a run whose part was overwritten after its commit, and builds from the run before it', async () => {
+    await writeRun(f.raw, 'aisles', new Date('2026-11-30T09:00:00Z'), [['1,older', '2,run']]);
+    const manifest = await writeRun(f.raw, 'aisles', RUN_AT, [['1,newer']]);
+    const part = new Lake(f.raw).partKey('aisles', RUN_AT, 0);
+    await f.raw.put(part, 'aisle_id,aisle\n1,"unterminated\n');
+    const result = await f.build(['aisles']);
+    expect(result.refused).toEqual([
+      expect.objectContaining({ key: part, reason: expect.stringContaining('overwritten') }),
+    ]);
+    expect(manifest).toContain('hhmm=1000');
+    expect((await f.rows('aisles', 'aisle_id')).map((r) => r.aisle)).toEqual(['older', 'run']);
   });
 });
