@@ -140,8 +140,15 @@ function allTypedRows(definition: CleanTableDefinition, dialect: CleanDialect, r
  * wins; a redelivery is a duplicate). Two rows of one batch run with the same key — an upstream
  * defect the sync rejects — keep one of them. A table without a key keeps every row.
  */
-export function renderCleanSelect(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
-  const rows = allTypedRows(definition, dialect, raw);
+export function renderCleanSelect(
+  definition: CleanTableDefinition,
+  dialect: CleanDialect,
+  raw: RawRelations,
+  options: { staged?: string } = {},
+): string {
+  const rows = options.staged
+    ? `SELECT ${[...dataColumns(definition).map((c) => quote(c.name)), '"_input"'].join(', ')} FROM ${options.staged} WHERE "_reject_column" IS NULL`
+    : allTypedRows(definition, dialect, raw);
   const key = definition.primaryKey.map(quote).join(', ');
   let deduplicated: string;
   if (definition.primaryKey.length === 0) deduplicated = rows;
@@ -161,6 +168,36 @@ export function renderCleanSelect(definition: CleanTableDefinition, dialect: Cle
     (c) => `${CLEAN_PROVENANCE_COLUMNS.some((p) => p.name === c.name) ? 'i' : 'd'}.${quote(c.name)}`,
   );
   return `SELECT ${columns.join(', ')}\nFROM (\n${deduplicated}\n) AS d\nJOIN ${RAW_INPUTS} AS i ON i."_input" = d."_input"`;
+}
+
+/**
+ * Every raw row typed in one scan, with `_input` and — for a row with a value that does not cast
+ * — the first column at fault and its raw value (`_reject_column`, `_reject_value`; NULL when the
+ * row types cleanly). An engine that stages this once reads it for both the clean rows
+ * (`renderCleanSelect(…, { staged })`) and the rejects ({@link renderStagedRejectsSelect}).
+ */
+export function renderTypedStage(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
+  const checked = definition.columns.flatMap((c) => {
+    const condition = rejectCondition(c, dialect);
+    return condition ? [{ column: c, condition }] : [];
+  });
+  const columnName =
+    checked.length > 0
+      ? `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`
+      : 'CAST(NULL AS VARCHAR)';
+  const value =
+    checked.length > 0
+      ? `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`
+      : 'CAST(NULL AS VARCHAR)';
+  const typed = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
+  const select = (relation: string) =>
+    `SELECT ${typed.join(', ')}, "_input", ${columnName} AS "_reject_column", ${value} AS "_reject_value" FROM ${relation}`;
+  return [RAW_BATCH, ...(raw.stream ? [RAW_STREAM] : [])].map(select).join('\nUNION ALL\n');
+}
+
+/** The rejects of a staged build ({@link renderTypedStage}): object key, column at fault, raw value. */
+export function renderStagedRejectsSelect(staged: string): string {
+  return `SELECT i."_source_key" AS object_key, s."_reject_column" AS column_name, s."_reject_value" AS raw_value FROM ${staged} AS s JOIN ${RAW_INPUTS} AS i ON i."_input" = s."_input" WHERE s."_reject_column" IS NOT NULL`;
 }
 
 /**

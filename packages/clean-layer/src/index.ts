@@ -30,6 +30,8 @@ export {
   renderCleanSelect,
   renderDistinctKeysSelect,
   renderRejectsSelect,
+  renderStagedRejectsSelect,
+  renderTypedStage,
 } from './cleanDefinition.js';
 export {
   type BatchInput,

@@ -18,7 +18,8 @@ import {
   type RawRelations,
   renderCleanSelect,
   renderDistinctKeysSelect,
-  renderRejectsSelect,
+  renderStagedRejectsSelect,
+  renderTypedStage,
 } from '../cleanDefinition.js';
 import type { TableInputs } from '../cleanInputs.js';
 
@@ -38,6 +39,8 @@ export interface DuckDbCleanEngineOptions {
   workDirectory?: string;
 }
 
+/** The view over a build's typed copy of its raw rows. */
+const TYPED_STAGE = 'typed_stage';
 /** Objects downloaded or uploaded at once. */
 const TRANSFER_CONCURRENCY = 4;
 /** Hive's directory name for a NULL partition value (what Athena's UNLOAD writes too). */
@@ -100,6 +103,9 @@ export class DuckDbCleanEngine implements CleanEngine {
         ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
       });
       connection = await instance.connect();
+      // DuckDB 1.5's rewrite of `row_number() … = 1` fails to bind ("Failed to bind column
+      // reference") when the window reads a filtered Parquet scan, as the deduplication does.
+      await connection.run("SET disabled_optimizers = 'top_n_window_elimination'");
       const relations = await defineRawRelations(connection, definition, inputs, rawDir);
       return await work(connection, home, relations);
     } finally {
@@ -132,12 +138,18 @@ export class DuckDbCleanEngine implements CleanEngine {
     return this.withRaw(definition, inputs, async (connection, home, relations) => {
       const out = path.join(home, 'out');
       await mkdir(out, { recursive: true });
-      const select = renderCleanSelect(definition, CleanDialect.duckdb, relations);
+      // One scan of the raw text types every row and marks its rejects; the deduplication and the
+      // rejects then read the narrow typed copy instead of parsing the CSV again.
+      const staged = path.join(home, 'typed.parquet');
+      await connection.run(
+        `COPY (${renderTypedStage(definition, CleanDialect.duckdb, relations)}) TO ${literal(staged)} (FORMAT parquet, COMPRESSION snappy)`,
+      );
+      await connection.run(`CREATE VIEW ${TYPED_STAGE} AS SELECT * FROM read_parquet(${literal(staged)})`);
+      const select = renderCleanSelect(definition, CleanDialect.duckdb, relations, { staged: TYPED_STAGE });
       const rows = await this.writeParquet(connection, definition, select, home, out);
       const rejects = await writeRejects(
         connection,
         definition,
-        relations,
         path.join(home, 'raw'),
         path.join(home, CLEAN_REJECTS_FILE),
       );
@@ -287,13 +299,12 @@ async function defineRawRelations(
 async function writeRejects(
   connection: DuckDBConnection,
   definition: CleanTableDefinition,
-  relations: RawRelations,
   rawDir: string,
   file: string,
 ): Promise<number> {
   const types = new Map(definition.columns.map((c) => [c.name, c.type]));
   const reason = `'does not cast to ' || CASE column_name ${[...types].map(([n, t]) => `WHEN ${literal(n)} THEN ${literal(t)}`).join(' ')} END`;
-  const values = renderRejectsSelect(definition, CleanDialect.duckdb, relations);
+  const values = renderStagedRejectsSelect(TYPED_STAGE);
   const parts = [
     ...(values
       ? [
