@@ -34,10 +34,19 @@ export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
   const database = new RdsPostgresqlStack(app, 'rds-postgresql', { ...props, network, storage });
   if (settings.bastion) new BastionStack(app, 'bastion', { ...props, network, storage });
   const batch = new BatchIngestionStack(app, 'batch-ingestion', { ...props, storage });
-  new StreamingIngestionStack(app, 'streaming-ingestion', { ...props, storage });
+  const streaming = new StreamingIngestionStack(app, 'streaming-ingestion', { ...props, storage });
   const crawlers = new GlueCrawlerRawStack(app, 'glue-crawler-raw', { ...props, storage });
   const sync = new DataSyncRawStack(app, 'data-sync-raw', { ...props, storage, network, database });
   const clean = new CleanLayerStack(app, 'clean-layer', { ...props, storage });
-  new OrchestrationStack(app, 'orchestration', { ...props, storage, batch, crawlers, clean, sync });
+  new OrchestrationStack(app, 'orchestration', {
+    ...props,
+    storage,
+    batch,
+    crawlers,
+    clean,
+    sync,
+    streaming,
+    database,
+  });
   return app;
 }

@@ -11,10 +11,13 @@ import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
 import type { CleanLayerStack } from './cleanLayer.js';
 import { notifyingAlarm } from './constructs/notifyingAlarm.js';
+import { PipelineDashboard } from './constructs/pipelineDashboard.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
+import type { RdsPostgresqlStack } from './rdsPostgresql.js';
 import type { S3BucketsStack } from './s3Buckets.js';
+import type { StreamingIngestionStack } from './streamingIngestion.js';
 
 /** Props of {@link OrchestrationStack}. */
 export interface OrchestrationStackProps extends InsightFlowStackProps {
@@ -23,6 +26,12 @@ export interface OrchestrationStackProps extends InsightFlowStackProps {
   crawlers: GlueCrawlerRawStack;
   clean: CleanLayerStack;
   sync: DataSyncRawStack;
+  streaming: StreamingIngestionStack;
+  database: RdsPostgresqlStack;
+  /** Rows one function may reject within five minutes before the alarm goes off (default 0: any). */
+  rejectedRowsThreshold?: number;
+  /** Sync lag, in seconds, that raises the alarm (default 26 hours: a daily schedule missed once). */
+  syncLagThresholdSeconds?: number;
 }
 
 /** Failures of the Lambda service itself, before or around our code: always worth a quick retry. */
@@ -201,7 +210,7 @@ export class OrchestrationStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
-    const { settings, storage, batch, crawlers, clean, sync } = props;
+    const { settings, storage, batch, crawlers, clean, sync, streaming, database } = props;
     const ingestArn = batch.ingest?.function.arn;
     const cleanArn = clean.clean.function.arn;
     const syncArn = sync.sync.function.arn;
@@ -284,6 +293,19 @@ export class OrchestrationStack extends InsightFlowStack {
       arn: this.stateMachine.arn,
       roleArn: eventsRole.arn,
       input: JSON.stringify({ tables: tableNames() }),
+    });
+
+    new PipelineDashboard(this, 'dashboard', {
+      dashboardName: this.name('pipeline'),
+      name: (n) => this.name(n),
+      region: settings.region,
+      environment: settings.env,
+      stateMachineArn: this.stateMachine.arn,
+      deliveryStreamNames: [...streaming.deliveries.values()].map((d) => d.deliveryStream.name),
+      databaseIdentifier: database.instance.identifier,
+      alarmTopicArn: storage.alarmTopic.arn,
+      rejectedRowsThreshold: props.rejectedRowsThreshold ?? 0,
+      syncLagThresholdSeconds: props.syncLagThresholdSeconds ?? 26 * 3600,
     });
 
     for (const [metricName, outcome] of Object.entries(FAILED_EXECUTION_METRICS)) {

@@ -11,11 +11,12 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
 import { type ConfigVariable, checkVariables } from '@insightflow/shared-config';
-import { AssetType, TerraformAsset, Token } from 'cdktf';
+import { AssetType, TerraformAsset, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.js';
 import { LambdaBundleMissingError } from '../errors.js';
+import type { InsightFlowStack } from '../insightflowStack.js';
 import { notifyingAlarm } from './notifyingAlarm.js';
 
 /** A Lambda's configuration schema (shared-config's `XxxConfigSchema`). */
@@ -164,7 +165,14 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
       sourceCodeHash: createHash('sha256').update(readFileSync(zip)).digest('base64'),
       memorySize: props.memorySize,
       timeout: props.timeout,
-      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...environment } },
+      // INSIGHTFLOW_ENV labels every function's metrics (`readHandlerConfig`, lambda-handler).
+      environment: {
+        variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          INSIGHTFLOW_ENV: (TerraformStack.of(this) as InsightFlowStack).settings.env,
+          ...environment,
+        },
+      },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       tracingConfig: { mode: 'Active' },
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),

@@ -255,16 +255,66 @@ describe('CDKTF app', () => {
   });
 
   it('alarms on failed, timed-out and aborted pipeline executions', () => {
-    const alarms = Object.values(resourcesOf(stackOf(dev.stacks, 'orchestration'), 'aws_cloudwatch_metric_alarm'));
+    const alarms = Object.values(
+      resourcesOf(stackOf(dev.stacks, 'orchestration'), 'aws_cloudwatch_metric_alarm'),
+    ).filter((a) => a.namespace === 'AWS/States');
     expect(alarms.map((a) => a.metric_name).sort()).toEqual([
       'ExecutionsAborted',
       'ExecutionsFailed',
       'ExecutionsTimedOut',
     ]);
     for (const alarm of alarms) {
-      expect(alarm.namespace).toBe('AWS/States');
       expect(JSON.stringify(alarm.alarm_actions)).toContain('cross-stack-reference-input-s3-buckets');
     }
+  });
+
+  it("alarms on rejected rows per function and on the sync's lag, from the handlers' own metrics, to the alarm topic", () => {
+    const alarms = Object.values(
+      resourcesOf(stackOf(dev.stacks, 'orchestration'), 'aws_cloudwatch_metric_alarm'),
+    ).filter((a) => a.namespace === 'InsightFlow');
+    const rejected = alarms.filter((a) => a.metric_name === 'rejected');
+    expect(rejected.map((a) => (a.dimensions as Record<string, string>).service).sort()).toEqual([
+      'batch-ingest',
+      'clean-layer',
+      's3-to-rds-sync',
+      'snowflake-loader',
+    ]);
+    const lag = alarms.filter((a) => a.metric_name === 'lagSeconds');
+    expect(lag).toEqual([
+      expect.objectContaining({ statistic: 'Maximum', dimensions: { service: 's3-to-rds-sync', environment: 'dev' } }),
+    ]);
+    for (const alarm of alarms)
+      expect(JSON.stringify(alarm.alarm_actions)).toContain('cross-stack-reference-input-s3-buckets');
+  });
+
+  it("draws the pipeline on one dashboard: the handlers' metrics, Firehose, Step Functions and RDS", () => {
+    const [dashboard] = Object.values(resourcesOf(stackOf(dev.stacks, 'orchestration'), 'aws_cloudwatch_dashboard'));
+    const body = String(dashboard?.dashboard_body);
+    for (const metric of [
+      'rows',
+      'rejected',
+      'refused',
+      'lagSeconds',
+      'recordsOk',
+      'recordsDropped',
+      'recordsProcessingFailed',
+      'recordsSent',
+      'recordsResent',
+    ]) {
+      expect(body).toContain(`MetricName=\\"${metric}\\"`);
+    }
+    for (const service of [
+      'AWS/Firehose',
+      'AWS/States',
+      'AWS/RDS',
+      'CPUUtilization',
+      'FreeStorageSpace',
+      'DeliveryToS3.Records',
+    ]) {
+      expect(body).toContain(service);
+    }
+    expect(body).toContain('cross-stack-reference-input-rds-postgresql');
+    expect(body).toContain('cross-stack-reference-input-streaming-ingestion');
   });
 
   it('runs the bastion on the public Amazon Linux 2023 parameter, with no variables to set', () => {

@@ -52,4 +52,11 @@ export const handler = defineHandler(
     if (result.failures.length > 0) throw new TablesFailedError(result.failures);
     return result;
   },
+  (result) => [
+    { values: { rows: result.rows, rejected: result.rejected } },
+    ...Object.values(result.tables).map((t) => ({
+      table: t.table,
+      values: { rows: t.rows, bytes: t.bytes, rejected: t.rejected, seconds: t.seconds },
+    })),
+  ],
 );

@@ -42,9 +42,21 @@ export interface CleanTableDefinition {
   partitionBy: readonly string[];
 }
 
-/** Which raw relations a build reads: a table with no stream objects has no {@link RAW_STREAM}. */
+/**
+ * Which raw relations a build reads — a table with no stream objects has no {@link RAW_STREAM} —
+ * and, for an engine that cannot name them (Athena's UNLOAD takes one query, no WITH), the
+ * derived tables `(SELECT …)` that stand in for them.
+ */
 export interface RawRelations {
   stream: boolean;
+  inline?: { batch: string; stream?: string; inputs: string };
+}
+
+/** How the SQL refers to a raw relation: its name, or the engine's derived table for it, aliased by that name. */
+function relation(raw: RawRelations, which: 'batch' | 'stream' | 'inputs'): string {
+  const name = which === 'batch' ? RAW_BATCH : which === 'stream' ? RAW_STREAM : RAW_INPUTS;
+  const inline = raw.inline?.[which];
+  return inline ? `${inline} AS ${name}` : name;
 }
 
 /** The clean definition of a catalog table. */
@@ -116,19 +128,19 @@ function dataColumns(definition: CleanTableDefinition): CleanColumn[] {
 }
 
 /** One relation's rows, typed, without its rejects, with the `_input` they came from. */
-function typedRows(definition: CleanTableDefinition, dialect: CleanDialect, relation: string): string {
+function typedRows(definition: CleanTableDefinition, dialect: CleanDialect, from: string): string {
   const rejects = definition.columns.map((c) => rejectCondition(c, dialect)).filter((c) => c !== undefined);
   const columns = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
   return [
     `SELECT ${columns.join(', ')}, "_input"`,
-    `FROM ${relation}`,
+    `FROM ${from}`,
     ...(rejects.length > 0 ? [`WHERE NOT (${rejects.join(' OR ')})`] : []),
   ].join('\n');
 }
 
 /** Every typed row of the inputs: the batch run's, then (when there are) the streamed ones. */
 function allTypedRows(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
-  return [RAW_BATCH, ...(raw.stream ? [RAW_STREAM] : [])]
+  return [relation(raw, 'batch'), ...(raw.stream ? [relation(raw, 'stream')] : [])]
     .map((r) => typedRows(definition, dialect, r))
     .join('\nUNION ALL\n');
 }
@@ -167,7 +179,7 @@ export function renderCleanSelect(
   const columns = cleanSchema(definition).map(
     (c) => `${CLEAN_PROVENANCE_COLUMNS.some((p) => p.name === c.name) ? 'i' : 'd'}.${quote(c.name)}`,
   );
-  return `SELECT ${columns.join(', ')}\nFROM (\n${deduplicated}\n) AS d\nJOIN ${RAW_INPUTS} AS i ON i."_input" = d."_input"`;
+  return `SELECT ${columns.join(', ')}\nFROM (\n${deduplicated}\n) AS d\nJOIN ${raw.inline ? raw.inline.inputs : RAW_INPUTS} AS i ON i."_input" = d."_input"`;
 }
 
 /**
@@ -190,9 +202,9 @@ export function renderTypedStage(definition: CleanTableDefinition, dialect: Clea
       ? `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`
       : 'CAST(NULL AS VARCHAR)';
   const typed = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
-  const select = (relation: string) =>
-    `SELECT ${typed.join(', ')}, "_input", ${columnName} AS "_reject_column", ${value} AS "_reject_value" FROM ${relation}`;
-  return [RAW_BATCH, ...(raw.stream ? [RAW_STREAM] : [])].map(select).join('\nUNION ALL\n');
+  const select = (from: string) =>
+    `SELECT ${typed.join(', ')}, "_input", ${columnName} AS "_reject_column", ${value} AS "_reject_value" FROM ${from}`;
+  return [relation(raw, 'batch'), ...(raw.stream ? [relation(raw, 'stream')] : [])].map(select).join('\nUNION ALL\n');
 }
 
 /** The rejects of a staged build ({@link renderTypedStage}): object key, column at fault, raw value. */
@@ -216,9 +228,12 @@ export function renderRejectsSelect(
   if (checked.length === 0) return undefined;
   const columnName = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`;
   const value = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`;
-  const select = (relation: string) =>
-    `SELECT i."_source_key" AS object_key, r.column_name, r.raw_value FROM (SELECT "_input", ${columnName} AS column_name, ${value} AS raw_value FROM ${relation} WHERE ${checked.map((c) => c.condition).join(' OR ')}) AS r JOIN ${RAW_INPUTS} AS i ON i."_input" = r."_input"`;
-  return [select(RAW_BATCH), ...(raw.stream ? [select(RAW_STREAM)] : [])].join('\nUNION ALL\n');
+  const inputs = raw.inline ? raw.inline.inputs : RAW_INPUTS;
+  const select = (from: string) =>
+    `SELECT i."_source_key" AS object_key, r.column_name, r.raw_value FROM (SELECT "_input", ${columnName} AS column_name, ${value} AS raw_value FROM ${from} WHERE ${checked.map((c) => c.condition).join(' OR ')}) AS r JOIN ${inputs} AS i ON i."_input" = r."_input"`;
+  return [select(relation(raw, 'batch')), ...(raw.stream ? [select(relation(raw, 'stream'))] : [])].join(
+    '\nUNION ALL\n',
+  );
 }
 
 /**

@@ -44,4 +44,8 @@ export const handler = defineHandler(
     for (const refused of result.refused) logger.warn('input refused', { ...refused });
     return result;
   },
+  (result) => [
+    { values: { rows: result.rows, rejected: result.rejects, refused: result.refused.length } },
+    ...result.tables.map((t) => ({ table: t.table, values: { rows: t.rows, bytes: t.bytes, rejected: t.rejects } })),
+  ],
 );

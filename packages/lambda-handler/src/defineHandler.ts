@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { InsightFlowError } from '@insightflow/shared-config';
+import { type InsightFlowError, readHandlerConfig } from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { useBundledCatalog } from './bundledCatalog.js';
 import { errorKindOf, InvalidEventError, InvocationError } from './errors.js';
+import { type MetricFigures, publishFigures } from './handlerMetrics.js';
 
 /** The Powertools utilities a handler's setup and core use; one of each per container. */
 export interface HandlerTools {
@@ -30,6 +31,9 @@ export interface HandlerDefinition<S extends z.ZodType> {
   invalidEvent?: (details: string) => InsightFlowError;
 }
 
+/** Where a handler's metrics come from: its result, the figures the CLI prints with `--json`. */
+export type FiguresOf<R, D> = (result: R, dependencies: D) => MetricFigures[];
+
 /** A Lambda entry point. */
 export type LambdaHandler<R> = (event: unknown, context?: Context) => Promise<R>;
 
@@ -43,11 +47,15 @@ export type LambdaHandler<R> = (event: unknown, context?: Context) => Promise<R>
  * `InsightFlow.Terminal`, see {@link errorKindOf}) with the original error as `cause`.
  *
  * Capture the AWS SDK clients the setup builds with `tracer.captureAWSv3Client(client)`.
+ *
+ * After a successful invocation it publishes the invocation's duration and the `figures` of its
+ * result as CloudWatch metrics ({@link publishFigures}, dimensions service, environment, table).
  */
 export function defineHandler<S extends z.ZodType, D, R>(
   definition: HandlerDefinition<S>,
   setup: (tools: HandlerTools) => D | Promise<D>,
   core: (event: z.output<S>, dependencies: D, invocation: Invocation) => Promise<R>,
+  figures?: FiguresOf<R, D>,
 ): LambdaHandler<R> {
   // Before any event is parsed: event schemas check table names against the active catalog.
   useBundledCatalog();
@@ -72,8 +80,15 @@ export function defineHandler<S extends z.ZodType, D, R>(
         throw error;
       });
       const remainingMs = context ? () => context.getRemainingTimeInMillis() : undefined;
-      const result = await core(parsed.data, await dependencies, { logger, tracer, context, remainingMs });
+      const started = performance.now();
+      const ready = await dependencies;
+      const result = await core(parsed.data, ready, { logger, tracer, context, remainingMs });
       tracer.addResponseAsMetadata(result, name);
+      const seconds = (performance.now() - started) / 1000;
+      publishFigures(name, readHandlerConfig().INSIGHTFLOW_ENV, [
+        { values: { seconds } },
+        ...(figures?.(result, ready) ?? []),
+      ]);
       return result;
     } catch (error) {
       const reported = new InvocationError(error, errorKindOf(error));

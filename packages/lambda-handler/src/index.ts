@@ -1,6 +1,7 @@
 export { useBundledCatalog } from './bundledCatalog.js';
 export {
   defineHandler,
+  type FiguresOf,
   type HandlerDefinition,
   type HandlerTools,
   type Invocation,
@@ -13,3 +14,10 @@ export {
   REPORTED_ERROR_NAMES,
   type ReportedErrorName,
 } from './errors.js';
+export {
+  METRIC_UNITS,
+  METRICS_NAMESPACE,
+  type MetricFigures,
+  type MetricName,
+  publishFigures,
+} from './handlerMetrics.js';

@@ -47,4 +47,19 @@ export const handler = defineHandler(
       await client.end();
     }
   },
+  (result) => [
+    {
+      values: {
+        rows: result.rows,
+        rejected: result.rejected,
+        refused: result.refused.length,
+        // The alarm watches the worst table.
+        lagSeconds: Math.max(0, ...Object.values(result.lagSeconds)),
+      },
+    },
+    ...Object.entries(result.tables).map(([table, t]) => ({
+      table,
+      values: { rows: t.rows, rejected: t.rejected, lagSeconds: result.lagSeconds[table] ?? 0 },
+    })),
+  ],
 );

@@ -2,6 +2,7 @@ export { applyUnit } from './applyUnit.js';
 export { InvalidSyncEventError, InvalidSyncRequestError, SyncError } from './errors.js';
 export {
   type LakeView,
+  oldestPending,
   planSync,
   STREAM_BYTES_PER_ROW,
   type SyncBudget,

@@ -127,3 +127,32 @@ export function planSync(
   }
   return { units, skipped, more };
 }
+
+/**
+ * Per table, when the oldest lake object the destination does not hold yet landed (a batch run
+ * newer than the table's snapshot, a streaming object not in the ledger), counting the units
+ * `applied` since `state` was read as held. Absent: the table is up to date. What the sync's lag
+ * metric is the age of.
+ */
+export function oldestPending(view: LakeView, state: SyncState, applied: readonly WorkUnit[]): Map<TableName, Date> {
+  const snapshots = new Map(state.snapshots);
+  const loaded = new Set(state.loadedObjects);
+  for (const unit of applied) {
+    if (unit.kind !== 'stream-object' && unit.snapshot) snapshots.set(unit.table, unit.snapshot.runAt);
+    const objects = unit.kind === 'stream-object' ? [unit.object] : unit.kind === 'rebuild' ? unit.objects : [];
+    for (const o of objects) loaded.add(objectIdentity(o.key, o.etag));
+  }
+  const oldest = new Map<TableName, Date>();
+  const note = (table: TableName, at: Date) => {
+    const current = oldest.get(table);
+    if (!current || at < current) oldest.set(table, at);
+  };
+  for (const [table, run] of view.runs) {
+    const held = snapshots.get(table);
+    if (!held || held < run.runAt) note(table, run.runAt);
+  }
+  for (const object of view.streams) {
+    if (!loaded.has(objectIdentity(object.key, object.etag))) note(object.table, object.arrivedAt);
+  }
+  return oldest;
+}

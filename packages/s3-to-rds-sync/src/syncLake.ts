@@ -12,7 +12,7 @@ import {
 import { activeCatalog, type TableName, tableNames } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
 import { applyUnit } from './applyUnit.js';
-import { type LakeView, planSync, type SyncMode, type WorkUnit } from './planSync.js';
+import { type LakeView, oldestPending, planSync, type SyncMode, type WorkUnit } from './planSync.js';
 
 /** A sync request. */
 export interface SyncRequest {
@@ -59,6 +59,11 @@ export interface SyncResult {
   more: boolean;
   /** Objects refused because their key, manifest or header does not fit the catalog. */
   refused: Refusal[];
+  /**
+   * Per table, the age in seconds of the oldest lake object not yet loaded when the call ended
+   * (0: up to date): the sync's lag, what its alarm watches.
+   */
+  lagSeconds: Record<string, number>;
 }
 
 /** The lake of a raw bucket and the PostgreSQL destination on a connected client: the sync's adapters. */
@@ -128,6 +133,7 @@ export async function syncLake(deps: SyncDependencies, request: SyncRequest): Pr
     filesSkipped: 0,
     more: false,
     refused: [],
+    lagSeconds: {},
   };
   const tableResult = (table: TableName) => {
     result.tables[table] ??= { rows: 0, rejected: 0, duplicates: 0, filesLoaded: 0, filesSkipped: 0 };
@@ -151,6 +157,7 @@ export async function syncLake(deps: SyncDependencies, request: SyncRequest): Pr
   for (const [table, n] of plan.skipped) tableResult(table).filesSkipped += n;
   result.more = plan.more;
 
+  const applied: WorkUnit[] = [];
   for (const [index, unit] of plan.units.entries()) {
     // The plan's estimates are checked against the clock as the work goes.
     const left = available();
@@ -159,7 +166,16 @@ export async function syncLake(deps: SyncDependencies, request: SyncRequest): Pr
       break;
     }
     const outcome = await applyRefusing(destination, unit, result.refused);
-    if (outcome) record(tableResult(unit.table), outcome, unit, deps);
+    if (outcome) {
+      record(tableResult(unit.table), outcome, unit, deps);
+      applied.push(unit);
+    }
+  }
+  const pending = oldestPending(view, state, applied);
+  const now = Date.now();
+  for (const table of tables) {
+    const since = pending.get(table);
+    result.lagSeconds[table] = since ? Math.max(0, Math.round((now - since.getTime()) / 1000)) : 0;
   }
   for (const t of Object.values(result.tables)) {
     result.rows += t.rows;

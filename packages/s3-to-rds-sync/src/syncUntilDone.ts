@@ -17,6 +17,7 @@ export async function syncUntilDone(
     filesSkipped: 0,
     more: true,
     refused: [],
+    lagSeconds: {},
   };
   while (total.more) {
     const round = await syncLake(deps, request);
@@ -31,6 +32,8 @@ export async function syncUntilDone(
     total.filesSkipped += round.filesSkipped;
     total.refused.push(...round.refused);
     total.more = round.more;
+    // The lag is where the last round left it.
+    total.lagSeconds = round.lagSeconds;
   }
   return total;
 }

@@ -174,6 +174,12 @@ const glueDatabase = () =>
     .regex(/^[a-z0-9_]{1,255}$/)
     .describe('a Glue database name (lower case letters, digits and _), e.g. insightflow_dev_clean');
 
+/** What every handler reads besides its own configuration: the environment its metrics are labelled with. */
+export const HandlerConfigSchema = z.object({
+  INSIGHTFLOW_ENV: z.enum(['dev', 'prod']).default('dev').describe('dev or prod'),
+});
+export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
+
 /** Environment of the clean-layer Lambda (raw → clean Parquet through Athena). */
 export const CleanLayerConfigSchema = z.object({
   ...objectStoreShape,
@@ -499,6 +505,9 @@ export const readStreamPublisherConfig = (env: Environment = process.env): Strea
 /** Reads the stream-transformer Lambda's configuration. */
 export const readStreamTransformerConfig = (env: Environment = process.env): StreamTransformerConfig =>
   readConfig('stream-transformer', StreamTransformerConfigSchema, env);
+/** Reads what every handler reads (the deployment's environment name). */
+export const readHandlerConfig = (env: Environment = process.env): HandlerConfig =>
+  readConfig('handler', HandlerConfigSchema, env);
 /** Reads the clean-layer Lambda's configuration. */
 export const readCleanLayerConfig = (env: Environment = process.env): CleanLayerConfig =>
   readConfig('clean-layer', CleanLayerConfigSchema, env);

@@ -36,4 +36,8 @@ export const handler = defineHandler(
     logger.info('load finished', { rows, rejected, filesLoaded, filesSkipped, filesRejected });
     return summary;
   },
+  (summary) => [
+    { values: { rows: summary.rows, rejected: summary.rejected, refused: summary.filesRejected } },
+    ...Object.entries(summary.tables).map(([table, t]) => ({ table, values: { rows: t.rows, rejected: t.rejected } })),
+  ],
 );

@@ -41,4 +41,5 @@ export const handler = defineHandler(
     logger.info('published', { ...result, firstOrderId: range.firstOrderId });
     return { ...result, firstOrderId: range.firstOrderId };
   },
+  (result) => [{ values: { recordsSent: result.delivered, recordsResent: result.resent } }],
 );

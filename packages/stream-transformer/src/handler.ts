@@ -45,4 +45,19 @@ export const handler = defineHandler(
     });
     return { records };
   },
+  ({ records }, { target }) => {
+    const count = (result: string) => records.filter((r) => r.result === result).length;
+    const ok = count('Ok');
+    return [
+      {
+        table: target.table.name,
+        values: {
+          rows: ok,
+          recordsOk: ok,
+          recordsDropped: count('Dropped'),
+          recordsProcessingFailed: count('ProcessingFailed'),
+        },
+      },
+    ];
+  },
 );

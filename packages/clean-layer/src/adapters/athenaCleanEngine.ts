@@ -14,9 +14,7 @@ import type { CleanBuildOutcome, CleanBuildRequest, CleanEngine } from '../build
 import {
   CleanDialect,
   type CleanTableDefinition,
-  RAW_BATCH,
-  RAW_INPUTS,
-  RAW_STREAM,
+  type RawRelations,
   renderCleanSelect,
   renderRejectsSelect,
 } from '../cleanDefinition.js';
@@ -160,31 +158,33 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
       return `SELECT ${definition.columns.map((c) => quote(c.name)).join(', ')}, '1' || "$path" AS "_input" FROM ${quote(scratchDatabase)}.${quote(name)}`;
     });
     const key = `substr("_input", ${`0s3://${rawBucket}/`.length + 1})`;
-    const inputsOf = `SELECT DISTINCT "_input", CASE WHEN substr("_input", 1, 1) = '0' THEN 'batch' ELSE 'streaming' END AS "_source", ${key} AS "_source_key", CASE WHEN substr("_input", 1, 1) = '0' THEN ${runAt} ELSE ${arrivalFrom(key)} END AS "_source_at" FROM (SELECT "_input" FROM ${RAW_BATCH}${streamSelects.length > 0 ? ` UNION ALL SELECT "_input" FROM ${RAW_STREAM}` : ''}) AS objects`;
-    const relations = [
-      `${RAW_BATCH} AS (${batch})`,
-      ...(streamSelects.length > 0 ? [`${RAW_STREAM} AS (${streamSelects.join(' UNION ALL ')})`] : []),
-      `${RAW_INPUTS} AS (${inputsOf})`,
-    ];
-    return { creates, drops, with: `WITH ${relations.join(',\n')}\n`, stream: streamSelects.length > 0 };
+    const stream = streamSelects.length > 0 ? `(${streamSelects.join(' UNION ALL ')})` : undefined;
+    const objects = `(SELECT "_input" FROM (${batch}) AS b${stream ? ` UNION ALL SELECT "_input" FROM ${stream} AS s` : ''})`;
+    const inputsOf = `(SELECT DISTINCT "_input", CASE WHEN substr("_input", 1, 1) = '0' THEN 'batch' ELSE 'streaming' END AS "_source", ${key} AS "_source_key", CASE WHEN substr("_input", 1, 1) = '0' THEN ${runAt} ELSE ${arrivalFrom(key)} END AS "_source_at" FROM ${objects} AS objects)`;
+    // UNLOAD takes one query: the raw relations are derived tables, not a WITH clause.
+    const relations: RawRelations = {
+      stream: stream !== undefined,
+      inline: { batch: `(${batch})`, ...(stream ? { stream } : {}), inputs: inputsOf },
+    };
+    return { creates, drops, relations };
   }
 
   public async build(request: CleanBuildRequest): Promise<CleanBuildOutcome> {
     const { definition, inputs, version, prefix } = request;
-    const raw = this.rawRelations(definition, inputs, version);
+    const { creates, drops, relations: raw } = this.rawRelations(definition, inputs, version);
     try {
-      for (const create of raw.creates) await this.query(create);
+      for (const create of creates) await this.query(create);
       const select = renderCleanSelect(definition, CleanDialect.athena, raw);
       const partitions =
         definition.partitionBy.length > 0
           ? `, partitioned_by = ARRAY[${definition.partitionBy.map(literal).join(', ')}]`
           : '';
       await this.query(
-        `UNLOAD (${raw.with}${select}) TO ${literal(`s3://${this.options.clean.bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY'${partitions})`,
+        `UNLOAD (${select}) TO ${literal(`s3://${this.options.clean.bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY'${partitions})`,
       );
       const rejects = renderRejectsSelect(definition, CleanDialect.athena, raw);
       const counted = await this.query(
-        `${raw.with}SELECT (SELECT count(*) FROM (${select}) AS clean) AS "rows", ${rejects ? `(SELECT count(*) FROM (${rejects}) AS rejected)` : '0'} AS "rejects"`,
+        `SELECT (SELECT count(*) FROM (${select}) AS clean) AS "rows", ${rejects ? `(SELECT count(*) FROM (${rejects}) AS rejected)` : '0'} AS "rejects"`,
       );
       const [row] = await fromAsync(this.results(counted));
       const rows = Number(cell(row, 0));
@@ -197,17 +197,17 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
           },
         );
       }
-      if (rejects && rejected > 0) await this.keepRejects(definition, raw.with, rejects, prefix);
+      if (rejects && rejected > 0) await this.keepRejects(definition, rejects, prefix);
       return { rows, rejects: rejected };
     } finally {
-      for (const drop of raw.drops) await this.query(drop);
+      for (const drop of drops) await this.query(drop);
     }
   }
 
   /** Writes the first rejects as `_rejects.csv` beside the version (Athena skips `_` files when it reads the table). */
-  private async keepRejects(definition: CleanTableDefinition, withClause: string, rejects: string, prefix: string) {
+  private async keepRejects(definition: CleanTableDefinition, rejects: string, prefix: string) {
     const types = new Map(definition.columns.map((c) => [c.name, c.type]));
-    const id = await this.query(`${withClause}SELECT * FROM (${rejects}) AS rejected LIMIT ${MAX_REJECTS_KEPT}`);
+    const id = await this.query(`SELECT * FROM (${rejects}) AS rejected LIMIT ${MAX_REJECTS_KEPT}`);
     const lines: (string | undefined)[][] = [['object_key', 'line', 'column_name', 'raw_value', 'reason']];
     for await (const row of this.results(id)) {
       const column = cell(row, 1);

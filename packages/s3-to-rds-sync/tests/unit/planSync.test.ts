@@ -7,7 +7,7 @@ import {
 import { type TableName, tableNames } from '@insightflow/shared-config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LakeView, planSync, type SyncMode, type SyncPlan } from '../../src/planSync.js';
+import { type LakeView, oldestPending, planSync, type SyncMode, type SyncPlan } from '../../src/planSync.js';
 
 const minute = (n: number) => new Date(Date.UTC(2026, 10, 1) + n * 60_000);
 
@@ -240,5 +240,31 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
       ['rebuild', 'products', []],
       ['rebuild', 'orders', ['a', 'c']],
     ]);
+  });
+});
+
+describe('Function: oldestPending() — what the sync lag is the age of', () => {
+  it('is the oldest object the destination lacks; a planned, applied plan leaves nothing pending', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const pending = oldestPending(s.lake, s.state, []);
+        for (const [table, at] of pending) {
+          const run = s.lake.runs.get(table);
+          const held = s.state.snapshots.get(table);
+          const runPending = run && (!held || held < run.runAt) ? [run.runAt] : [];
+          const objects = s.lake.streams
+            .filter((o) => o.table === table && !s.state.loadedObjects.has(objectIdentity(o.key, o.etag)))
+            .map((o) => o.arrivedAt);
+          expect(at.getTime()).toBe(Math.min(...[...runPending, ...objects].map((d) => d.getTime())));
+        }
+        const unbounded = planSync(
+          s.lake,
+          s.state,
+          { mode: 'incremental', tables: tableNames() },
+          { rowsPerSecond: 300_000 },
+        );
+        expect(oldestPending(s.lake, s.state, unbounded.units)).toEqual(new Map());
+      }),
+    );
   });
 });
