@@ -212,8 +212,13 @@ describe('Function: syncLake() (real PostgreSQL and S3 API server)', () => {
     const first = await sync({ mode: 'incremental' }, () => 10_000);
     expect(first.more).toBe(true);
     expect(first.rows).toBe(1);
+    // The table left for the next call lags by the age of its run; the loaded one does not.
+    const waiting = Object.entries(first.lagSeconds).filter(([, lag]) => lag > 0);
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.[1]).toBeGreaterThanOrEqual(Math.floor((Date.now() - T1.getTime()) / 1000) - 5);
     const second = await sync();
     expect(second).toMatchObject({ more: false, rows: 1 });
+    expect(Object.values(second.lagSeconds).every((lag) => lag === 0)).toBe(true);
   });
 
   it('refuses hostile keys and headers, executing nothing from them', async () => {
