@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalServiceError } from './errors.js';

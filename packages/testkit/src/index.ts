@@ -1,3 +1,4 @@
+export { writeTestRun } from './lakeRuns.js';
 export { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secretsManagerStandIn.js';
 export {
   type CannedError,

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { columnNames, getTable, LOCAL_DEFAULTS, type ManifestPart, type TableName } from '@insightflow/shared-config';
-import { startTestS3, type TestS3 } from '@insightflow/testkit';
+import { LOCAL_DEFAULTS, type TableName } from '@insightflow/shared-config';
+import { startTestS3, type TestS3, writeTestRun } from '@insightflow/testkit';
 import {
   attachCleanTables,
   buildCleanTables,
@@ -59,37 +59,10 @@ export async function startCleanFixture(): Promise<CleanFixture> {
   };
 }
 
-/** Writes a committed batch run of `table`: parts (CSV bodies with the header) and, last, the manifest. */
-export async function writeRun(
-  raw: S3ObjectStore,
-  table: TableName,
-  runAt: Date,
-  parts: string[][],
-  header = columnNames(getTable(table)).join(','),
-): Promise<string> {
-  const lake = new Lake(raw);
-  const written: ManifestPart[] = [];
-  for (const [index, lines] of parts.entries()) {
-    const key = lake.partKey(table, runAt, index);
-    const body = `${header}\n${lines.map((l) => `${l}\n`).join('')}`;
-    const info = await raw.put(key, body, 'text/csv');
-    written.push({ key, rows: lines.length, bytes: Buffer.byteLength(body), etag: info.etag });
-  }
-  await lake.commitRun({
-    version: 1,
-    table,
-    runAt: runAt.toISOString(),
-    mode: 'stream',
-    source: 'duckdb',
-    query: `SELECT * FROM ${table}`,
-    columns: header.split(','),
-    parts: written,
-    rows: written.reduce((n, p) => n + p.rows, 0),
-    bytes: written.reduce((n, p) => n + p.bytes, 0),
-    startedAt: runAt.toISOString(),
-    finishedAt: runAt.toISOString(),
-  });
-  return lake.manifestKey(table, runAt);
+/** Writes a committed batch run of `table` (parts as CSV lines under the header); returns its manifest key. */
+export async function writeRun(raw: S3ObjectStore, table: TableName, runAt: Date, parts: string[][]): Promise<string> {
+  await writeTestRun(raw, table, runAt, parts);
+  return new Lake(raw).manifestKey(table, runAt);
 }
 
 /** Writes a streaming object of the `orders` stream as Firehose would: one NDJSON row per line. */

@@ -1,7 +1,6 @@
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { columnNames, getTable, type ManifestPart, type RunManifest, type TableName } from '@insightflow/shared-config';
-import type { TestServices } from '@insightflow/testkit';
+import { type TestServices, writeTestRun } from '@insightflow/testkit';
 import { postgresSync, type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
 
 export const RAW = 'insightflow-raw-bucket';
@@ -20,38 +19,7 @@ export function orderLines(n: number, first = 1): string[] {
 }
 
 /** Writes a committed batch run: parts (CSV bodies without header) and, last, the manifest. */
-export async function writeRun(
-  store: S3ObjectStore,
-  table: TableName,
-  runAt: Date,
-  parts: string[][],
-  options: { header?: string; commit?: boolean } = {},
-): Promise<RunManifest> {
-  const header = options.header ?? columnNames(getTable(table)).join(',');
-  const written: ManifestPart[] = [];
-  for (const [index, lines] of parts.entries()) {
-    const key = new Lake(store).partKey(table, runAt, index);
-    const body = `${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
-    const info = await store.put(key, body, 'text/csv');
-    written.push({ key, rows: lines.length, bytes: Buffer.byteLength(body), etag: info.etag });
-  }
-  const manifest: RunManifest = {
-    version: 1,
-    table,
-    runAt: runAt.toISOString(),
-    mode: 'stream',
-    source: 'duckdb',
-    query: `SELECT * FROM ${table}`,
-    columns: columnNames(getTable(table)),
-    parts: written,
-    rows: written.reduce((n, p) => n + p.rows, 0),
-    bytes: written.reduce((n, p) => n + p.bytes, 0),
-    startedAt: runAt.toISOString(),
-    finishedAt: runAt.toISOString(),
-  };
-  if (options.commit !== false) await new Lake(store).commitRun(manifest);
-  return manifest;
-}
+export const writeRun = writeTestRun;
 
 /** Writes a streaming object as Firehose would: NDJSON orders rows under the streaming prefix. */
 export async function writeStreamingObject(store: S3ObjectStore, at: Date, orderIds: number[], tail?: string) {
