@@ -163,7 +163,9 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
       lake
         ? `Lake (${lake.bucket}): ${Object.values(lake.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lake.streaming.objects} streaming objects`
         : `Lake: not reachable: ${lakeResult.problem ?? 'unknown'}`,
-      ...(clean ? [formatClean(context.config.CLEAN_BUCKET, clean)] : []),
+      clean
+        ? formatClean(context.config.CLEAN_BUCKET, clean)
+        : `Clean layer: not reachable: ${lakeResult.problem ?? 'the clean bucket could not be listed'}`,
     ].join('\n'),
   );
   return ExitCode.ok;
