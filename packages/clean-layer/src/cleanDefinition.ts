@@ -12,7 +12,9 @@ import {
  *
  * Both engines give the SELECT the same relations of raw text, one column per catalog column
  * (NULL where the lake holds NULL) plus `_input`, which names the raw object a row was read from
- * and sorts in load order (the batch run's parts first, then streamed objects in delivery order):
+ * and sorts in load order (the batch run's parts first, then streamed objects in delivery order),
+ * `_line` (the record's line in its object, NULL when the engine cannot tell), and `_invalid` /
+ * `_raw` (why a record could not be read, and the record; NULL for a record that parsed):
  * - {@link RAW_BATCH} — the rows of the table's newest committed batch run;
  * - {@link RAW_STREAM} — the rows of every object its catalog streams delivered (absent when none);
  * - {@link RAW_INPUTS} — one row per raw object: `_input`, `_source` (batch or streaming),
@@ -132,10 +134,30 @@ function typedRows(definition: CleanTableDefinition, dialect: CleanDialect, from
   const rejects = definition.columns.map((c) => rejectCondition(c, dialect)).filter((c) => c !== undefined);
   const columns = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
   return [
-    `SELECT ${columns.join(', ')}, "_input"`,
+    `SELECT ${columns.join(', ')}, "_input", "_line"`,
     `FROM ${from}`,
-    ...(rejects.length > 0 ? [`WHERE NOT (${rejects.join(' OR ')})`] : []),
+    `WHERE "_invalid" IS NULL${rejects.length > 0 ? ` AND NOT (${rejects.join(' OR ')})` : ''}`,
   ].join('\n');
+}
+
+/**
+ * Why a raw row is a reject, as SQL over a raw relation: a record that could not be read at all
+ * (`_invalid`, with the record as `_raw`), else the first value present that does not cast.
+ * Each expression is NULL for a row that types cleanly.
+ */
+function rejectCases(definition: CleanTableDefinition, dialect: CleanDialect) {
+  const checked = definition.columns.flatMap((c) => {
+    const condition = rejectCondition(c, dialect);
+    return condition ? [{ column: c, condition }] : [];
+  });
+  const cases = (invalid: string, each: (c: (typeof checked)[number]) => string) =>
+    `CASE WHEN "_invalid" IS NOT NULL THEN ${invalid} ${checked.map((c) => `WHEN ${c.condition} THEN ${each(c)}`).join(' ')} END`;
+  return {
+    column: cases('CAST(NULL AS VARCHAR)', (c) => `'${c.column.name}'`),
+    value: cases('"_raw"', (c) => quote(c.column.name)),
+    reason: cases('"_invalid"', (c) => `'does not cast to ${c.column.type}'`),
+    condition: ['"_invalid" IS NOT NULL', ...checked.map((c) => c.condition)].join(' OR '),
+  };
 }
 
 /** Every typed row of the inputs: the batch run's, then (when there are) the streamed ones. */
@@ -159,7 +181,7 @@ export function renderCleanSelect(
   options: { staged?: string } = {},
 ): string {
   const rows = options.staged
-    ? `SELECT ${[...dataColumns(definition).map((c) => quote(c.name)), '"_input"'].join(', ')} FROM ${options.staged} WHERE "_reject_column" IS NULL`
+    ? `SELECT ${[...dataColumns(definition).map((c) => quote(c.name)), '"_input"', '"_line"'].join(', ')} FROM ${options.staged} WHERE "_reject_reason" IS NULL`
     : allTypedRows(definition, dialect, raw);
   const key = definition.primaryKey.map(quote).join(', ');
   let deduplicated: string;
@@ -170,7 +192,7 @@ export function renderCleanSelect(
   } else {
     deduplicated = [
       `SELECT * FROM (`,
-      `  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY "_input") AS "_rank"`,
+      `  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY "_input", "_line") AS "_rank"`,
       `  FROM (\n${rows}\n) AS typed`,
       ') AS ranked',
       'WHERE "_rank" = 1',
@@ -183,54 +205,37 @@ export function renderCleanSelect(
 }
 
 /**
- * Every raw row typed in one scan, with `_input` and — for a row with a value that does not cast
- * — the first column at fault and its raw value (`_reject_column`, `_reject_value`; NULL when the
- * row types cleanly). An engine that stages this once reads it for both the clean rows
+ * Every raw row typed in one scan, with `_input`, `_line` and — for a reject — the first column at
+ * fault, its raw value and the reason (`_reject_column`, `_reject_value`, `_reject_reason`; NULL
+ * when the row types cleanly). An engine that stages this once reads it for both the clean rows
  * (`renderCleanSelect(…, { staged })`) and the rejects ({@link renderStagedRejectsSelect}).
  */
 export function renderTypedStage(definition: CleanTableDefinition, dialect: CleanDialect, raw: RawRelations): string {
-  const checked = definition.columns.flatMap((c) => {
-    const condition = rejectCondition(c, dialect);
-    return condition ? [{ column: c, condition }] : [];
-  });
-  const columnName =
-    checked.length > 0
-      ? `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`
-      : 'CAST(NULL AS VARCHAR)';
-  const value =
-    checked.length > 0
-      ? `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`
-      : 'CAST(NULL AS VARCHAR)';
+  const reject = rejectCases(definition, dialect);
   const typed = dataColumns(definition).map((c) => `${castExpression(c, dialect)} AS ${quote(c.name)}`);
   const select = (from: string) =>
-    `SELECT ${typed.join(', ')}, "_input", ${columnName} AS "_reject_column", ${value} AS "_reject_value" FROM ${from}`;
+    `SELECT ${typed.join(', ')}, "_input", "_line", ${reject.column} AS "_reject_column", ${reject.value} AS "_reject_value", ${reject.reason} AS "_reject_reason" FROM ${from}`;
   return [relation(raw, 'batch'), ...(raw.stream ? [relation(raw, 'stream')] : [])].map(select).join('\nUNION ALL\n');
 }
 
-/** The rejects of a staged build ({@link renderTypedStage}): object key, column at fault, raw value. */
+/** The rejects of a staged build ({@link renderTypedStage}): object key, line, column at fault, raw value, reason. */
 export function renderStagedRejectsSelect(staged: string): string {
-  return `SELECT i."_source_key" AS object_key, s."_reject_column" AS column_name, s."_reject_value" AS raw_value FROM ${staged} AS s JOIN ${RAW_INPUTS} AS i ON i."_input" = s."_input" WHERE s."_reject_column" IS NOT NULL`;
+  return `SELECT i."_source_key" AS object_key, s."_line" AS line, s."_reject_column" AS column_name, s."_reject_value" AS raw_value, s."_reject_reason" AS reason FROM ${staged} AS s JOIN ${RAW_INPUTS} AS i ON i."_input" = s."_input" WHERE s."_reject_reason" IS NOT NULL`;
 }
 
 /**
- * The rejects of a build, one row per raw row with a value that is present but does not cast:
- * the raw object's key, the first column at fault and its raw value. One scan per relation.
+ * The rejects of a build, one row per raw row that could not be read or has a value that does not
+ * cast: object key, line, the first column at fault, its raw value and the reason. One scan per relation.
  */
 export function renderRejectsSelect(
   definition: CleanTableDefinition,
   dialect: CleanDialect,
   raw: RawRelations,
-): string | undefined {
-  const checked = definition.columns.flatMap((c) => {
-    const condition = rejectCondition(c, dialect);
-    return condition ? [{ column: c, condition }] : [];
-  });
-  if (checked.length === 0) return undefined;
-  const columnName = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN '${c.column.name}'`).join(' ')} END`;
-  const value = `CASE ${checked.map((c) => `WHEN ${c.condition} THEN ${quote(c.column.name)}`).join(' ')} END`;
+): string {
+  const reject = rejectCases(definition, dialect);
   const inputs = raw.inline ? raw.inline.inputs : RAW_INPUTS;
   const select = (from: string) =>
-    `SELECT i."_source_key" AS object_key, r.column_name, r.raw_value FROM (SELECT "_input", ${columnName} AS column_name, ${value} AS raw_value FROM ${from} WHERE ${checked.map((c) => c.condition).join(' OR ')}) AS r JOIN ${inputs} AS i ON i."_input" = r."_input"`;
+    `SELECT i."_source_key" AS object_key, r.line, r.column_name, r.raw_value, r.reason FROM (SELECT "_input", "_line" AS line, ${reject.column} AS column_name, ${reject.value} AS raw_value, ${reject.reason} AS reason FROM ${from} WHERE ${reject.condition}) AS r JOIN ${inputs} AS i ON i."_input" = r."_input"`;
   return [select(relation(raw, 'batch')), ...(raw.stream ? [select(relation(raw, 'stream'))] : [])].join(
     '\nUNION ALL\n',
   );

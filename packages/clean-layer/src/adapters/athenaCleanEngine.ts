@@ -47,6 +47,9 @@ const ARRIVAL_PATTERN = `'year=(\\d{4})/month=(\\d{2})/day=(\\d{2})/hhmm=(\\d{4}
 const arrivalFrom = (key: string) =>
   `date_parse(${[1, 2, 3, 4].map((g) => `regexp_extract(${key}, ${ARRIVAL_PATTERN}, ${g})`).join(' || ')}, '%Y%m%d%H%i')`;
 
+/** Athena's SerDes do not report a record they cannot read, or its line: always NULL here. */
+const UNREAD_RECORD =
+  'CAST(NULL AS bigint) AS "_line", CAST(NULL AS varchar) AS "_invalid", CAST(NULL AS varchar) AS "_raw"';
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const backquote = (name: string) => `\`${name.replaceAll('`', '')}\``;
 /** A SQL string literal; only bucket names, keys and times the lake layout checked are passed here. */
@@ -125,7 +128,7 @@ export class AthenaCleanEngine implements CleanEngine {
     const scratch = (name: string) => `${backquote(scratchDatabase)}.${backquote(name)}`;
 
     // `_input` sorts in load order: '0' + the batch part's path, then '1' + the streamed object's.
-    let batch = `SELECT ${definition.columns.map((c) => `CAST(NULL AS varchar) AS ${quote(c.name)}`).join(', ')}, CAST(NULL AS varchar) AS "_input" WHERE false`;
+    let batch = `SELECT ${definition.columns.map((c) => `CAST(NULL AS varchar) AS ${quote(c.name)}`).join(', ')}, CAST(NULL AS varchar) AS "_input", ${UNREAD_RECORD} WHERE false`;
     let runAt = 'CAST(NULL AS timestamp)';
     if (inputs.batch) {
       const name = `${id}_batch`;
@@ -139,7 +142,7 @@ TBLPROPERTIES ('skip.header.line.count' = '1')`,
       drops.push(`DROP TABLE IF EXISTS ${scratch(name)}`);
       const at = inputs.batch.runAt.toISOString().replace('T', ' ').replace('Z', '');
       runAt = `TIMESTAMP ${literal(at)}`;
-      batch = `SELECT ${definition.columns.map((c) => `${text(c.name, columns)} AS ${quote(c.name)}`).join(', ')}, '0' || "$path" AS "_input" FROM ${quote(scratchDatabase)}.${quote(name)}`;
+      batch = `SELECT ${definition.columns.map((c) => `${text(c.name, columns)} AS ${quote(c.name)}`).join(', ')}, '0' || "$path" AS "_input", ${UNREAD_RECORD} FROM ${quote(scratchDatabase)}.${quote(name)}`;
     }
     const streams = [...new Set(inputs.stream.map((o) => o.stream))];
     const streamSelects = streams.map((stream) => {
@@ -155,7 +158,7 @@ ROW FORMAT SERDE '${JSON_SERDE}'
 LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
       );
       drops.push(`DROP TABLE IF EXISTS ${scratch(name)}`);
-      return `SELECT ${definition.columns.map((c) => quote(c.name)).join(', ')}, '1' || "$path" AS "_input" FROM ${quote(scratchDatabase)}.${quote(name)}`;
+      return `SELECT ${definition.columns.map((c) => quote(c.name)).join(', ')}, '1' || "$path" AS "_input", ${UNREAD_RECORD} FROM ${quote(scratchDatabase)}.${quote(name)}`;
     });
     const key = `substr("_input", ${`0s3://${rawBucket}/`.length + 1})`;
     const stream = streamSelects.length > 0 ? `(${streamSelects.join(' UNION ALL ')})` : undefined;
@@ -184,7 +187,7 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
       );
       const rejects = renderRejectsSelect(definition, CleanDialect.athena, raw);
       const counted = await this.query(
-        `SELECT (SELECT count(*) FROM (${select}) AS clean) AS "rows", ${rejects ? `(SELECT count(*) FROM (${rejects}) AS rejected)` : '0'} AS "rejects"`,
+        `SELECT (SELECT count(*) FROM (${select}) AS clean) AS "rows", (SELECT count(*) FROM (${rejects}) AS rejected) AS "rejects"`,
       );
       const [row] = await fromAsync(this.results(counted));
       const rows = Number(cell(row, 0));
@@ -197,7 +200,7 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
           },
         );
       }
-      if (rejects && rejected > 0) await this.keepRejects(definition, rejects, prefix);
+      if (rejected > 0) await this.keepRejects(rejects, prefix);
       return { rows, rejects: rejected };
     } finally {
       for (const drop of drops) await this.query(drop);
@@ -205,20 +208,10 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
   }
 
   /** Writes the first rejects as `_rejects.csv` beside the version (Athena skips `_` files when it reads the table). */
-  private async keepRejects(definition: CleanTableDefinition, rejects: string, prefix: string) {
-    const types = new Map(definition.columns.map((c) => [c.name, c.type]));
+  private async keepRejects(rejects: string, prefix: string) {
     const id = await this.query(`SELECT * FROM (${rejects}) AS rejected LIMIT ${MAX_REJECTS_KEPT}`);
     const lines: (string | undefined)[][] = [['object_key', 'line', 'column_name', 'raw_value', 'reason']];
-    for await (const row of this.results(id)) {
-      const column = cell(row, 1);
-      lines.push([
-        cell(row, 0),
-        undefined,
-        column,
-        cell(row, 2),
-        `does not cast to ${column ? types.get(column) : '?'}`,
-      ]);
-    }
+    for await (const row of this.results(id)) lines.push([0, 1, 2, 3, 4].map((i) => cell(row, i)));
     await this.options.clean.put(`${prefix}${CLEAN_REJECTS_FILE}`, stringify(lines), 'text/csv');
   }
 

@@ -39,6 +39,9 @@ export interface DuckDbCleanEngineOptions {
   workDirectory?: string;
 }
 
+/** A batch row's record columns: DuckDB's CSV reader keeps what it cannot parse in its reject tables. */
+const UNREAD_RECORD =
+  'CAST(NULL AS BIGINT) AS "_line", CAST(NULL AS VARCHAR) AS "_invalid", CAST(NULL AS VARCHAR) AS "_raw"';
 /** The view over a build's typed copy of its raw rows. */
 const TYPED_STAGE = 'typed_stage';
 /** Objects downloaded or uploaded at once. */
@@ -147,12 +150,7 @@ export class DuckDbCleanEngine implements CleanEngine {
       await connection.run(`CREATE VIEW ${TYPED_STAGE} AS SELECT * FROM read_parquet(${literal(staged)})`);
       const select = renderCleanSelect(definition, CleanDialect.duckdb, relations, { staged: TYPED_STAGE });
       const rows = await this.writeParquet(connection, definition, select, home, out);
-      const rejects = await writeRejects(
-        connection,
-        definition,
-        path.join(home, 'raw'),
-        path.join(home, CLEAN_REJECTS_FILE),
-      );
+      const rejects = await writeRejects(connection, path.join(home, 'raw'), path.join(home, CLEAN_REJECTS_FILE));
       const limit = pLimit(TRANSFER_CONCURRENCY);
       const uploads = (await filesUnder(out)).map((file) => ({
         file,
@@ -272,22 +270,31 @@ async function defineRawRelations(
     // One scan per part with its ordinal as a constant: no per-row work to know where a row came from.
     const scans = parts.map(
       (p, i) =>
-        `SELECT ${columns.join(', ')}, ${i} AS "_input" FROM read_csv(${literal(path.join(rawDir, p.key))}, header = true, columns = ${header}, auto_detect = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, hive_partitioning = false, store_rejects = true)`,
+        `SELECT ${columns.join(', ')}, ${i} AS "_input", ${UNREAD_RECORD} FROM read_csv(${literal(path.join(rawDir, p.key))}, header = true, columns = ${header}, auto_detect = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, hive_partitioning = false, store_rejects = true)`,
     );
     await connection.run(`CREATE VIEW ${RAW_BATCH} AS ${scans.join('\nUNION ALL\n')}`);
   } else {
     const columns = definition.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${quote(c.name)}`);
     await connection.run(
-      `CREATE VIEW ${RAW_BATCH} AS SELECT ${columns.join(', ')}, CAST(NULL AS INTEGER) AS "_input" WHERE false`,
+      `CREATE VIEW ${RAW_BATCH} AS SELECT ${columns.join(', ')}, CAST(NULL AS INTEGER) AS "_input", ${UNREAD_RECORD} WHERE false`,
     );
   }
   if (inputs.stream.length === 0) return { stream: false };
+  // Each streamed object as its lines (read_text, split): a line that is not a JSON object is a
+  // reject with its line number, not a failed build. `->>` keeps a number's digits as written.
   const files = inputs.stream.map((o) => literal(path.join(rawDir, o.key))).join(', ');
-  const columns = `{${definition.columns.map((c) => `${literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
+  const value = (c: { name: string }) =>
+    `CASE WHEN l.is_object THEN l.record ->> ${literal(c.name)} END AS ${quote(c.name)}`;
   await connection.run(
-    `CREATE VIEW ${RAW_STREAM} AS SELECT ${definition.columns.map((c) => `r.${quote(c.name)}`).join(', ')}, i."_input"
-     FROM read_json([${files}], format = 'newline_delimited', columns = ${columns}, hive_partitioning = false, filename = true) AS r
-     JOIN ${RAW_INPUTS} AS i ON i."_source_key" = substr(r.filename, ${rawDir.length + 2})`,
+    `CREATE VIEW ${RAW_STREAM} AS SELECT ${definition.columns.map(value).join(', ')}, i."_input", l.line_number AS "_line",
+       CASE WHEN NOT l.is_object THEN 'not a JSON object of the row' END AS "_invalid", CASE WHEN NOT l.is_object THEN l.line END AS "_raw"
+     FROM (
+       SELECT filename, line, line_number, TRY(json(line)) AS record, coalesce(json_type(TRY(json(line))) = 'OBJECT', false) AS is_object
+       FROM (SELECT filename, unnest(lines) AS line, generate_subscripts(lines, 1) AS line_number
+             FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${files}])))
+       WHERE trim(line) <> ''
+     ) AS l
+     JOIN ${RAW_INPUTS} AS i ON i."_source_key" = substr(l.filename, ${rawDir.length + 2})`,
   );
   return { stream: true };
 }
@@ -296,22 +303,8 @@ async function defineRawRelations(
  * Writes the rejects of a build as CSV (object_key, line, column_name, raw_value, reason): values
  * that did not cast, and CSV lines that did not parse. Returns how many; no file when none.
  */
-async function writeRejects(
-  connection: DuckDBConnection,
-  definition: CleanTableDefinition,
-  rawDir: string,
-  file: string,
-): Promise<number> {
-  const types = new Map(definition.columns.map((c) => [c.name, c.type]));
-  const reason = `'does not cast to ' || CASE column_name ${[...types].map(([n, t]) => `WHEN ${literal(n)} THEN ${literal(t)}`).join(' ')} END`;
-  const values = renderStagedRejectsSelect(TYPED_STAGE);
-  const parts = [
-    ...(values
-      ? [
-          `SELECT object_key, CAST(NULL AS BIGINT) AS line, column_name, raw_value, ${reason} AS reason FROM (${values}) AS v`,
-        ]
-      : []),
-  ];
+async function writeRejects(connection: DuckDBConnection, rawDir: string, file: string): Promise<number> {
+  const parts = [renderStagedRejectsSelect(TYPED_STAGE)];
   const hasScans = await connection.runAndReadAll(
     "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reject_errors' AND temporary",
   );
@@ -322,7 +315,6 @@ async function writeRejects(
        FROM reject_errors AS e JOIN reject_scans AS s USING (scan_id, file_id)`,
     );
   }
-  if (parts.length === 0) return 0;
   await connection.run(`CREATE TEMP TABLE build_rejects AS ${parts.join('\nUNION ALL\n')}`);
   const count = await connection.runAndReadAll('SELECT count(*) FROM build_rejects');
   const n = Number(count.getRowsJS()[0]?.[0] ?? 0);

@@ -105,4 +105,26 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
     expect(manifest).toContain('hhmm=1000');
     expect((await f.rows('aisles', 'aisle_id')).map((r) => r.aisle)).toEqual(['older', 'run']);
   });
+
+  it('quarantines a streamed line that is not a JSON row, with its object and line, and keeps the others', async () => {
+    await writeRun(f.raw, 'orders', RUN_AT, [['1,1,prior,1,1,6,']]);
+    const key = new Lake(f.raw).streamingObjectKey(
+      'orders',
+      'insightflow-test-orders',
+      new Date('2026-11-30T10:05:00Z'),
+      new Date('2026-11-30T10:05:00Z'),
+      'bad',
+    );
+    await f.raw.put(
+      key,
+      `${JSON.stringify(streamedOrder(2))}\n{"order_id": 3, broken\n[1,2]\n${JSON.stringify(streamedOrder(4))}\n`,
+    );
+    const result = await f.build(['orders']);
+    expect(result.tables[0]).toMatchObject({ rows: 3, rejects: 2 });
+    const pointer = await f.clean.pointer('orders');
+    const rejects = (await f.s3.read(f.clean.bucket, `${pointer?.prefix}_rejects.csv`)).toString();
+    expect(rejects).toContain(`${key},2,,"{""order_id"": 3, broken",not a JSON object of the row`);
+    expect(rejects).toContain(`${key},3,,"[1,2]",not a JSON object of the row`);
+    expect((await f.rows('orders', 'order_id')).map((r) => r.order_id)).toEqual([1, 2, 4]);
+  });
 });

@@ -21,7 +21,7 @@ describe('one clean definition per table, rendered per dialect', () => {
     const duck = renderCleanSelect(orders, CleanDialect.duckdb, { stream: true });
     const athena = renderCleanSelect(orders, CleanDialect.athena, { stream: true });
     for (const sql of [duck, athena]) {
-      expect(sql).toContain('row_number() OVER (PARTITION BY "order_id" ORDER BY "_input")');
+      expect(sql).toContain('row_number() OVER (PARTITION BY "order_id" ORDER BY "_input", "_line")');
       expect(sql).toContain('FROM raw_stream');
       expect(sql).toContain('JOIN raw_inputs AS i');
     }
@@ -42,9 +42,11 @@ describe('one clean definition per table, rendered per dialect', () => {
     expect(sql).not.toContain('row_number');
   });
 
-  it('names the first column at fault in a reject; text columns never reject', () => {
-    const rejects = renderRejectsSelect(orders, CleanDialect.duckdb, { stream: false }) ?? '';
+  it('names the unreadable record or the first column at fault in a reject; text columns never reject', () => {
+    const rejects = renderRejectsSelect(orders, CleanDialect.duckdb, { stream: false });
     expect(rejects).toContain(`THEN 'order_id'`);
+    expect(rejects).toContain(`THEN 'does not cast to smallint'`);
+    expect(rejects).toContain(`WHEN "_invalid" IS NOT NULL THEN "_invalid"`);
     expect(rejects).not.toContain(`THEN 'eval_set'`);
   });
 });
