@@ -280,9 +280,12 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
     const readable = await countCleanRows(clean.store, [before]);
     report('clean version readable after a killed rebuild', before.rows, readable.get('order_products_prior') ?? -1);
 
-    const rerun = await json('clean', '--tables', 'order_products_prior');
+    // The killed build's directory (its downloads) is still there; the rerun removes it.
+    expect((await readdir(scratch)).filter((d) => d.startsWith('insightflow-clean-'))).toHaveLength(1);
+    const rerun = await cli(['--json', 'clean', '--tables', 'order_products_prior'], { TMPDIR: scratch }).done;
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.document.tables.order_products_prior.status).toBe('built');
+    expect(JSON.parse(rerun.stdout).tables.order_products_prior.status).toBe('built');
+    expect((await readdir(scratch)).filter((d) => d.startsWith('insightflow-clean-'))).toEqual([]);
     const newest = await (await rawLake()).newestCommittedRun('order_products_prior', undefined, []);
     const after = await clean.pointer('order_products_prior');
     if (!after) throw new Error('the rerun published no order_products_prior');

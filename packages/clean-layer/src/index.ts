@@ -5,6 +5,7 @@ export {
   DuckDbCleanEngine,
   type DuckDbCleanEngineOptions,
   hivePartitionSegment,
+  removeAbandonedBuilds,
 } from './adapters/duckDbCleanEngine.js';
 export {
   buildCleanTable,
