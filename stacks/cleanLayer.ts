@@ -6,7 +6,10 @@ import {
   type GlueCatalogTableStorageDescriptorColumns,
 } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import {
+  ATHENA_RESULTS_PREFIX,
   activeCatalog,
+  CLEAN_PROVENANCE_COLUMNS,
+  CLEAN_TABLES_PREFIX,
   CleanLayerConfigSchema,
   DATA_PREFIX,
   sqlType,
@@ -24,10 +27,6 @@ export interface CleanLayerStackProps extends InsightFlowStackProps {
   bytesScannedCutoffPerQuery?: number;
 }
 
-/** Where the clean tables' versions live in the clean bucket: `tables/<table>/v=<version>/…`. */
-export const CLEAN_TABLES_PREFIX = 'tables/';
-/** Where the workgroup writes query results (and UNLOAD's manifests) in the clean bucket. */
-export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /**
  * The version a declared table points at until the clean function first publishes one: no object
  * is ever written there, so the table reads as empty instead of reading every version at once.
@@ -37,14 +36,14 @@ export const UNPUBLISHED_VERSION = '0';
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
 
 /**
- * The columns the clean function adds to every clean table (after the catalog's): where each row
- * came from — the lake path (`batch` or `streaming`), the raw object's key and when it landed.
+ * The columns the clean function adds to every clean table (after the catalog's), as Glue spells
+ * them: the clean layout's provenance columns (`CLEAN_PROVENANCE_COLUMNS`, shared-config).
  */
-export const PROVENANCE_COLUMNS = [
-  { name: '_source', type: 'string', comment: 'batch or streaming: the lake path the row came from.' },
-  { name: '_source_key', type: 'string', comment: 'The key of the raw object the row was read from.' },
-  { name: '_source_at', type: 'timestamp', comment: 'When that raw object landed (its run or arrival time, UTC).' },
-] as const;
+export const PROVENANCE_COLUMNS = CLEAN_PROVENANCE_COLUMNS.map((c) => ({
+  name: c.name,
+  type: sqlType(c, 'glue'),
+  comment: c.description,
+}));
 
 /** Hive's Parquet SerDe and formats: what Athena reads the Parquet that its UNLOAD writes with. */
 export const PARQUET_STORAGE = {
@@ -57,10 +56,9 @@ export const PARQUET_STORAGE = {
 const HIVE_NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__';
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
-/** The catalog's `partitionBy` of a table (engineer B's schema field); none when the field is absent. */
+/** The catalog's `partitionBy` of a table; none when the field is absent. */
 export function partitionColumns(table: TableSpec): string[] {
-  const partitionBy = (table as TableSpec & { partitionBy?: readonly string[] }).partitionBy;
-  return [...(partitionBy ?? [])];
+  return [...(table.partitionBy ?? [])];
 }
 
 /**

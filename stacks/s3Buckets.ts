@@ -8,10 +8,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
-import { BATCH_PREFIX, DATA_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
+import { ATHENA_RESULTS_PREFIX, BATCH_PREFIX, DATA_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
-import { ATHENA_RESULTS_PREFIX } from './cleanLayer.js';
 import type { SnowflakeIntegration } from './config.js';
 import { AccessLogBucket } from './constructs/accessLogBucket.js';
 import { EncryptedBucket } from './constructs/encryptedBucket.js';

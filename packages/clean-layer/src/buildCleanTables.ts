@@ -4,6 +4,7 @@ import {
   type CleanPointer,
   cleanVersion,
   cleanVersionPrefix,
+  InsightFlowError,
   type TableName,
 } from '@insightflow/shared-config';
 import { type CleanTableDefinition, cleanSchema, cleanTableDefinition } from './cleanDefinition.js';
@@ -130,7 +131,7 @@ export async function buildCleanTable(
     if (error instanceof CleanBuildError) throw error;
     throw new CleanBuildError(table, engine.name, (error as Error).message, {
       cause: error,
-      ...('kind' in (error as object) ? { kind: (error as { kind: 'terminal' | 'retryable' }).kind } : {}),
+      ...(error instanceof InsightFlowError ? { kind: error.kind } : {}),
     });
   }
   const files = await clean.versionFiles(table, version);

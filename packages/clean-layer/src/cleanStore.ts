@@ -1,7 +1,6 @@
-import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '@insightflow/object-store';
+import { Lake, LakeDocumentInvalidError, LakeDocumentMissingError } from '@insightflow/lake';
+import type { ObjectInfo, ObjectStore } from '@insightflow/object-store';
 import {
-  CLEAN_POINTER_FILE,
-  CLEAN_REJECTS_FILE,
   type CleanPointer,
   CleanPointerSchema,
   cleanPointerKey,
@@ -21,7 +20,12 @@ export interface PointerProblem {
  * clean-up of versions no pointer names. Keys come from the clean layout (`shared-config`).
  */
 export class CleanStore {
-  public constructor(public readonly store: ObjectStore) {}
+  /** The clean bucket's JSON documents (the pointers), read and written as the lake's are. */
+  private readonly documents: Lake;
+
+  public constructor(public readonly store: ObjectStore) {
+    this.documents = new Lake(store);
+  }
 
   public get bucket(): string {
     return this.store.bucket;
@@ -30,38 +34,21 @@ export class CleanStore {
   /** The published pointer of a table; undefined when never published (or unreadable: `problems` says why). */
   public async pointer(table: TableName, problems: PointerProblem[] = []): Promise<CleanPointer | undefined> {
     const key = cleanPointerKey(table);
-    let text: string;
     try {
-      const { body } = await this.store.get(key);
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString('utf8');
+      return await this.documents.getJson(key, CleanPointerSchema);
     } catch (error) {
-      if (error instanceof ObjectNotFoundError) return undefined;
+      if (error instanceof LakeDocumentMissingError) return undefined;
+      if (error instanceof LakeDocumentInvalidError) {
+        problems.push({ key, reason: error.reason });
+        return undefined;
+      }
       throw error;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      problems.push({ key, reason: `not JSON (${(error as Error).message})` });
-      return undefined;
-    }
-    const parsed = CleanPointerSchema.safeParse(json);
-    if (!parsed.success) {
-      problems.push({ key, reason: parsed.error.issues[0]?.message ?? 'does not fit the pointer schema' });
-      return undefined;
-    }
-    return parsed.data;
   }
 
   /** Publishes a version: the pointer is the one object a reader resolves, written last and in one PUT. */
   public async publish(pointer: CleanPointer): Promise<void> {
-    await this.store.put(
-      cleanPointerKey(pointer.table as TableName),
-      `${JSON.stringify(pointer, null, 2)}\n`,
-      'application/json',
-    );
+    await this.documents.putJson(cleanPointerKey(pointer.table as TableName), pointer);
   }
 
   /** The Parquet files of one version (its rejects object apart), in key order. */
@@ -73,18 +60,13 @@ export class CleanStore {
     return files;
   }
 
-  /** Whether a version holds a rejects object. */
-  public async hasRejects(table: TableName, version: string): Promise<boolean> {
-    return (await this.store.head(`${cleanVersionPrefix(table, version)}${CLEAN_REJECTS_FILE}`)) !== undefined;
-  }
-
   /**
    * Deletes every object of a table except the version `keep` and the pointer: the version a
    * rebuild replaced, and what a build killed before its publish left behind. Returns the count.
    */
   public async removeOtherVersions(table: TableName, keep: string | undefined): Promise<number> {
     const keepPrefix = keep === undefined ? undefined : cleanVersionPrefix(table, keep);
-    const pointerKey = `${cleanTablePrefix(table)}${CLEAN_POINTER_FILE}`;
+    const pointerKey = cleanPointerKey(table);
     const stale: string[] = [];
     for await (const object of this.store.list(cleanTablePrefix(table))) {
       if (object.key === pointerKey || (keepPrefix && object.key.startsWith(keepPrefix))) continue;

@@ -7,6 +7,7 @@ import {
   cleanTableDefinition,
   countCleanRows,
   DuckDbCleanEngine,
+  hasNoInputs,
   inputFingerprint,
   tableInputs,
 } from '@insightflow/clean-layer';
@@ -95,14 +96,13 @@ export async function cleanStatus(
     const pointer = await layer.clean.pointer(table);
     const inputs = await tableInputs(layer.lake, table);
     const fingerprint = inputFingerprint(cleanTableDefinition(activeCatalog().table(table)), inputs);
-    const hasInputs = inputs.batch !== undefined || inputs.stream.length > 0;
     out[table] = {
       version: pointer?.version ?? null,
       rows: pointer?.rows ?? null,
       files: pointer?.files.length ?? 0,
       bytes: pointer?.files.reduce((n, f) => n + f.bytes, 0) ?? 0,
       builtAt: pointer?.builtAt ?? null,
-      stale: hasInputs && pointer?.inputFingerprint !== fingerprint,
+      stale: !hasNoInputs(inputs) && pointer?.inputFingerprint !== fingerprint,
     };
   }
   return out;

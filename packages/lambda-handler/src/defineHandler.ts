@@ -64,6 +64,8 @@ export function defineHandler<S extends z.ZodType, D, R>(
   const logger = new Logger({ serviceName: name });
   const tracer = new Tracer({ serviceName: name });
   let dependencies: Promise<D> | undefined;
+  /** The environment the metrics are labelled with: read at the first invocation, once per container. */
+  let environment: string | undefined;
 
   return async (event, context) => {
     if (context) logger.addContext(context);
@@ -85,10 +87,8 @@ export function defineHandler<S extends z.ZodType, D, R>(
       const result = await core(parsed.data, ready, { logger, tracer, context, remainingMs });
       tracer.addResponseAsMetadata(result, name);
       const seconds = (performance.now() - started) / 1000;
-      publishFigures(name, readHandlerConfig().INSIGHTFLOW_ENV, [
-        { values: { seconds } },
-        ...(figures?.(result, ready) ?? []),
-      ]);
+      environment ??= readHandlerConfig().INSIGHTFLOW_ENV;
+      publishFigures(name, environment, [{ values: { seconds } }, ...(figures?.(result, ready) ?? [])]);
       return result;
     } catch (error) {
       const reported = new InvocationError(error, errorKindOf(error));

@@ -63,22 +63,6 @@ export function cleanPointerKey(table: TableName): string {
   return `${cleanTablePrefix(table)}${CLEAN_POINTER_FILE}`;
 }
 
-/** The key of a version's rejects object. */
-export function cleanRejectsKey(table: TableName, version: string): string {
-  return `${cleanVersionPrefix(table, version)}${CLEAN_REJECTS_FILE}`;
-}
-
-const VERSION_KEY_RE = /^tables\/([a-z_][a-z0-9_]*)\/v=(\d{8}T\d{9}Z)\/(.+)$/;
-
-/** Parses a key inside a version back into its table, version and path below the version. */
-export function parseCleanKey(key: string): { table: TableName; version: string; path: string } {
-  const m = VERSION_KEY_RE.exec(key);
-  if (!m) throw new LakeKeyError(key, 'not a clean version key', CLEAN_FORMAT);
-  const [, table, version, path] = m as unknown as [string, string, string, string];
-  assertTable(table, key);
-  return { table, version, path };
-}
-
 /** One raw input of a build: an object key and its ETag, what the fingerprint is made of. */
 export const CleanInputSchema = z.object({ key: z.string().min(1), etag: z.string() }).strict();
 export type CleanInput = z.infer<typeof CleanInputSchema>;

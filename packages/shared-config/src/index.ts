@@ -43,11 +43,9 @@ export {
   type CleanPointer,
   CleanPointerSchema,
   cleanPointerKey,
-  cleanRejectsKey,
   cleanTablePrefix,
   cleanVersion,
   cleanVersionPrefix,
-  parseCleanKey,
 } from './cleanLayout.js';
 export {
   COLUMN_TYPE_HINT,

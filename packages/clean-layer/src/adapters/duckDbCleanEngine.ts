@@ -102,6 +102,27 @@ export function hivePartitionSegment(column: string, value: string | null): stri
   return `${column}=${escaped}`;
 }
 
+/**
+ * Downloads objects to `<directory>/<key>`, a few at a time, and returns the local paths. A key
+ * that would land outside the directory is refused (keys come from listings the layouts checked).
+ */
+async function downloadObjects(store: ObjectStore, keys: readonly string[], directory: string): Promise<string[]> {
+  const limit = pLimit(TRANSFER_CONCURRENCY);
+  return Promise.all(
+    keys.map((key) =>
+      limit(async () => {
+        const target = path.join(directory, key);
+        if (!target.startsWith(`${directory}${path.sep}`)) {
+          throw new Error(`Refusing the key ${JSON.stringify(key)} of s3://${store.bucket}: it leaves ${directory}`);
+        }
+        await mkdir(path.dirname(target), { recursive: true });
+        await pipeline((await store.get(key)).body, createWriteStream(target));
+        return target;
+      }),
+    ),
+  );
+}
+
 async function filesUnder(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   return entries
@@ -158,20 +179,11 @@ export class DuckDbCleanEngine implements CleanEngine {
   }
 
   /** Downloads every input to `<rawDir>/<key>` (keys are the lake layout's, checked when listed). */
-  private async download(inputs: TableInputs, rawDir: string): Promise<void> {
-    const limit = pLimit(TRANSFER_CONCURRENCY);
-    const keys = [...(inputs.batch?.parts ?? []), ...inputs.stream].map((i) => i.key);
-    await Promise.all(
-      keys.map((key) =>
-        limit(async () => {
-          const target = path.join(rawDir, key);
-          if (!target.startsWith(`${rawDir}${path.sep}`))
-            throw new Error(`Refusing raw key ${JSON.stringify(key)}: it leaves the build directory`);
-          await mkdir(path.dirname(target), { recursive: true });
-          const { body } = await this.options.raw.get(key);
-          await pipeline(body, createWriteStream(target));
-        }),
-      ),
+  private async download(inputs: TableInputs, rawDir: string): Promise<string[]> {
+    return downloadObjects(
+      this.options.raw,
+      [...(inputs.batch?.parts ?? []), ...inputs.stream].map((i) => i.key),
+      rawDir,
     );
   }
 
@@ -380,19 +392,11 @@ export async function attachCleanTables(
   pointers: readonly CleanPointer[],
   directory: string,
 ): Promise<void> {
-  const limit = pLimit(TRANSFER_CONCURRENCY);
   for (const pointer of pointers) {
-    const local = pointer.files.map((f) => path.join(directory, f.key));
-    await Promise.all(
-      pointer.files.map((f, i) =>
-        limit(async () => {
-          const target = local[i] as string;
-          if (!target.startsWith(`${directory}${path.sep}`))
-            throw new Error(`Refusing clean key ${JSON.stringify(f.key)}`);
-          await mkdir(path.dirname(target), { recursive: true });
-          await pipeline((await clean.get(f.key)).body, createWriteStream(target));
-        }),
-      ),
+    const local = await downloadObjects(
+      clean,
+      pointer.files.map((f) => f.key),
+      directory,
     );
     // Partition values come back from their paths as text: Hive's NULL marker and %-escapes undone here.
     const columns = pointer.schema.map((c) =>
