@@ -231,6 +231,12 @@ export class CleanLayerStack extends InsightFlowStack {
           resources: [`arn:aws:athena:${region}:${account}:workgroup/${this.workgroup.name}`],
         },
         {
+          // Athena opens the catalog through the `default` database for every query (its user
+          // guide's mandatory policy for the Data Catalog, per Region).
+          actions: ['glue:GetDatabase', 'glue:CreateDatabase'],
+          resources: [catalogArn, glueArn('database/default')],
+        },
+        {
           // The scratch tables over raw inputs: created, read and dropped by the function's queries.
           actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
           resources: [
@@ -262,8 +268,14 @@ export class CleanLayerStack extends InsightFlowStack {
         // answers 404 instead of 403 only to a caller allowed to list the bucket.
         { actions: ['s3:ListBucket'], resources: [cleanBucket.arn] },
         { actions: ['s3:GetBucketLocation'], resources: [raw.arn, cleanBucket.arn] },
-        // One key encrypts both buckets, the query results and the Data Catalog.
+        // The project key encrypts both buckets and the query results.
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
+        {
+          // Every policy used with Athena over an encrypted Data Catalog needs all three on its key.
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
+          resources: [storage.key.arn],
+          conditions: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`glue.${region}.amazonaws.com`] }],
+        },
       ],
     });
   }

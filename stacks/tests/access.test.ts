@@ -326,12 +326,15 @@ describe('Access: every call the code makes, and every service edge, is allowed 
   });
 
   describe('denies the unfixed policies of the findings it was built for', () => {
-    const recorded = (principal: string, action: string, because: RegExp) => {
+    const recorded = (principal: string, action: string, because: RegExp, resource = /./) => {
       const facts = deploymentFacts(app, recorder.requests);
       const match = recorder.requests
         .flatMap((r) => iamRequestsFor(r, facts, app.region, r.principal))
         .concat(serviceEdges(app))
-        .find((r) => r.principal === principal && r.action === action && because.test(r.because));
+        .find(
+          (r) =>
+            r.principal === principal && r.action === action && because.test(r.because) && resource.test(r.resource),
+        );
       if (!match) throw new Error(`No recorded ${action} by ${principal} (${because})`);
       return match;
     };
@@ -368,6 +371,25 @@ describe('Access: every call the code makes, and every service edge, is allowed 
           : s,
       );
       expect((await decide(missing, unfixed)).allowed).toBe(false);
+    });
+
+    it('the clean-layer role without kms:Encrypt on the catalog key cannot run its Athena queries over the encrypted Data Catalog', async () => {
+      const clean = deployed('clean-layer').roleArn;
+      const encrypt = recorded(clean, 'kms:Encrypt', /StartQueryExecution \(uses the encrypted Data Catalog/);
+      const unfixed = withRoleStatements(policies, clean, (s) => {
+        const actions = actionsOf(s).filter((a) => a !== 'kms:Encrypt');
+        return actions.length === 0 ? undefined : { ...s, Action: actions };
+      });
+      expect((await decide(encrypt, unfixed)).allowed).toBe(false);
+    });
+
+    it('the clean-layer role without the default database cannot start a query (Athena opens the catalog through it)', async () => {
+      const clean = deployed('clean-layer').roleArn;
+      const opens = recorded(clean, 'glue:GetDatabase', /opens the catalog/, /:database\/default$/);
+      const unfixed = withRoleStatements(policies, clean, (s) =>
+        JSON.stringify(s.Resource).includes('database/default') ? undefined : s,
+      );
+      expect((await decide(opens, unfixed)).allowed).toBe(false);
     });
 
     it('the crawler without logs:AssociateKmsKey cannot write the logs its security configuration encrypts', async () => {

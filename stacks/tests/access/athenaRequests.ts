@@ -6,6 +6,13 @@
  * function's own role must be allowed. They are read from the SQL the function sent: the tables
  * it names (their locations from the CREATE statements recorded and the declared tables), the
  * UNLOAD's target, and the workgroup's result location.
+ *
+ * The Data Catalog requests per statement follow the Athena user guide's policies for each DDL
+ * statement ("Configure access to databases and tables in the AWS Glue Data Catalog"): an action
+ * on a table is authorised on the table, its database and the catalog; every query also needs
+ * `GetDatabase`/`CreateDatabase` on the `default` database; and with an encrypted catalog every
+ * policy used with Athena needs `kms:GenerateDataKey`, `kms:Decrypt` and `kms:Encrypt` on the
+ * catalog's key ("Configure access from Athena to encrypted metadata in the AWS Glue Data Catalog").
  */
 import { InsightFlowError } from '@insightflow/shared-config';
 import type { RecordedRequest } from './awsRequestRecorder.js';
@@ -23,8 +30,29 @@ export class UnmappedQueryError extends InsightFlowError {
   }
 }
 
+/** A catalog table a query may name: where its objects are, and whether Athena lists its partitions in Glue. */
+export interface CatalogTable {
+  /** `s3://bucket/prefix/`: the prefix a query scans. */
+  location: string;
+  /** Partition keys without partition projection: Athena reads the partitions from Glue (`GetPartitions`). */
+  gluePartitions: boolean;
+}
+
+/** The KMS actions any client of an encrypted Data Catalog needs on its key (Glue and Athena guides). */
+export const CATALOG_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'] as const;
+
+/** Glue operations on a database alone; every other one names a table too. */
+const DATABASE_OPERATIONS = new Set(['GetDatabase', 'GetTables']);
+/** IAM actions authorised on a database and the catalog, never on a table. */
+const DATABASE_ACTIONS = new Set(['glue:GetDatabase', 'glue:CreateDatabase']);
+
 /** `db.table`, `"db"."table"` or `` `db`.`table` ``; the database is optional. */
 const TABLE_REFERENCE = /(?:[`"]?([a-z0-9_]+)[`"]?\s*\.\s*)?[`"]?([a-z0-9_]+)[`"]?/i.source;
+const CREATE_TABLE = new RegExp(
+  `^\\s*CREATE\\s+EXTERNAL\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${TABLE_REFERENCE}`,
+  'i',
+);
+const DROP_TABLE = new RegExp(`^\\s*DROP\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?${TABLE_REFERENCE}`, 'i');
 
 /** The lower-case `database.table` of a parsed reference (the query's database when unqualified). */
 function tableId(match: RegExpExecArray, offset: number, database: string | undefined): string {
@@ -37,19 +65,25 @@ function s3Location(url: string): { bucket: string; prefix: string } {
   return { bucket, prefix: rest.join('/') };
 }
 
-/** Every `CREATE EXTERNAL TABLE … LOCATION '…'` in the recorded queries: `database.table` → location. */
-export function createdTableLocations(requests: RecordedRequest[]): Map<string, string> {
-  const locations = new Map<string, string>();
-  const create = new RegExp(`^\\s*CREATE\\s+EXTERNAL\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${TABLE_REFERENCE}`, 'i');
+const contextDatabase = (request: RecordedRequest) =>
+  (request.input.QueryExecutionContext as { Database?: string } | undefined)?.Database;
+
+/** Every `CREATE EXTERNAL TABLE … LOCATION '…'` in the recorded queries: `database.table` → the table. */
+export function createdTables(requests: RecordedRequest[]): Map<string, CatalogTable> {
+  const tables = new Map<string, CatalogTable>();
   for (const request of requests) {
     if (request.service !== 'Athena' || request.operation !== 'StartQueryExecution') continue;
     const sql = String(request.input.QueryString);
-    const match = create.exec(sql);
+    const match = CREATE_TABLE.exec(sql);
     const location = /\bLOCATION\s+'([^']+)'/i.exec(sql)?.[1];
-    const database = (request.input.QueryExecutionContext as { Database?: string } | undefined)?.Database;
-    if (match && location) locations.set(tableId(match, 1, database), location);
+    if (match && location) {
+      tables.set(tableId(match, 1, contextDatabase(request)), {
+        location,
+        gluePartitions: /\bPARTITIONED\s+BY\b/i.test(sql) && !/'projection\.enabled'\s*=\s*'true'/i.test(sql),
+      });
+    }
   }
-  return locations;
+  return tables;
 }
 
 /** Maps one recorded Athena request to the authorisations it needs, Athena's own on the caller's behalf included. */
@@ -102,23 +136,12 @@ export function athenaRequestsFor(
       because: why(`${what}, SSE-KMS`),
     });
   };
-  const glue = (action: string, tableOrDatabase: string, what: string) => {
-    const [database = '', table] = tableOrDatabase.split('.');
-    const resources = [
-      `arn:aws:glue:${region}:${ACCOUNT_ID}:catalog`,
-      `arn:aws:glue:${region}:${ACCOUNT_ID}:database/${database}`,
-      ...(table ? [`arn:aws:glue:${region}:${ACCOUNT_ID}:table/${database}/${table}`] : []),
-    ];
-    for (const resource of resources)
-      out.push({ principal: roleArn, action, resource, context: onBehalf, because: why(what) });
-    if (facts.catalogKey) {
-      out.push({
-        principal: roleArn,
-        action: action === 'glue:GetTable' || action === 'glue:GetDatabase' ? 'kms:Decrypt' : 'kms:GenerateDataKey',
-        resource: facts.catalogKey,
-        context: { ...onBehalf, 'kms:ViaService': `glue.${region}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT_ID },
-        because: why(`${what}, encrypted Data Catalog`),
-      });
+  /** `actions` on a table (catalog, database and table; a database action on its database) or a database. */
+  const glue = (actions: string[], tableOrDatabase: string, what: string) => {
+    for (const action of actions) {
+      const on = DATABASE_ACTIONS.has(action) ? (tableOrDatabase.split('.')[0] as string) : tableOrDatabase;
+      for (const resource of catalogResources(region, on))
+        out.push({ principal: roleArn, action, resource, context: onBehalf, because: why(what) });
     }
   };
   const results = facts.workgroups.get(workgroup)?.outputLocation;
@@ -131,11 +154,29 @@ export function athenaRequestsFor(
   if (request.operation !== 'StartQueryExecution') return out;
 
   const sql = String(request.input.QueryString);
-  const database = (request.input.QueryExecutionContext as { Database?: string } | undefined)?.Database;
+  const database = contextDatabase(request);
+  const unload = /^\s*UNLOAD\s*\(/i.test(sql);
+  // Every query: the default database (Athena's mandatory policy), the query's own database, and
+  // the encrypted catalog's key.
+  glue(['glue:GetDatabase', 'glue:CreateDatabase'], 'default', 'opens the catalog');
+  if (database) glue(['glue:GetDatabase'], database, `opens ${database}`);
+  if (facts.catalogKey) {
+    for (const action of CATALOG_KEY_ACTIONS) {
+      out.push({
+        principal: roleArn,
+        action,
+        resource: facts.catalogKey,
+        context: { ...onBehalf, ...glueKmsContext(region, facts) },
+        because: why('uses the encrypted Data Catalog'),
+      });
+    }
+  }
   if (resultObject) {
     const { bucket, prefix } = resultObject;
     s3('s3:GetBucketLocation', `arn:aws:s3:::${bucket}`, 'writes the results');
-    for (const key of [prefix, `${prefix}.metadata`]) {
+    // An UNLOAD's manifest of the files it wrote goes beside its results (`<id>-manifest.csv`).
+    const keys = [prefix, `${prefix}.metadata`, ...(unload ? [prefix.replace(/\.csv$/, '-manifest.csv')] : [])];
+    for (const key of keys) {
       s3('s3:PutObject', `arn:aws:s3:::${bucket}/${key}`, 'writes the results');
       s3('s3:AbortMultipartUpload', `arn:aws:s3:::${bucket}/${key}`, 'writes the results');
     }
@@ -146,10 +187,14 @@ export function athenaRequestsFor(
     for (let match = reference.exec(statement); match; match = reference.exec(statement)) {
       const table = tableId(match, 1, database);
       // Only catalog tables the run declared or created: `FROM` also appears in EXTRACT(… FROM …).
-      const location = facts.tableLocations.get(table);
-      if (!location) continue;
-      glue('glue:GetTable', table, `reads ${table}`);
-      const { bucket, prefix } = s3Location(location);
+      const known = facts.tables.get(table);
+      if (!known) continue;
+      glue(
+        ['glue:GetDatabase', 'glue:GetTable', ...(known.gluePartitions ? ['glue:GetPartitions'] : [])],
+        table,
+        `reads ${table}`,
+      );
+      const { bucket, prefix } = s3Location(known.location);
       s3('s3:GetBucketLocation', `arn:aws:s3:::${bucket}`, `reads ${table}`);
       s3('s3:ListBucket', `arn:aws:s3:::${bucket}`, `reads ${table}`, { 's3:prefix': prefix });
       s3('s3:GetObject', `arn:aws:s3:::${bucket}/${prefix}part-00000`, `reads ${table}`);
@@ -157,29 +202,32 @@ export function athenaRequestsFor(
     }
   };
 
-  const create = new RegExp(
-    `^\\s*CREATE\\s+EXTERNAL\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${TABLE_REFERENCE}`,
-    'i',
-  ).exec(sql);
-  const drop = new RegExp(`^\\s*DROP\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?${TABLE_REFERENCE}`, 'i').exec(sql);
+  const create = CREATE_TABLE.exec(sql);
+  const drop = DROP_TABLE.exec(sql);
   if (create) {
     const table = tableId(create, 1, database);
-    glue('glue:GetDatabase', table.split('.')[0] as string, `creates ${table}`);
-    glue('glue:CreateTable', table, `creates ${table}`);
+    // Athena looks the table up before it creates it (IF NOT EXISTS or not).
+    glue(['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable'], table, `creates ${table}`);
   } else if (drop) {
     const table = tableId(drop, 1, database);
-    glue('glue:GetTable', table, `drops ${table}`);
-    glue('glue:DeleteTable', table, `drops ${table}`);
-  } else if (/^\s*UNLOAD\s*\(/i.test(sql)) {
+    const partitions = facts.tables.get(table)?.gluePartitions
+      ? ['glue:GetPartitions', 'glue:GetPartition', 'glue:DeletePartition']
+      : [];
+    glue(['glue:GetDatabase', 'glue:GetTable', 'glue:DeleteTable', ...partitions], table, `drops ${table}`);
+  } else if (unload) {
     const target = /\)\s*TO\s+'(s3:\/\/[^']+)'/i.exec(sql)?.[1];
     if (!target) throw new UnmappedQueryError(roleArn, sql);
     reads(sql);
     const { bucket, prefix } = s3Location(target);
+    // A partitioned UNLOAD writes each partition's files under `<column>=<value>/`.
+    const partitionedBy = /partitioned_by\s*=\s*ARRAY\[([^\]]*)\]/i.exec(sql)?.[1];
+    const folder = (partitionedBy?.match(/'([^']+)'/g) ?? []).map((c) => `${c.replaceAll("'", '')}=x/`).join('');
+    const file = `${prefix}${folder}part-00000.parquet`;
     // UNLOAD refuses a target that holds objects: it lists it first.
     s3('s3:GetBucketLocation', `arn:aws:s3:::${bucket}`, 'UNLOAD writes');
     s3('s3:ListBucket', `arn:aws:s3:::${bucket}`, 'UNLOAD checks its target is empty', { 's3:prefix': prefix });
-    s3('s3:PutObject', `arn:aws:s3:::${bucket}/${prefix}part-00000.parquet`, 'UNLOAD writes');
-    s3('s3:AbortMultipartUpload', `arn:aws:s3:::${bucket}/${prefix}part-00000.parquet`, 'UNLOAD writes');
+    s3('s3:PutObject', `arn:aws:s3:::${bucket}/${file}`, 'UNLOAD writes');
+    s3('s3:AbortMultipartUpload', `arn:aws:s3:::${bucket}/${file}`, 'UNLOAD writes');
     kmsFor('kms:GenerateDataKey', bucket, 'UNLOAD writes');
   } else if (/^\s*(SELECT|WITH)\b/i.test(sql)) {
     reads(sql);
@@ -189,10 +237,24 @@ export function athenaRequestsFor(
   return out;
 }
 
-/** Glue operations on a database alone; every other one names a table too. */
-const DATABASE_OPERATIONS = new Set(['GetDatabase', 'GetTables']);
-/** Glue operations that only read the (encrypted) catalog. */
-const READ_OPERATIONS = new Set(['GetDatabase', 'GetTable', 'GetTables', 'GetPartitions', 'GetPartition']);
+/** The catalog, database and (for `database.table`) table ARNs an action on that resource is authorised on. */
+function catalogResources(region: string, tableOrDatabase: string): string[] {
+  const [database = '', table] = tableOrDatabase.split('.');
+  return [
+    `arn:aws:glue:${region}:${ACCOUNT_ID}:catalog`,
+    `arn:aws:glue:${region}:${ACCOUNT_ID}:database/${database}`,
+    ...(table ? [`arn:aws:glue:${region}:${ACCOUNT_ID}:table/${database}/${table}`] : []),
+  ];
+}
+
+/** The context of a KMS request Glue makes for the encrypted catalog: through Glue, on a key known by its aliases. */
+function glueKmsContext(region: string, facts: DeploymentFacts): Record<string, string | string[]> {
+  return {
+    'kms:ViaService': `glue.${region}.amazonaws.com`,
+    'kms:CallerAccount': ACCOUNT_ID,
+    ...(facts.catalogKey ? { 'kms:ResourceAliases': facts.keyAliases.get(facts.catalogKey) ?? [] } : {}),
+  };
+}
 
 /** Maps one recorded Glue request to the authorisations it needs: catalog, database and table ARNs, and the catalog key. */
 export function glueRequestsFor(
@@ -206,13 +268,10 @@ export function glueRequestsFor(
   const input = request.input;
   const database = String(input.DatabaseName ?? (request.operation === 'GetDatabase' ? input.Name : ''));
   const table = String((input.TableInput as { Name?: string } | undefined)?.Name ?? input.TableName ?? input.Name);
-  const resources = [
-    `arn:aws:glue:${region}:${ACCOUNT_ID}:catalog`,
-    `arn:aws:glue:${region}:${ACCOUNT_ID}:database/${database}`,
-    ...(DATABASE_OPERATIONS.has(request.operation)
-      ? []
-      : [`arn:aws:glue:${region}:${ACCOUNT_ID}:table/${database}/${table}`]),
-  ];
+  const resources = catalogResources(
+    region,
+    DATABASE_OPERATIONS.has(request.operation) ? database : `${database}.${table}`,
+  );
   const out: IamRequest[] = resources.map((resource) => ({
     principal: roleArn,
     action: `glue:${request.operation}`,
@@ -220,14 +279,17 @@ export function glueRequestsFor(
     context,
     because,
   }));
+  // "Any client that accesses or writes to an encrypted catalog" needs all three (Glue guide).
   if (facts.catalogKey) {
-    out.push({
-      principal: roleArn,
-      action: READ_OPERATIONS.has(request.operation) ? 'kms:Decrypt' : 'kms:GenerateDataKey',
-      resource: facts.catalogKey,
-      context: { ...context, 'kms:ViaService': `glue.${region}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT_ID },
-      because: `${because} (encrypted Data Catalog)`,
-    });
+    for (const action of CATALOG_KEY_ACTIONS) {
+      out.push({
+        principal: roleArn,
+        action,
+        resource: facts.catalogKey,
+        context: { ...context, ...glueKmsContext(region, facts) },
+        because: `${because} (encrypted Data Catalog)`,
+      });
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * answers 403 instead of 404, and "not there yet" becomes a crash).
  */
 import { InsightFlowError } from '@insightflow/shared-config';
-import { athenaRequestsFor, createdTableLocations, glueRequestsFor } from './athenaRequests.js';
+import { athenaRequestsFor, type CatalogTable, createdTables, glueRequestsFor } from './athenaRequests.js';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 
@@ -27,10 +27,12 @@ export interface DeploymentFacts {
   secretKeys: Map<string, string>;
   /** The key the Glue Data Catalog is encrypted with, when it is. */
   catalogKey?: string;
+  /** Key ARN → its aliases (`alias/…`): what a `kms:ResourceAliases` condition sees. */
+  keyAliases: Map<string, string[]>;
   /** Athena workgroup name → its enforced result location (`s3://…/`). */
   workgroups: Map<string, { outputLocation: string }>;
-  /** `database.table` → S3 location: the declared Glue tables and the tables the recorded queries created. */
-  tableLocations: Map<string, string>;
+  /** `database.table` → the table: the declared Glue tables and the tables the recorded queries created. */
+  tables: Map<string, CatalogTable>;
   /** Athena query id → the workgroup the recorded request started it in. */
   queryWorkgroups: Map<string, string>;
 }
@@ -77,13 +79,25 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
     const outputLocation = resolved.configuration?.result_configuration?.output_location;
     if (outputLocation) workgroups.set(resolved.name, { outputLocation });
   }
-  const tableLocations = createdTableLocations(requests);
+  const keyAliases = new Map<string, string[]>();
+  const arnOfKey = keyArns(app);
+  for (const { stack, config } of app.resources('aws_kms_alias')) {
+    const resolved = app.value(stack, config) as { name: string; target_key_id: string };
+    const key = arnOfKey.get(resolved.target_key_id) ?? resolved.target_key_id;
+    keyAliases.set(key, [...(keyAliases.get(key) ?? []), resolved.name]);
+  }
+  const tables = createdTables(requests);
   for (const { stack, config } of app.resources('aws_glue_catalog_table')) {
     const database = String(app.value(stack, config.database_name));
     const location = app.value(stack, (config.storage_descriptor as { location?: unknown } | undefined)?.location);
+    const parameters = (config.parameters ?? {}) as Record<string, string>;
+    const partitioned = ((config.partition_keys as unknown[] | undefined) ?? []).length > 0;
     // A version's folder: a query scans the table's whole prefix of versions at most.
     if (typeof location === 'string')
-      tableLocations.set(`${database}.${String(config.name)}`.toLowerCase(), location.replace(/v=[^/]*\/$/, ''));
+      tables.set(`${database}.${String(config.name)}`.toLowerCase(), {
+        location: location.replace(/v=[^/]*\/$/, ''),
+        gluePartitions: partitioned && parameters['projection.enabled'] !== 'true',
+      });
   }
   const queryWorkgroups = new Map<string, string>();
   for (const request of requests) {
@@ -94,10 +108,23 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
     bucketKeys,
     secretKeys,
     ...(catalogKey ? { catalogKey } : {}),
+    keyAliases,
     workgroups,
-    tableLocations,
+    tables,
     queryWorkgroups,
   };
+}
+
+/** Key id → key ARN of every KMS key of the app. */
+function keyArns(app: DeployedApp): Map<string, string> {
+  return new Map(
+    app
+      .resources('aws_kms_key')
+      .map(({ stack, name }) => [
+        app.attribute(stack, 'aws_kms_key', name, 'key_id') as string,
+        app.attribute(stack, 'aws_kms_key', name, 'arn') as string,
+      ]),
+  );
 }
 
 /** An SDK call this mapping does not know: the test fails until it is mapped (and allowed). */

@@ -8,6 +8,7 @@
  * event targets), so a configuration change moves the edge with it.
  */
 import { BATCH_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
+import { CATALOG_KEY_ACTIONS } from './athenaRequests.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 import type { IamRequest } from './iamRequests.js';
 
@@ -121,7 +122,7 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
         edge(action, resource);
     }
     if (catalogKey) {
-      for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) edge(action, catalogKey, kmsVia('glue'));
+      for (const action of CATALOG_KEY_ACTIONS) edge(action, catalogKey, kmsVia('glue'));
     }
     const security = securityConfigurations.get(String(crawler.security_configuration));
     const logGroup = security
