@@ -1,4 +1,5 @@
 import { App } from 'cdktf';
+import { ACCOUNT_STACK, AccountStack } from './account.js';
 import { BastionStack } from './bastion.js';
 import { BatchIngestionStack } from './batchIngestion.js';
 import { CleanLayerStack } from './cleanLayer.js';
@@ -11,8 +12,13 @@ import { S3BucketsStack } from './s3Buckets.js';
 import { StreamingIngestionStack } from './streamingIngestion.js';
 import { VpcStack } from './vpc.js';
 
-/** The stacks, in deploy order; cross-stack references make the same order in manifest.json. */
+/**
+ * The stacks, in deploy order; cross-stack references make the same order in manifest.json.
+ * `account` comes first and once per account and Region, deployed by an administrator; the rest
+ * are one environment's.
+ */
 export const STACK_NAMES = [
+  ACCOUNT_STACK,
   's3-buckets',
   'vpc',
   'rds-postgresql',
@@ -25,9 +31,18 @@ export const STACK_NAMES = [
   'orchestration',
 ] as const;
 
-/** Composes the app: one stack per module, wired by passing resources between them. */
+/** The stacks of one environment: every stack but the account's. */
+export const ENVIRONMENT_STACK_NAMES = STACK_NAMES.filter((name) => name !== ACCOUNT_STACK);
+
+/**
+ * Composes the app: the account stack, and one stack per module of the environment, wired by
+ * passing resources between them. No environment stack refers to the account stack: what they
+ * use of it they find by name (the catalog key by its alias, the boundary by its policy name),
+ * so an environment's plan reads no other state than its own stacks'.
+ */
 export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), skipValidation: false });
+  new AccountStack(app, ACCOUNT_STACK, { settings: settings.account });
   const props = { settings };
   const storage = new S3BucketsStack(app, 's3-buckets', props);
   const network = new VpcStack(app, 'vpc', { ...props, storage });

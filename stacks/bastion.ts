@@ -1,13 +1,11 @@
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { Construct } from 'constructs';
+import { ServiceRole, serviceTrust } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import type { VpcStack } from './vpc.js';
@@ -31,15 +29,24 @@ export class BastionStack extends InsightFlowStack {
   public constructor(scope: Construct, id: string, props: BastionStackProps) {
     super(scope, id, props);
     const { network, storage } = props;
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] },
+    // Session Manager's instance permissions, not AmazonSSMManagedInstanceCore (which adds Run
+    // Command, inventory, patching and every SSM parameter). EC2 sets no aws:SourceAccount.
+    const role = new ServiceRole(this, 'instance-role', {
+      roleName: this.name('bastion'),
+      trust: serviceTrust('ec2.amazonaws.com'),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
+        {
+          actions: [
+            'ssm:UpdateInstanceInformation',
+            'ssmmessages:CreateControlChannel',
+            'ssmmessages:CreateDataChannel',
+            'ssmmessages:OpenControlChannel',
+            'ssmmessages:OpenDataChannel',
+          ],
+          resources: ['*'],
+        },
       ],
-    });
-    const role = new IamRole(this, 'role', { name: this.name('bastion'), assumeRolePolicy: assume.json });
-    new IamRolePolicyAttachment(this, 'ssm', {
-      role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
     });
     const profile = new IamInstanceProfile(this, 'profile', { name: this.name('bastion'), role: role.name });
     const group = new SecurityGroup(this, 'sg', {
@@ -86,6 +93,8 @@ export class BastionStack extends InsightFlowStack {
       vpcSecurityGroupIds: [group.id],
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
       rootBlockDevice: { encrypted: true, kmsKeyId: storage.key.arn, volumeSize: 8 },
+      // The provider's default tags reach the instance, not its volume: the apply role creates only tagged volumes.
+      volumeTags: { project: 'insightflow', environment: props.settings.env, stack: id },
       tags: { Name: this.name('bastion') },
       // A newer AMI would otherwise replace the bastion on any apply; replace it deliberately
       // (terraform apply -replace=…) to move to the latest image.

@@ -8,6 +8,7 @@ import {
 } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
+import { viaService } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import { snowflakeEnvironment } from './snowflakeEnvironment.js';
@@ -45,6 +46,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       // S3 invokes it asynchronously: events that still fail are kept, not lost.
       asyncFailureQueue: { kmsKeyArn: storage.key.arn },
       configSchema: SnowflakeLoaderConfigSchema,
@@ -52,7 +54,11 @@ export class BatchIngestionStack extends InsightFlowStack {
       // Snowflake reads the files itself, through the storage integration's role.
       statements: [
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
-        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
+        {
+          actions: ['kms:Decrypt'],
+          resources: [storage.key.arn],
+          conditions: [viaService(settings.region, 'secretsmanager')],
+        },
       ],
     });
     const invokeFromStage = new LambdaPermission(this, 'loader-invoke-from-stage', {
@@ -79,6 +85,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       configSchema: BatchIngestConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,
@@ -94,7 +101,11 @@ export class BatchIngestionStack extends InsightFlowStack {
         // 404 instead of 403 only to a caller allowed to list the bucket.
         { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
+        {
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [storage.key.arn],
+          conditions: [viaService(settings.region, 's3', 'secretsmanager')],
+        },
       ],
     });
   }

@@ -17,6 +17,8 @@ import {
 } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
+import { viaService } from './constructs/serviceRole.js';
+import { catalogKeyUse } from './deployAccess.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 
@@ -209,6 +211,7 @@ export class CleanLayerStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       configSchema: CleanLayerConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,
@@ -269,13 +272,14 @@ export class CleanLayerStack extends InsightFlowStack {
         { actions: ['s3:ListBucket'], resources: [cleanBucket.arn] },
         { actions: ['s3:GetBucketLocation'], resources: [raw.arn, cleanBucket.arn] },
         // The project key encrypts both buckets and the query results.
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
         {
-          // Every policy used with Athena over an encrypted Data Catalog needs all three on its key.
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [storage.key.arn],
-          conditions: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`glue.${region}.amazonaws.com`] }],
+          conditions: [viaService(region, 's3')],
         },
+        // Every policy used with Athena over an encrypted Data Catalog needs all three on its key
+        // (the account stack's, found by its alias).
+        catalogKeyUse(region, account, ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt']),
       ],
     });
   }

@@ -17,12 +17,23 @@ export type SnowflakeConnection = z.infer<typeof SnowflakeConnectionSchema>;
 export const SnowflakeIntegrationSchema = z.object({ iamUserArn: z.string(), externalId: z.string() });
 export type SnowflakeIntegration = z.infer<typeof SnowflakeIntegrationSchema>;
 
+/** Who deploys from where: the GitHub repository whose jobs assume the CI roles, and the state bucket they use. */
+export const CiSettingsSchema = z.object({ repository: z.string(), stateBucket: z.string() });
+
+/** What the `account` stack is made from: nothing that differs between environments. */
+export const AccountSettingsSchema = z.object({
+  region: z.string(),
+  stateBucket: z.string().optional(),
+  /** Unset without INSIGHTFLOW_GITHUB_REPOSITORY and TF_STATE_BUCKET: the CI roles are left out. */
+  ci: CiSettingsSchema.optional(),
+});
+export type AccountSettings = z.infer<typeof AccountSettingsSchema>;
+
 /** What differs between environments; every name carries project and environment. */
 export const EnvironmentSettingsSchema = z.object({
   env: z.enum(['dev', 'prod']),
   region: z.string(),
   availabilityZones: z.tuple([z.string(), z.string()]),
-  natGateways: z.union([z.literal(1), z.literal(2)]),
   dbInstanceClass: z.string(),
   dbAllocatedStorage: z.number().int().min(20),
   dbMaxAllocatedStorage: z.number().int().min(20),
@@ -31,6 +42,12 @@ export const EnvironmentSettingsSchema = z.object({
   logRetentionDays: z.number().int().positive(),
   scheduleExpression: z.string(),
   publisherSchedule: z.string(),
+  /** What both raw crawlers recrawl (INSIGHTFLOW_RECRAWL). */
+  recrawl: z.enum(['new-folders', 'everything']),
+  /** How events reach Firehose (INSIGHTFLOW_STREAM_SOURCE). */
+  streamSource: z.enum(['direct', 'kinesis']),
+  /** The account stack's settings: the same for every environment. */
+  account: AccountSettingsSchema,
   bastion: z.boolean(),
   /** The synthetic-order publisher (a demo tool): on in dev, off in prod unless asked for. */
   demoPublisher: z.boolean(),
@@ -89,6 +106,16 @@ export function environmentSettings(
         'role is left out (IAM rejects a trust policy naming a principal that does not exist).',
     );
   }
+  const ci =
+    config.INSIGHTFLOW_GITHUB_REPOSITORY && config.TF_STATE_BUCKET
+      ? { repository: config.INSIGHTFLOW_GITHUB_REPOSITORY, stateBucket: config.TF_STATE_BUCKET }
+      : undefined;
+  if (!ci) {
+    warn(
+      'INSIGHTFLOW_GITHUB_REPOSITORY and TF_STATE_BUCKET are not both set: the account stack leaves out ' +
+        "GitHub's OIDC provider, the plan role and the apply roles.",
+    );
+  }
   let demoPublisher = config.INSIGHTFLOW_DEMO_PUBLISHER ?? !prod;
   if (demoPublisher && !hasDemoPublisherStream()) {
     warn(
@@ -101,7 +128,6 @@ export function environmentSettings(
     env: config.INSIGHTFLOW_ENV,
     region: config.AWS_REGION,
     availabilityZones: azs,
-    natGateways: prod ? 2 : 1,
     dbInstanceClass: prod ? 'db.t4g.medium' : 'db.t4g.micro',
     dbAllocatedStorage: 20,
     dbMaxAllocatedStorage: 100,
@@ -109,8 +135,11 @@ export function environmentSettings(
     deletionProtection: prod,
     logRetentionDays: prod ? 90 : 14,
     // One schedule for the whole pipeline (the original staggered three crons over the month).
-    scheduleExpression: 'cron(0 14 * * ? *)',
-    publisherSchedule: 'rate(5 minutes)',
+    scheduleExpression: config.INSIGHTFLOW_SCHEDULE,
+    publisherSchedule: config.INSIGHTFLOW_PUBLISHER_RATE,
+    recrawl: config.INSIGHTFLOW_RECRAWL,
+    streamSource: config.INSIGHTFLOW_STREAM_SOURCE,
+    account: { region: config.AWS_REGION, stateBucket: config.TF_STATE_BUCKET, ci },
     bastion: config.INSIGHTFLOW_BASTION,
     demoPublisher,
     stateBucket: config.TF_STATE_BUCKET,
@@ -119,6 +148,9 @@ export function environmentSettings(
     alarmEmail: config.ALARM_EMAIL,
   });
 }
+
+/** Example CI settings, for what must plan the account stack's CI roles without a repository of its own. */
+export const EXAMPLE_CI = { repository: 'example-org/insightflow', stateBucket: 'insightflow-terraform-state-example' };
 
 /**
  * Example Snowflake settings, valid in form, for what must see every resource without a real

@@ -2,6 +2,7 @@ import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation/inde
 import { DATA_PREFIX, DatabaseRolesConfigSchema, SyncConfigSchema } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { NodeLambda } from './constructs/nodeLambda.js';
+import { viaService } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import { type RdsPostgresqlStack, SYNC_DB_USER } from './rdsPostgresql.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -41,6 +42,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       vpc,
       configSchema: SyncConfigSchema,
       environment: {
@@ -56,7 +58,7 @@ export class DataSyncRawStack extends InsightFlowStack {
         // Unconditioned: the sync HEADs every part before loading it, and a part deleted since
         // its run was committed must answer 404 (refused with its key), not 403.
         { actions: ['s3:ListBucket'], resources: [raw.arn] },
-        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
+        { actions: ['kms:Decrypt'], resources: [storage.key.arn], conditions: [viaService(settings.region, 's3')] },
         {
           actions: ['rds-db:connect'],
           resources: [`arn:aws:rds-db:${settings.region}:${storage.accountId}:dbuser:${db.resourceId}/${SYNC_DB_USER}`],
@@ -76,6 +78,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       vpc,
       configSchema: DatabaseRolesConfigSchema,
       environment: {
@@ -87,7 +90,11 @@ export class DataSyncRawStack extends InsightFlowStack {
       },
       statements: [
         { actions: ['secretsmanager:GetSecretValue'], resources: [masterSecretArn] },
-        { actions: ['kms:Decrypt'], resources: [storage.key.arn] },
+        {
+          actions: ['kms:Decrypt'],
+          resources: [storage.key.arn],
+          conditions: [viaService(settings.region, 'secretsmanager')],
+        },
       ],
     });
     new LambdaInvocation(this, 'ensure-sync-role', {

@@ -1,23 +1,19 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler/index.js';
-import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings/index.js';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { activeCatalog, streamingPrefix, tableNames, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
+import { ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
+import { catalogKeyUse } from './deployAccess.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 
 /** Props of {@link GlueCrawlerRawStack}. */
 export interface GlueCrawlerRawStackProps extends InsightFlowStackProps {
   storage: S3BucketsStack;
-  /** `everything` recrawls all folders; `new-folders` (the default after the first run) only new ones. */
-  recrawl?: 'everything' | 'new-folders';
 }
 
 /** Files in the lake that are not data. */
@@ -43,9 +39,10 @@ export const CRAWLER_CATALOG_ACTIONS = [
  * `glue-crawler-raw`: the raw catalog database and two crawlers — batch runs (one table per
  * catalog table, prefix `raw_`) and streamed objects (one table per catalog stream, prefix
  * `raw_streaming_`; the original never crawled them; left out when the catalog has no stream) — with
- * manifests and scratch files excluded and the recrawl switch; a crawler role scoped to this
- * database, the crawled prefixes and the project key; the Data Catalog encrypted with that key;
- * and crawler failures sent to the alarm topic.
+ * manifests and scratch files excluded and the recrawl switch (`INSIGHTFLOW_RECRAWL`, both
+ * crawlers); a crawler role scoped to this database, the crawled prefixes, the project key (the
+ * lake) and the account's catalog key (the Data Catalog, whose encryption the `account` stack
+ * owns); and crawler failures sent to the alarm topic.
  */
 export class GlueCrawlerRawStack extends InsightFlowStack {
   public readonly database: GlueCatalogDatabase;
@@ -58,15 +55,6 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
     const { region } = settings;
     const account = storage.accountId;
     this.database = new GlueCatalogDatabase(this, 'database', { name: `insightflow_${settings.env}_raw` });
-
-    // One setting per account and region: the Data Catalog's tables and connection passwords are
-    // encrypted with the project key, so readers of the catalog need kms:Decrypt on it.
-    new GlueDataCatalogEncryptionSettings(this, 'catalog-encryption', {
-      dataCatalogEncryptionSettings: {
-        encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: storage.key.arn },
-        connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: storage.key.arn },
-      },
-    });
 
     const security = new GlueSecurityConfiguration(this, 'security', {
       name: this.name('glue'),
@@ -85,17 +73,15 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       kmsKeyId: storage.key.arn,
     });
 
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }] },
-      ],
-    });
-    const role = new IamRole(this, 'role', { name: roleName, assumeRolePolicy: assume.json });
     const streamPrefixes = activeCatalog().streams.map((stream) => streamingPrefix(stream.name));
     const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), ...streamPrefixes];
     const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
-    const permissions = new DataAwsIamPolicyDocument(this, 'crawler-permissions', {
-      statement: [
+    // Glue sets neither aws:SourceAccount nor aws:SourceArn when a crawler assumes its role.
+    const role = new ServiceRole(this, 'crawler-role', {
+      roleName,
+      trust: serviceTrust('glue.amazonaws.com'),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
         {
           sid: 'CatalogOfThisDatabase',
           actions: CRAWLER_CATALOG_ACTIONS,
@@ -114,15 +100,18 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
           sid: 'ListCrawledPrefixes',
           actions: ['s3:ListBucket'],
           resources: [raw.arn],
-          condition: [{ test: 'StringLike', variable: 's3:prefix', values: crawledPrefixes.map((p) => `${p}*`) }],
+          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: crawledPrefixes.map((p) => `${p}*`) }],
         },
         { sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [raw.arn] },
+        // The lake's objects are SSE-KMS with the project key.
         {
-          // Decrypt reads the lake; Encrypt/GenerateDataKey write the KMS-encrypted catalog.
           sid: 'ProjectKey',
-          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          actions: ['kms:Decrypt'],
           resources: [storage.key.arn],
+          conditions: [viaService(region, 's3')],
         },
+        // Any client of the encrypted Data Catalog needs all three on its key (the account stack's).
+        { sid: 'CatalogKey', ...catalogKeyUse(region, account, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) },
         {
           // AssociateKmsKey: the security configuration encrypts the crawler's log group; without it crawls fail.
           sid: 'CrawlerLogs',
@@ -131,9 +120,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         },
       ],
     });
-    new IamRolePolicy(this, 'crawler-policy', { role: role.id, policy: permissions.json });
 
-    const newFoldersOnly = (props.recrawl ?? 'new-folders') === 'new-folders';
+    const newFoldersOnly = settings.recrawl === 'new-folders';
     const common = {
       databaseName: this.database.name,
       role: role.arn,

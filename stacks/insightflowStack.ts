@@ -20,17 +20,26 @@ export interface InsightFlowStackProps {
   settings: EnvironmentSettings;
 }
 
-/**
- * A stack: a state boundary and a deploy unit. Sets the AWS provider with default tags and the
- * backend: local state by default, S3 with native locking (`use_lockfile`) when a state bucket is
- * configured. Requires Terraform ≥ 1.10 and ships the provider lock file with the synthesised stack.
- */
-export class InsightFlowStack extends TerraformStack {
-  public readonly settings: EnvironmentSettings;
+/** Where a stack runs and keeps its state, and how its resources are tagged. */
+export interface ProjectStackOptions {
+  region: string;
+  /** The S3 state bucket; local state when unset. */
+  stateBucket?: string | undefined;
+  /** The state object's key in the bucket. */
+  stateKey: string;
+  /** Tags on every resource (the provider's default tags). */
+  tags: Record<string, string>;
+}
 
-  public constructor(scope: Construct, id: string, props: InsightFlowStackProps) {
+/**
+ * A stack of the project: a state boundary and a deploy unit. Sets the AWS provider with default
+ * tags and the backend: local state by default, S3 with native locking (`use_lockfile`) when a
+ * state bucket is configured. Requires Terraform ≥ 1.10 and ships the provider lock file with the
+ * synthesised stack.
+ */
+export class ProjectStack extends TerraformStack {
+  public constructor(scope: Construct, id: string, options: ProjectStackOptions) {
     super(scope, id);
-    this.settings = props.settings;
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     // cdktf has no per-stack output hook, so wrap the synthesizer: whoever synthesises the app
     // (main.ts, plan-stacks, the tests) gets the lock file next to cdk.tf.json.
@@ -42,15 +51,12 @@ export class InsightFlowStack extends TerraformStack {
         copyFileSync(PROVIDER_LOCK_FILE, path.join(session.outdir, directory, '.terraform.lock.hcl'));
       },
     };
-    new AwsProvider(this, 'aws', {
-      region: props.settings.region,
-      defaultTags: [{ tags: { project: 'insightflow', environment: props.settings.env, stack: id } }],
-    });
-    if (props.settings.stateBucket) {
+    new AwsProvider(this, 'aws', { region: options.region, defaultTags: [{ tags: options.tags }] });
+    if (options.stateBucket) {
       new S3Backend(this, {
-        bucket: props.settings.stateBucket,
-        key: `insightflow/${props.settings.env}/${id}.tfstate`,
-        region: props.settings.region,
+        bucket: options.stateBucket,
+        key: options.stateKey,
+        region: options.region,
         encrypt: true,
       });
       // S3-native state locking (Terraform ≥ 1.10); cdktf 0.21's typed config predates it.
@@ -60,6 +66,24 @@ export class InsightFlowStack extends TerraformStack {
       // path (relative to each stack's directory under cdktf.out/stacks/).
       new LocalBackend(this, { path: `../../../.terraform-state/${id}.tfstate` });
     }
+  }
+}
+
+/**
+ * A stack of one environment: state under `insightflow/<env>/`, every resource tagged with the
+ * environment and named `insightflow-<env>-<name>`.
+ */
+export class InsightFlowStack extends ProjectStack {
+  public readonly settings: EnvironmentSettings;
+
+  public constructor(scope: Construct, id: string, props: InsightFlowStackProps) {
+    super(scope, id, {
+      region: props.settings.region,
+      stateBucket: props.settings.stateBucket,
+      stateKey: `insightflow/${props.settings.env}/${id}.tfstate`,
+      tags: { project: 'insightflow', environment: props.settings.env, stack: id },
+    });
+    this.settings = props.settings;
   }
 
   /** `insightflow-<env>-<name>`. */

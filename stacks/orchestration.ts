@@ -1,9 +1,6 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
 import { ErrorKind, tableNames } from '@insightflow/shared-config';
@@ -12,6 +9,7 @@ import type { BatchIngestionStack } from './batchIngestion.js';
 import type { CleanLayerStack } from './cleanLayer.js';
 import { notifyingAlarm } from './constructs/notifyingAlarm.js';
 import { PipelineDashboard } from './constructs/pipelineDashboard.js';
+import { type PolicyStatement, ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -220,14 +218,26 @@ export class OrchestrationStack extends InsightFlowStack {
       retentionInDays: settings.logRetentionDays,
       kmsKeyId: storage.key.arn,
     });
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['states.amazonaws.com'] }] },
+    const account = storage.accountId;
+    const machineName = this.name('pipeline');
+    // Known before the machine exists: its role and key use name it, and the machine names its role.
+    const machineArn = `arn:aws:states:${settings.region}:${account}:stateMachine:${machineName}`;
+    const scheduleName = this.name('pipeline');
+    const scheduleArn = `arn:aws:events:${settings.region}:${account}:rule/${scheduleName}`;
+    // The execution history and definition are encrypted with the project key, bound to this machine.
+    const machineKeyUse = (actions: string[]): PolicyStatement => ({
+      actions,
+      resources: [storage.key.arn],
+      conditions: [
+        viaService(settings.region, 'states'),
+        { test: 'StringEquals', variable: 'kms:EncryptionContext:aws:states:stateMachineArn', values: [machineArn] },
       ],
     });
-    const role = new IamRole(this, 'role', { name: this.name('pipeline'), assumeRolePolicy: assume.json });
-    const policy = new DataAwsIamPolicyDocument(this, 'policy', {
-      statement: [
+    const role = new ServiceRole(this, 'machine-role', {
+      roleName: this.name('pipeline'),
+      trust: serviceTrust('states.amazonaws.com', { sourceAccount: account, sourceArn: [machineArn] }),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
         {
           actions: ['lambda:InvokeFunction'],
           resources: [
@@ -254,12 +264,12 @@ export class OrchestrationStack extends InsightFlowStack {
           resources: ['*'],
         },
         { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+        machineKeyUse(['kms:Decrypt', 'kms:GenerateDataKey']),
       ],
     });
-    new IamRolePolicy(this, 'inline', { role: role.id, policy: policy.json });
 
     this.stateMachine = new SfnStateMachine(this, 'pipeline', {
-      name: this.name('pipeline'),
+      name: machineName,
       roleArn: role.arn,
       definition: pipelineDefinition({
         ...(ingestArn ? { ingest: ingestArn } : {}),
@@ -269,23 +279,25 @@ export class OrchestrationStack extends InsightFlowStack {
       }),
       loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logs.arn}:*` },
       tracingConfiguration: { enabled: true },
+      encryptionConfiguration: {
+        type: 'CUSTOMER_MANAGED_KMS_KEY',
+        kmsKeyId: storage.key.arn,
+        kmsDataKeyReusePeriodSeconds: 300,
+      },
     });
 
-    const eventsAssume = new DataAwsIamPolicyDocument(this, 'events-assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }] },
+    const eventsRole = new ServiceRole(this, 'schedule-role', {
+      roleName: this.name('pipeline-schedule'),
+      trust: serviceTrust('events.amazonaws.com', { sourceAccount: account, sourceArn: [scheduleArn] }),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
+        { actions: ['states:StartExecution'], resources: [this.stateMachine.arn] },
+        // StartExecution encrypts the execution's input with the machine's key.
+        machineKeyUse(['kms:GenerateDataKey']),
       ],
     });
-    const eventsRole = new IamRole(this, 'events-role', {
-      name: this.name('pipeline-schedule'),
-      assumeRolePolicy: eventsAssume.json,
-    });
-    const startExecution = new DataAwsIamPolicyDocument(this, 'start-execution', {
-      statement: [{ actions: ['states:StartExecution'], resources: [this.stateMachine.arn] }],
-    });
-    new IamRolePolicy(this, 'events-inline', { role: eventsRole.id, policy: startExecution.json });
     const schedule = new CloudwatchEventRule(this, 'schedule', {
-      name: this.name('pipeline'),
+      name: scheduleName,
       scheduleExpression: settings.scheduleExpression,
     });
     new CloudwatchEventTarget(this, 'schedule-target', {

@@ -3,6 +3,7 @@ import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
 import type { Construct } from 'constructs';
+import { ServiceRole, serviceTrust } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import type { VpcStack } from './vpc.js';
@@ -16,6 +17,9 @@ export interface RdsPostgresqlStackProps extends InsightFlowStackProps {
 /** The PostgreSQL logs RDS publishes to CloudWatch Logs. */
 export const DB_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 
+/** Seconds between Enhanced Monitoring's OS metrics (RDS's RDSOSMetrics log group, the account stack's). */
+export const ENHANCED_MONITORING_INTERVAL = 60;
+
 /** The database role the sync logs in as, by IAM token (created once, see the README). */
 export const SYNC_DB_USER = 'insightflow_sync';
 
@@ -23,7 +27,8 @@ export const SYNC_DB_USER = 'insightflow_sync';
  * `rds-postgresql`: PostgreSQL 17 in the private subnets, storage encrypted with the project key,
  * IAM authentication on, the master password managed by Secrets Manager, 7-day backups, TLS
  * forced by the parameter group, the PostgreSQL and upgrade logs exported to encrypted log groups
- * with retention; deletion protection, Multi-AZ and a final snapshot in prod.
+ * with retention, Enhanced Monitoring (OS metrics every minute, through a role of its own);
+ * deletion protection, Multi-AZ and a final snapshot in prod.
  */
 export class RdsPostgresqlStack extends InsightFlowStack {
   public readonly instance: DbInstance;
@@ -56,6 +61,24 @@ export class RdsPostgresqlStack extends InsightFlowStack {
           kmsKeyId: storage.key.arn,
         }),
     );
+    const account = storage.accountId;
+    // The policy of AWS's AmazonRDSEnhancedMonitoringRole, written out: RDS's own RDS* log groups.
+    const rdsLogs = `arn:aws:logs:${settings.region}:${account}:log-group:RDS*`;
+    const monitoring = new ServiceRole(this, 'monitoring-role', {
+      roleName: this.name('rds-monitoring'),
+      trust: serviceTrust('monitoring.rds.amazonaws.com', {
+        sourceAccount: account,
+        sourceArn: [`arn:aws:rds:${settings.region}:${account}:db:${identifier}`],
+      }),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
+        { actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], resources: [rdsLogs] },
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+          resources: [`${rdsLogs}:log-stream:*`],
+        },
+      ],
+    });
     this.instance = new DbInstance(this, 'postgres', {
       identifier,
       engine: 'postgres',
@@ -81,6 +104,8 @@ export class RdsPostgresqlStack extends InsightFlowStack {
       autoMinorVersionUpgrade: true,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: storage.key.arn,
+      monitoringInterval: ENHANCED_MONITORING_INTERVAL,
+      monitoringRoleArn: monitoring.arn,
       deletionProtection: settings.deletionProtection,
       skipFinalSnapshot: !settings.deletionProtection,
       ...(settings.deletionProtection ? { finalSnapshotIdentifier: this.name('postgres-final') } : {}),

@@ -1,6 +1,4 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy/index.js';
@@ -14,6 +12,8 @@ import type { Construct } from 'constructs';
 import type { SnowflakeIntegration } from './config.js';
 import { AccessLogBucket } from './constructs/accessLogBucket.js';
 import { EncryptedBucket } from './constructs/encryptedBucket.js';
+import { ServiceRole, viaService } from './constructs/serviceRole.js';
+import { permissionsBoundaryArn } from './deployAccess.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 
 /** Days the clean layer's Athena query results are kept in the clean bucket. */
@@ -31,6 +31,8 @@ const ALARM_PUBLISHERS = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'];
  */
 export class S3BucketsStack extends InsightFlowStack {
   public readonly key: KmsKey;
+  /** Encrypts the alarm topic only: the services that publish alarms may use it, and no data is under it. */
+  public readonly alarmKey: KmsKey;
   public readonly raw: EncryptedBucket;
   public readonly clean: EncryptedBucket;
   public readonly stage: EncryptedBucket;
@@ -39,10 +41,12 @@ export class S3BucketsStack extends InsightFlowStack {
   /** Where every stack's alarms and failure events go (email subscription when configured). */
   public readonly alarmTopic: SnsTopic;
   /** Absent until Snowflake's integration principal is configured (`settings.snowflakeIntegration`). */
-  public readonly snowflakeRole?: IamRole;
+  public readonly snowflakeRole?: ServiceRole;
   public readonly snowflakeSecret: SecretsmanagerSecret;
   /** The account id, read from the key's ARN so that planning needs no AWS call. */
   public readonly accountId: string;
+  /** The environment's permissions boundary (the account stack's `insightflow-boundary-<env>`), on every role. */
+  public readonly permissionsBoundary: string;
 
   public constructor(scope: Construct, id: string, props: InsightFlowStackProps) {
     super(scope, id, props);
@@ -54,6 +58,7 @@ export class S3BucketsStack extends InsightFlowStack {
       deletionWindowInDays: 30,
     });
     this.accountId = Fn.element(Fn.split(':', this.key.arn), 4);
+    this.permissionsBoundary = permissionsBoundaryArn(this.accountId, settings.env);
     const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
       statement: [
         {
@@ -75,13 +80,6 @@ export class S3BucketsStack extends InsightFlowStack {
               values: [`arn:aws:logs:${settings.region}:${this.accountId}:*`],
             },
           ],
-        },
-        {
-          // SNS encrypts with the publisher's permission: alarms and rules need the key to publish.
-          sid: 'AlarmPublishersUseKeyForEncryptedTopic',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          principals: [{ type: 'Service', identifiers: ALARM_PUBLISHERS }],
-          resources: ['*'],
         },
       ],
     });
@@ -129,7 +127,8 @@ export class S3BucketsStack extends InsightFlowStack {
       accessLogs: accessLogs('stage'),
     });
 
-    this.alarmTopic = new SnsTopic(this, 'alarms', { name: this.name('alarms'), kmsMasterKeyId: this.key.arn });
+    this.alarmKey = this.alarmTopicKey();
+    this.alarmTopic = new SnsTopic(this, 'alarms', { name: this.name('alarms'), kmsMasterKeyId: this.alarmKey.arn });
     const topicPolicy = new DataAwsIamPolicyDocument(this, 'alarm-topic-policy', {
       statement: [
         {
@@ -161,24 +160,48 @@ export class S3BucketsStack extends InsightFlowStack {
     });
   }
 
-  /** The role Snowflake's storage integration assumes, trusting only the integration's principal. */
-  private snowflakeIntegrationRole(integration: SnowflakeIntegration): IamRole {
-    const trust = new DataAwsIamPolicyDocument(this, 'snowflake-trust', {
+  /**
+   * The alarm topic's own key. SNS encrypts with the publisher's permission, so CloudWatch and
+   * EventBridge must be able to use it; on a key of its own that grant reaches no data.
+   */
+  private alarmTopicKey(): KmsKey {
+    const key = new KmsKey(this, 'alarm-key', {
+      description: `InsightFlow ${this.settings.env} alarm topic key`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
+    const policy = new DataAwsIamPolicyDocument(this, 'alarm-key-policy', {
       statement: [
         {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'AWS', identifiers: [integration.iamUserArn] }],
-          condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [integration.externalId] }],
+          sid: 'AccountAdministers',
+          actions: ['kms:*'],
+          principals: [{ type: 'AWS', identifiers: [`arn:aws:iam::${this.accountId}:root`] }],
+          resources: ['*'],
+        },
+        {
+          sid: 'AlarmPublishersUseKeyForEncryptedTopic',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          principals: [{ type: 'Service', identifiers: ALARM_PUBLISHERS }],
+          resources: ['*'],
         },
       ],
     });
-    const role = new IamRole(this, 'snowflake-integration-role', {
-      name: this.name('snowflake-integration'),
-      assumeRolePolicy: trust.json,
-    });
+    new KmsKeyPolicy(this, 'alarm-key-policy-attachment', { keyId: key.keyId, policy: policy.json });
+    new KmsAlias(this, 'alarm-key-alias', { name: `alias/${this.name('alarms')}`, targetKeyId: key.keyId });
+    return key;
+  }
+
+  /** The role Snowflake's storage integration assumes, trusting only the integration's principal. */
+  private snowflakeIntegrationRole(integration: SnowflakeIntegration): ServiceRole {
     // Snowflake reads the staged source files and unloads batch runs into the raw bucket: only those prefixes.
-    const access = new DataAwsIamPolicyDocument(this, 'snowflake-integration', {
-      statement: [
+    return new ServiceRole(this, 'snowflake-integration', {
+      roleName: this.name('snowflake-integration'),
+      trust: {
+        principal: { type: 'AWS', identifiers: [integration.iamUserArn] },
+        conditions: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [integration.externalId] }],
+      },
+      permissionsBoundary: this.permissionsBoundary,
+      statements: [
         {
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
           resources: [`${this.stage.bucket.arn}/${DEFAULT_STAGE_PREFIX}*`],
@@ -186,7 +209,7 @@ export class S3BucketsStack extends InsightFlowStack {
         {
           actions: ['s3:ListBucket', 's3:GetBucketLocation'],
           resources: [this.stage.bucket.arn],
-          condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${DEFAULT_STAGE_PREFIX}*`] }],
+          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${DEFAULT_STAGE_PREFIX}*`] }],
         },
         {
           actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
@@ -195,12 +218,14 @@ export class S3BucketsStack extends InsightFlowStack {
         {
           actions: ['s3:ListBucket', 's3:GetBucketLocation'],
           resources: [this.raw.bucket.arn],
-          condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${BATCH_PREFIX}*`] }],
+          conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${BATCH_PREFIX}*`] }],
         },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.arn] },
+        {
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.arn],
+          conditions: [viaService(this.settings.region, 's3')],
+        },
       ],
     });
-    new IamRolePolicy(this, 'snowflake-integration-policy', { role: role.id, policy: access.json });
-    return role;
   }
 }

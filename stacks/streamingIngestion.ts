@@ -1,5 +1,6 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
+import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
 import {
   activeCatalog,
@@ -9,8 +10,9 @@ import {
 } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { DEMO_PUBLISHER_STREAM, hasDemoPublisherStream } from './config.js';
-import { CatalogStreamDelivery } from './constructs/catalogStreamDelivery.js';
+import { boundedName, CatalogStreamDelivery } from './constructs/catalogStreamDelivery.js';
 import { NodeLambda } from './constructs/nodeLambda.js';
+import { viaService } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import { snowflakeEnvironment } from './snowflakeEnvironment.js';
@@ -18,13 +20,16 @@ import { snowflakeEnvironment } from './snowflakeEnvironment.js';
 /** Props of {@link StreamingIngestionStack}. */
 export interface StreamingIngestionStackProps extends InsightFlowStackProps {
   storage: S3BucketsStack;
-  /** Per catalog stream name, a Kinesis stream its delivery stream reads instead of Direct PUT. */
-  kinesisSourceArns?: Readonly<Record<string, string>>;
 }
+
+/** Hours a Kinesis data stream keeps records: its minimum, Firehose reads them within minutes. */
+const KINESIS_RETENTION_HOURS = 24;
 
 /**
  * `streaming-ingestion`: one delivery per catalog stream ({@link CatalogStreamDelivery}: a
- * Firehose delivery stream, Direct PUT by default, running every batch through that stream's
+ * Firehose delivery stream — Direct PUT, or with `INSIGHTFLOW_STREAM_SOURCE=kinesis` reading an
+ * on-demand Kinesis data stream `insightflow-<env>-<stream>` encrypted with the project key —
+ * running every batch through that stream's
  * transformer function and writing NDJSON under the stream's prefix, failures under its error
  * prefix); and the stream-publisher Lambda on a schedule, one at a time (it keeps the order-id
  * watermark) — a demo tool: on in dev, off in prod unless INSIGHTFLOW_DEMO_PUBLISHER=true, left
@@ -34,6 +39,8 @@ export interface StreamingIngestionStackProps extends InsightFlowStackProps {
 export class StreamingIngestionStack extends InsightFlowStack {
   /** Per catalog stream name, in catalog order. */
   public readonly deliveries: ReadonlyMap<string, CatalogStreamDelivery>;
+  /** Per catalog stream name, the Kinesis data stream in front of its delivery stream (kinesis source only). */
+  public readonly dataStreams: ReadonlyMap<string, KinesisStream>;
   /** The synthetic-order publisher: a demo tool, deployed only where `settings.demoPublisher` asks for it. */
   public readonly publisher: NodeLambda | undefined;
 
@@ -42,8 +49,20 @@ export class StreamingIngestionStack extends InsightFlowStack {
     const { settings, storage } = props;
     const raw = storage.raw.bucket;
 
+    const dataStreams = new Map<string, KinesisStream>();
     const deliveries = new Map<string, CatalogStreamDelivery>();
     for (const stream of activeCatalog().streams) {
+      const source =
+        settings.streamSource === 'kinesis'
+          ? new KinesisStream(this, `data-stream-${stream.name}`, {
+              name: boundedName(this.name(stream.name)),
+              streamModeDetails: { streamMode: 'ON_DEMAND' },
+              encryptionType: 'KMS',
+              kmsKeyId: storage.key.arn,
+              retentionPeriod: KINESIS_RETENTION_HOURS,
+            })
+          : undefined;
+      if (source) dataStreams.set(stream.name, source);
       deliveries.set(
         stream.name,
         new CatalogStreamDelivery(this, `stream-${stream.name}`, {
@@ -53,45 +72,72 @@ export class StreamingIngestionStack extends InsightFlowStack {
           keyArn: storage.key.arn,
           alarmTopicArn: storage.alarmTopic.arn,
           logRetentionDays: settings.logRetentionDays,
-          kinesisSourceArn: props.kinesisSourceArns?.[stream.name],
+          region: settings.region,
+          accountId: storage.accountId,
+          permissionsBoundary: storage.permissionsBoundary,
+          kinesisSourceArn: source?.arn,
         }),
       );
     }
     this.deliveries = deliveries;
+    this.dataStreams = dataStreams;
 
     if (!settings.demoPublisher) return;
     if (!settings.snowflake) return;
     // environmentSettings() already said so when the catalog lacks the stream the publisher feeds.
     const orders = hasDemoPublisherStream() ? deliveries.get(DEMO_PUBLISHER_STREAM)?.deliveryStream : undefined;
     if (!orders) return;
+    const ordersData = dataStreams.get(DEMO_PUBLISHER_STREAM);
+    // Direct PUT: the delivery stream itself. Kinesis: its data stream, and the project key that encrypts it.
+    const destination = ordersData
+      ? {
+          environment: { INSIGHTFLOW_STREAM_SOURCE: 'kinesis', KINESIS_STREAM_NAME: ordersData.name } as const,
+          statements: [
+            { actions: ['kinesis:PutRecords'], resources: [ordersData.arn] },
+            {
+              actions: ['kms:GenerateDataKey'],
+              resources: [storage.key.arn],
+              conditions: [viaService(settings.region, 'kinesis')],
+            },
+          ],
+        }
+      : {
+          environment: { INSIGHTFLOW_STREAM_SOURCE: 'direct', DELIVERY_STREAM_NAME: orders.name } as const,
+          statements: [{ actions: ['firehose:PutRecordBatch'], resources: [orders.arn] }],
+        };
+    // No reserved concurrency: AWS refuses a reservation that leaves fewer than 100 unreserved
+    // executions (a new account's quota), and EventBridge's one event per five minutes is one burst.
     this.publisher = new NodeLambda(this, 'stream-publisher', {
       packageName: 'stream-publisher',
       functionName: this.name('stream-publisher'),
       memorySize: 256,
       timeout: 120,
-      // One publisher at a time: it reserves order ids from its watermark.
-      reservedConcurrency: 1,
       logRetentionDays: settings.logRetentionDays,
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
+      permissionsBoundary: storage.permissionsBoundary,
       // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere.
       asyncFailureQueue: { kmsKeyArn: storage.key.arn },
       configSchema: StreamPublisherConfigSchema,
       environment: {
-        DELIVERY_STREAM_NAME: orders.name,
+        ...destination.environment,
         RAW_BUCKET: raw.bucket,
         PUBLISH_EVENTS: '500',
         ...snowflakeEnvironment(settings.snowflake, storage.snowflakeSecret.arn),
       },
       statements: [
-        { actions: ['firehose:PutRecordBatch'], resources: [orders.arn] },
+        ...destination.statements,
         { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/${PUBLISHER_STATE_PREFIX}*`] },
         // Without a watermark, the first order id continues from the lake's newest orders run (lakeOrderRange).
         { actions: ['s3:GetObject'], resources: [`${raw.arn}/${tablePrefix(DEMO_PUBLISHER_STREAM)}*`] },
         // The watermark's first HEAD finds nothing: S3 answers 404, not 403, only to a lister.
         { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.arn] },
+        {
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [storage.key.arn],
+          conditions: [viaService(settings.region, 's3', 'secretsmanager')],
+        },
       ],
     });
     const schedule = new CloudwatchEventRule(this, 'publisher-schedule', {

@@ -1,13 +1,7 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
-import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
-import { Route } from '@cdktf/provider-aws/lib/route/index.js';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
@@ -17,6 +11,7 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { Construct } from 'constructs';
+import { ServiceRole, serviceTrust } from './constructs/serviceRole.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 
@@ -25,6 +20,20 @@ const CIDR = '10.0.0.0/16';
 /** Interface endpoints Session Manager needs to reach an instance with no route to the internet. */
 const SSM_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 
+/**
+ * Amazon's buckets the bastion reads through the S3 endpoint: the Amazon Linux 2023 package
+ * repositories (dnf) and the SSM Agent's own (AWS's data-perimeter examples list them).
+ */
+export const BASTION_AMAZON_BUCKETS = (region: string) => [
+  `al2023-repos-${region}-de612dc2`,
+  `amazon-ssm-${region}`,
+  `amazon-ssm-packages-${region}`,
+  `aws-ssm-${region}`,
+  `aws-ssm-document-attachments-${region}`,
+  `${region}-birdwatcher-prod`,
+  `patch-baseline-snapshot-${region}`,
+];
+
 /** Props of {@link VpcStack}. */
 export interface VpcStackProps extends InsightFlowStackProps {
   /** The project key (flow-log encryption) and the account id. */
@@ -32,11 +41,14 @@ export interface VpcStackProps extends InsightFlowStackProps {
 }
 
 /**
- * `vpc`: two AZs of public and private subnets (the original's addresses), NAT for the private
- * ones (one by default, one per AZ in prod), an S3 gateway endpoint, a Secrets Manager interface
- * endpoint (and the SSM ones when the bastion is enabled), flow logs to an encrypted log group, a
- * default security group with no rules, and security groups none of which admits 0.0.0.0/0 or
- * sends to it.
+ * `vpc`: two AZs of private subnets (the original's private addresses) and no route to the
+ * internet — nothing the stacks put there may leave the VPC but through its endpoints (every
+ * security group sends only to PostgreSQL, the S3 prefix list and the endpoints), so the
+ * original's public subnets, internet gateway and NAT gateways had no user. An S3 gateway
+ * endpoint and a Secrets Manager interface endpoint (and the SSM ones when the bastion is
+ * enabled), each with a policy that admits only this account's principals to this account's
+ * resources (and, for the bastion, Amazon's package and agent buckets); flow logs to an encrypted
+ * log group; a default security group with no rules.
  */
 export class VpcStack extends InsightFlowStack {
   public readonly vpc: Vpc;
@@ -70,30 +82,6 @@ export class VpcStack extends InsightFlowStack {
     });
     this.flowLogGroup = this.flowLogs(storage);
 
-    const igw = new InternetGateway(this, 'igw', { vpcId: this.vpc.id, tags: { Name: this.name('igw') } });
-    const publicRoutes = new RouteTable(this, 'public-routes', {
-      vpcId: this.vpc.id,
-      tags: { Name: this.name('public') },
-    });
-    new Route(this, 'public-default', {
-      routeTableId: publicRoutes.id,
-      destinationCidrBlock: '0.0.0.0/0',
-      gatewayId: igw.id,
-    });
-
-    const publicSubnets = settings.availabilityZones.map(
-      (az, i) =>
-        new Subnet(this, `public-${i}`, {
-          vpcId: this.vpc.id,
-          cidrBlock: `10.0.${i + 1}.0/24`,
-          availabilityZone: az,
-          mapPublicIpOnLaunch: false,
-          tags: { Name: this.name(`public-${az}`) },
-        }),
-    );
-    for (const [i, subnet] of publicSubnets.entries()) {
-      new RouteTableAssociation(this, `public-assoc-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
-    }
     this.privateSubnets = settings.availabilityZones.map(
       (az, i) =>
         new Subnet(this, `private-${i}`, {
@@ -104,34 +92,47 @@ export class VpcStack extends InsightFlowStack {
         }),
     );
 
-    const nats = Array.from({ length: settings.natGateways }, (_, i) => {
-      const eip = new Eip(this, `nat-eip-${i}`, { domain: 'vpc', tags: { Name: this.name(`nat-${i}`) } });
-      return new NatGateway(this, `nat-${i}`, {
-        allocationId: eip.id,
-        subnetId: (publicSubnets[i] as Subnet).id,
-        tags: { Name: this.name(`nat-${i}`) },
-        dependsOn: [igw],
-      });
-    });
     const privateRouteTables = this.privateSubnets.map((subnet, i) => {
       const table = new RouteTable(this, `private-routes-${i}`, {
         vpcId: this.vpc.id,
         tags: { Name: this.name(`private-${i}`) },
       });
-      new Route(this, `private-default-${i}`, {
-        routeTableId: table.id,
-        destinationCidrBlock: '0.0.0.0/0',
-        natGatewayId: (nats[i % nats.length] as NatGateway).id,
-      });
       new RouteTableAssociation(this, `private-assoc-${i}`, { subnetId: subnet.id, routeTableId: table.id });
       return table;
     });
 
+    const account = storage.accountId;
+    const ownAccount = [
+      { test: 'StringEquals', variable: 'aws:PrincipalAccount', values: [account] },
+      { test: 'StringEquals', variable: 'aws:ResourceAccount', values: [account] },
+    ];
+    const s3Policy = new DataAwsIamPolicyDocument(this, 's3-endpoint-policy', {
+      statement: [
+        {
+          sid: 'AccountPrincipalsToAccountResources',
+          actions: ['*'],
+          principals: [{ type: 'AWS', identifiers: ['*'] }],
+          resources: ['*'],
+          condition: ownAccount,
+        },
+        ...(settings.bastion
+          ? [
+              {
+                sid: 'AmazonBucketsTheBastionReads',
+                actions: ['s3:GetObject'],
+                principals: [{ type: 'AWS', identifiers: ['*'] }],
+                resources: BASTION_AMAZON_BUCKETS(settings.region).map((b) => `arn:aws:s3:::${b}/*`),
+              },
+            ]
+          : []),
+      ],
+    });
     const s3Endpoint = new VpcEndpoint(this, 's3-endpoint', {
       vpcId: this.vpc.id,
       serviceName: `com.amazonaws.${settings.region}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: privateRouteTables.map((t) => t.id),
+      policy: s3Policy.json,
       tags: { Name: this.name('s3') },
     });
     this.s3PrefixListId = s3Endpoint.prefixListId;
@@ -187,9 +188,23 @@ export class VpcStack extends InsightFlowStack {
       fromPort: 443,
       toPort: 443,
     });
+    // Secrets Manager names the secret; Session Manager's channels name no resource of the account.
+    const interfacePolicy = (service: string) =>
+      new DataAwsIamPolicyDocument(this, `${service}-endpoint-policy`, {
+        statement: [
+          {
+            sid: service === 'secretsmanager' ? 'AccountPrincipalsToAccountResources' : 'AccountPrincipals',
+            actions: ['*'],
+            principals: [{ type: 'AWS', identifiers: ['*'] }],
+            resources: ['*'],
+            condition: service === 'secretsmanager' ? ownAccount : ownAccount.slice(0, 1),
+          },
+        ],
+      }).json;
     const services = ['secretsmanager', ...(settings.bastion ? SSM_ENDPOINTS : [])];
     for (const service of services) {
       new VpcEndpoint(this, `${service}-endpoint`, {
+        policy: interfacePolicy(service),
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${settings.region}.${service}`,
         vpcEndpointType: 'Interface',
@@ -209,28 +224,14 @@ export class VpcStack extends InsightFlowStack {
       retentionInDays: logRetentionDays,
       kmsKeyId: storage.key.arn,
     });
-    const assume = new DataAwsIamPolicyDocument(this, 'flow-logs-assume', {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['vpc-flow-logs.amazonaws.com'] }],
-          condition: [
-            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [storage.accountId] },
-            {
-              test: 'ArnLike',
-              variable: 'aws:SourceArn',
-              values: [`arn:aws:ec2:${region}:${storage.accountId}:vpc-flow-log/*`],
-            },
-          ],
-        },
-      ],
-    });
-    const role = new IamRole(this, 'flow-logs-role', {
-      name: this.name('vpc-flow-logs'),
-      assumeRolePolicy: assume.json,
-    });
-    const write = new DataAwsIamPolicyDocument(this, 'flow-logs-write', {
-      statement: [
+    const role = new ServiceRole(this, 'flow-logs-role', {
+      roleName: this.name('vpc-flow-logs'),
+      trust: serviceTrust('vpc-flow-logs.amazonaws.com', {
+        sourceAccount: storage.accountId,
+        sourceArn: [`arn:aws:ec2:${region}:${storage.accountId}:vpc-flow-log/*`],
+      }),
+      permissionsBoundary: storage.permissionsBoundary,
+      statements: [
         {
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
           resources: [group.arn, `${group.arn}:*`],
@@ -239,7 +240,6 @@ export class VpcStack extends InsightFlowStack {
         { actions: ['logs:DescribeLogGroups'], resources: [`arn:aws:logs:${region}:${storage.accountId}:log-group:*`] },
       ],
     });
-    new IamRolePolicy(this, 'flow-logs-policy', { role: role.id, policy: write.json });
     new FlowLog(this, 'flow-log', {
       vpcId: this.vpc.id,
       trafficType: 'ALL',

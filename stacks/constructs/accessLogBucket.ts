@@ -52,6 +52,14 @@ export class AccessLogBucket extends Construct {
           noncurrentVersionExpiration: [{ noncurrentDays: 7 }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
+        {
+          // Expiring a log leaves a delete marker; once its version is gone too, so is the marker.
+          // (S3 takes this action only in a rule without an expiration in days.)
+          id: 'remove-expired-delete-markers',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ expiredObjectDeleteMarker: true }],
+        },
       ],
     });
   }

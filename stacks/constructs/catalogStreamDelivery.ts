@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream/index.js';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
 import {
   firehosePrefixes,
@@ -15,6 +12,7 @@ import {
 import { Construct } from 'constructs';
 import { DeliveryStreamAlarms } from './deliveryStreamAlarms.js';
 import { NodeLambda } from './nodeLambda.js';
+import { ServiceRole, serviceTrust, viaService } from './serviceRole.js';
 
 /** Delivery stream, function and role names: AWS takes at most 64 characters for each. */
 const MAX_NAME = 64;
@@ -39,7 +37,11 @@ export interface CatalogStreamDeliveryProps {
   keyArn: string;
   alarmTopicArn: string;
   logRetentionDays: number;
-  /** A Kinesis stream to read from instead of Direct PUT. */
+  region: string;
+  accountId: string;
+  /** The environment's permissions boundary, on every role. */
+  permissionsBoundary: string;
+  /** A Kinesis stream to read from instead of Direct PUT (encrypted with `keyArn`). */
   kinesisSourceArn?: string | undefined;
 }
 
@@ -53,11 +55,11 @@ export interface CatalogStreamDeliveryProps {
 export class CatalogStreamDelivery extends Construct {
   public readonly deliveryStream: KinesisFirehoseDeliveryStream;
   public readonly transformer: NodeLambda;
-  public readonly role: IamRole;
+  public readonly role: ServiceRole;
 
   public constructor(scope: Construct, id: string, props: CatalogStreamDeliveryProps) {
     super(scope, id);
-    const { stream, raw, keyArn, alarmTopicArn, logRetentionDays } = props;
+    const { stream, raw, keyArn, alarmTopicArn, logRetentionDays, region, permissionsBoundary } = props;
     const streamName = boundedName(props.name(stream.name));
     const prefixes = firehosePrefixes(stream.name);
 
@@ -73,6 +75,7 @@ export class CatalogStreamDelivery extends Construct {
       alarmTopicArn,
       configSchema: StreamTransformerConfigSchema,
       environment: { STREAM_NAME: stream.name, MAX_RESPONSE_BYTES: '6000000' },
+      permissionsBoundary,
       statements: [],
     });
     // Firehose invokes exactly this ARN; its role is allowed exactly this ARN.
@@ -87,17 +90,12 @@ export class CatalogStreamDelivery extends Construct {
       name: 'S3Delivery',
       logGroupName: logs.name,
     });
-    const assume = new DataAwsIamPolicyDocument(this, 'firehose-assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['firehose.amazonaws.com'] }] },
-      ],
-    });
-    this.role = new IamRole(this, 'firehose-role', {
-      name: boundedName(props.name(`firehose-${stream.name}`)),
-      assumeRolePolicy: assume.json,
-    });
-    const policy = new DataAwsIamPolicyDocument(this, 'firehose-policy', {
-      statement: [
+    // Firehose assumes its role with the account id as external id (its guide's trust policy).
+    this.role = new ServiceRole(this, 'firehose-role', {
+      roleName: boundedName(props.name(`firehose-${stream.name}`)),
+      trust: serviceTrust('firehose.amazonaws.com', { externalId: props.accountId }),
+      permissionsBoundary,
+      statements: [
         {
           actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
           resources: [
@@ -110,24 +108,31 @@ export class CatalogStreamDelivery extends Construct {
           actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
           resources: [processorArn],
         },
-        { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [keyArn] },
+        {
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [keyArn],
+          conditions: [viaService(region, 's3')],
+        },
         { actions: ['logs:PutLogEvents'], resources: [`${logs.arn}:*`] },
         ...(props.kinesisSourceArn
           ? [
               {
+                // Reading its source: this one stream, and nothing else of Kinesis.
                 actions: [
                   'kinesis:DescribeStream',
+                  'kinesis:DescribeStreamSummary',
                   'kinesis:GetShardIterator',
                   'kinesis:GetRecords',
                   'kinesis:ListShards',
                 ],
                 resources: [props.kinesisSourceArn],
               },
+              // Its records are encrypted with the project key.
+              { actions: ['kms:Decrypt'], resources: [keyArn], conditions: [viaService(region, 'kinesis')] },
             ]
           : []),
       ],
     });
-    new IamRolePolicy(this, 'firehose-inline', { role: this.role.id, policy: policy.json });
 
     this.deliveryStream = new KinesisFirehoseDeliveryStream(this, 'delivery-stream', {
       name: streamName,

@@ -17,8 +17,8 @@ export interface EncryptedBucketProps {
 
 /**
  * A private data bucket ({@link addPrivateBucket}) encrypted with SSE-KMS and a bucket key, whose
- * lifecycle expires noncurrent versions and aborts abandoned multipart uploads; server access
- * logs to `accessLogs` when given.
+ * lifecycle expires noncurrent versions, removes the delete markers left with no version behind
+ * them and aborts abandoned multipart uploads; server access logs to `accessLogs` when given.
  */
 export class EncryptedBucket extends Construct {
   public readonly bucket: S3Bucket;
@@ -38,6 +38,8 @@ export class EncryptedBucket extends Construct {
           status: 'Enabled',
           filter: [{ prefix: '' }],
           noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          // A delete marker whose versions have all expired holds nothing: remove it too.
+          expiration: [{ expiredObjectDeleteMarker: true }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
         ...(props.lifecycleRules ?? []),

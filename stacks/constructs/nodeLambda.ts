@@ -3,10 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
@@ -18,6 +14,7 @@ import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.js';
 import { LambdaBundleMissingError } from '../errors.js';
 import type { InsightFlowStack } from '../insightflowStack.js';
 import { notifyingAlarm } from './notifyingAlarm.js';
+import { type PolicyStatement, ServiceRole, serviceTrust, viaService } from './serviceRole.js';
 
 /** A Lambda's configuration schema (shared-config's `XxxConfigSchema`). */
 export type LambdaConfigSchema = z.ZodType<object>;
@@ -40,12 +37,19 @@ export type LambdaEnvironment<S extends LambdaConfigSchema> = Partial<
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** One IAM statement, as the functions' inline policies take them. */
-export interface PolicyStatement {
-  actions: string[];
-  resources: string[];
-  conditions?: { test: string; variable: string; values: string[] }[];
-}
+/**
+ * What a function in a VPC needs for its network interfaces (Lambda creates and deletes them with
+ * the function's role): AWSLambdaVPCAccessExecutionRole without its `logs:*` on every log group.
+ * EC2 takes no narrower resource for a function whose interfaces Lambda names.
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 /** Props of {@link NodeLambda}. */
 export interface NodeLambdaProps<S extends LambdaConfigSchema> {
@@ -63,7 +67,8 @@ export interface NodeLambdaProps<S extends LambdaConfigSchema> {
   /** KMS key for the log group. */
   logKmsKeyArn: string;
   vpc?: { subnetIds: string[]; securityGroupIds: string[] };
-  reservedConcurrency?: number;
+  /** The environment's permissions boundary, which the function's role carries. */
+  permissionsBoundary: string;
   /** The SNS topic the function's Errors alarm notifies. */
   alarmTopicArn: string;
   /**
@@ -85,12 +90,13 @@ export function lambdaZipPath(packageName: string): string {
  */
 export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> extends Construct {
   public readonly function: LambdaFunction;
-  public readonly role: IamRole;
+  public readonly role: ServiceRole;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly failureQueue: SqsQueue | undefined;
 
   public constructor(scope: Construct, id: string, props: NodeLambdaProps<S>) {
     super(scope, id);
+    const stack = TerraformStack.of(this) as InsightFlowStack;
     const environment = definedValues(props.environment);
     // Literal values are checked now; Terraform tokens (ARNs, addresses) are known only at apply.
     checkVariables(
@@ -112,13 +118,6 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
       kmsKeyId: props.logKmsKeyArn,
     });
 
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] },
-      ],
-    });
-    this.role = new IamRole(this, 'role', { name: props.functionName, assumeRolePolicy: assume.json });
-
     if (props.asyncFailureQueue) {
       this.failureQueue = new SqsQueue(this, 'failures', {
         name: `${props.functionName}-failures`,
@@ -127,33 +126,30 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
       });
     }
 
-    const policy = new DataAwsIamPolicyDocument(this, 'policy', {
-      statement: [
+    // Lambda sets neither aws:SourceAccount nor aws:SourceArn when it assumes an execution role.
+    this.role = new ServiceRole(this, 'role', {
+      roleName: props.functionName,
+      trust: serviceTrust('lambda.amazonaws.com'),
+      permissionsBoundary: props.permissionsBoundary,
+      statements: [
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
         // Active tracing: Lambda refuses to create the function unless its role may send traces
         // (X-Ray takes no narrower resource).
         { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+        ...(props.vpc ? [{ actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ['*'] }] : []),
         ...(this.failureQueue && props.asyncFailureQueue
           ? [
               { actions: ['sqs:SendMessage'], resources: [this.failureQueue.arn] },
-              { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.asyncFailureQueue.kmsKeyArn] },
+              {
+                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                resources: [props.asyncFailureQueue.kmsKeyArn],
+                conditions: [viaService(stack.settings.region, 'sqs')],
+              },
             ]
           : []),
-        ...props.statements.map((s) => ({
-          actions: s.actions,
-          resources: s.resources,
-          ...(s.conditions ? { condition: s.conditions } : {}),
-        })),
+        ...props.statements,
       ],
     });
-    new IamRolePolicy(this, 'inline', { role: this.role.id, policy: policy.json });
-    if (props.vpc) {
-      // Only the ENI permissions a function in a VPC needs.
-      new IamRolePolicyAttachment(this, 'vpc-access', {
-        role: this.role.name,
-        policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-      });
-    }
 
     this.function = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
@@ -169,13 +165,12 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
       environment: {
         variables: {
           NODE_OPTIONS: '--enable-source-maps',
-          INSIGHTFLOW_ENV: (TerraformStack.of(this) as InsightFlowStack).settings.env,
+          INSIGHTFLOW_ENV: stack.settings.env,
           ...environment,
         },
       },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       tracingConfig: { mode: 'Active' },
-      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       ...(props.vpc ? { vpcConfig: props.vpc } : {}),
       dependsOn: [this.logGroup],
     });

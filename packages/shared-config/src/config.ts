@@ -304,6 +304,16 @@ export const SNOWFLAKE_DEPLOY_VARIABLES = [
   'SNOWFLAKE_EXTERNAL_ID',
 ] as const;
 
+/**
+ * An EventBridge schedule expression: `cron(…)` with its six fields, or `rate(<n> <unit>)` with the
+ * unit singular for 1 and plural above, as EventBridge accepts them.
+ */
+const scheduleExpression = (example: string) =>
+  z
+    .string()
+    .regex(/^(cron\((\S+ ){5}\S+\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/)
+    .describe(`an EventBridge schedule expression, cron(<6 fields>) or rate(<n> <unit>), e.g. ${example}`);
+
 /** Environment of the CDK for Terraform app (`cdktf synth`, `cdktf deploy`). */
 export const StacksConfigSchema = z
   .object({
@@ -359,6 +369,23 @@ export const StacksConfigSchema = z
       .describe('true or false'),
     /** Where failure alarms are emailed; no subscription when unset. */
     ALARM_EMAIL: z.email().optional().describe('an email address'),
+    /** When the pipeline (ingest → crawl → clean → sync) runs. */
+    INSIGHTFLOW_SCHEDULE: scheduleExpression('cron(0 14 * * ? *)').default('cron(0 14 * * ? *)'),
+    /** When the demo publisher sends a burst of orders. */
+    INSIGHTFLOW_PUBLISHER_RATE: scheduleExpression('rate(5 minutes)').default('rate(5 minutes)'),
+    /** What the raw crawlers crawl: only folders added since the last crawl, or everything (a first crawl). */
+    INSIGHTFLOW_RECRAWL: z
+      .enum(['new-folders', 'everything'])
+      .default('new-folders')
+      .describe('new-folders or everything'),
+    /** How events reach Firehose: Direct PUT, or through a Kinesis Data Stream per catalog stream. */
+    INSIGHTFLOW_STREAM_SOURCE: z.enum(['direct', 'kinesis']).default('direct').describe('direct or kinesis'),
+    /** The GitHub repository whose workflows plan and deploy: the account stack's CI roles trust its jobs. */
+    INSIGHTFLOW_GITHUB_REPOSITORY: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
+      .optional()
+      .describe('a GitHub repository as owner/name, e.g. example-org/insightflow'),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.INSIGHTFLOW_ENV === 'prod') {
