@@ -1,4 +1,5 @@
 import { FirehoseServiceException } from '@aws-sdk/client-firehose';
+import { KinesisServiceException } from '@aws-sdk/client-kinesis';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ObjectStoreError } from '@insightflow/object-store';
 import { PostgresConnectError, SYNC_SCHEMA } from '@insightflow/postgres-destination';
@@ -20,6 +21,7 @@ export const EdgeService = {
   s3: 'S3 API',
   warehouse: 'warehouse',
   firehose: 'Firehose',
+  kinesis: 'Kinesis',
 } as const;
 export type EdgeService = (typeof EdgeService)[keyof typeof EdgeService];
 
@@ -206,6 +208,7 @@ function findingOf(error: unknown): Finding | undefined {
 function serviceOf(error: unknown): EdgeService | undefined {
   if (error instanceof PostgresConnectError || isPostgresError(error)) return EdgeService.postgres;
   if (error instanceof FirehoseServiceException) return EdgeService.firehose;
+  if (error instanceof KinesisServiceException) return EdgeService.kinesis;
   if (error instanceof S3ServiceException || error instanceof ObjectStoreError) return EdgeService.s3;
   if (error instanceof WarehouseError) return EdgeService.warehouse;
   return undefined;
@@ -368,6 +371,20 @@ function explain(edge: Edge, finding: Finding, chain: readonly unknown[]): { wha
       if (problem === EdgeProblem.missingStream)
         return { what: detail, next: 'create the delivery stream (the streaming stack), or fix its name' };
       return { what: detail, next: 'check the credentials and the delivery stream’s permissions' };
+    }
+    case EdgeService.kinesis: {
+      const reachable = reach[problem];
+      if (reachable)
+        return {
+          what: reachable,
+          next: edge.local ? RESTART_LOCAL : 'check KINESIS_ENDPOINT points at a running Kinesis API server',
+        };
+      if (problem === EdgeProblem.missingStream)
+        return {
+          what: detail,
+          next: 'create the data stream (the streaming stack with INSIGHTFLOW_STREAM_SOURCE=kinesis), or fix its name',
+        };
+      return { what: detail, next: 'check the credentials and the data stream’s permissions' };
     }
   }
 }

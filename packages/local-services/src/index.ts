@@ -1,5 +1,16 @@
 export { LocalServiceError } from './errors.js';
 export { type HomeLayout, resolveHomeLayout } from './homeLayout.js';
+export { type KinesisServerOptions, type RunningKinesisServer, startKinesisServer } from './kinesisServer.js';
+export {
+  type KinesisRecordMetadata,
+  kinesisCheckpointKey,
+} from './kinesisSource.js';
+export {
+  ensureLocalDataStream,
+  LOCAL_KINESIS_CREDENTIALS,
+  LOCAL_SHARD_COUNT,
+  localKinesisClient,
+} from './localDataStreams.js';
 export {
   type DeliveryStats,
   type LocalDeliveryStream,

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
 import { FIREHOSE_LIMITS } from '@insightflow/shared-config';
 import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from '@insightflow/stream-transformer';
+import {
+  type BatchNaming,
+  type KinesisRecordMetadata,
+  type KinesisSource,
+  startKinesisSource,
+} from './kinesisSource.js';
 
 /**
  * A local Kinesis Data Firehose delivery stream: an HTTP endpoint that accepts PutRecordBatch
@@ -14,6 +21,10 @@ import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from
  * ones under that stream's error prefix, with Firehose's object naming. One delivery stream
  * carries one catalog stream, as on AWS. It can be told to refuse a share of
  * entries, to exercise a publisher's retries.
+ *
+ * With a Kinesis source (`source`), it reads a data stream instead, as Firehose does when a data
+ * stream feeds it: Direct PUT is refused, every record carries `kinesisRecordMetadata`, and how far
+ * it has delivered is checkpointed in the raw bucket (see `kinesisSource.ts`).
  */
 
 /** A transformation function's response record. */
@@ -40,10 +51,13 @@ export interface LocalDeliveryStreamOptions {
   /** Attempts at the transformation before a batch goes to the error prefix (Firehose: 3 retries). */
   transformAttempts?: number;
   region?: string;
+  /** Read this Kinesis data stream (the local Kinesis API server's) instead of accepting Direct PUT. */
+  source?: { kinesis: KinesisClient; streamName: string };
 }
 
 /** What the delivery stream has done. */
 export interface DeliveryStats {
+  /** Records put to it (Direct PUT) or read from its data stream. */
   accepted: number;
   refused: number;
   ok: number;
@@ -67,6 +81,8 @@ interface BufferedRecord {
   recordId: string;
   arrival: number;
   data: Buffer;
+  /** Where the record was in its data stream (Kinesis source only). */
+  kinesis?: KinesisRecordMetadata;
 }
 
 const API = 'Firehose_20150804';
@@ -105,6 +121,9 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
   const attempts = options.transformAttempts ?? 4;
   const region = options.region ?? 'us-east-1';
   const arn = `arn:aws:firehose:${region}:000000000000:deliverystream/${options.streamName}`;
+  const sourceArn = options.source
+    ? `arn:aws:kinesis:${region}:000000000000:stream/${options.source.streamName}`
+    : undefined;
   const stats: DeliveryStats = {
     accepted: 0,
     refused: 0,
@@ -121,17 +140,22 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
   let delivering: Promise<void> = Promise.resolve();
   let deliveryError: unknown;
 
-  async function deliver(records: BufferedRecord[]): Promise<void> {
+  async function deliver(
+    records: BufferedRecord[],
+    naming: BatchNaming = { written: new Date(), random: randomUUID() },
+  ): Promise<void> {
     if (records.length === 0) return;
     const oldest = new Date(Math.min(...records.map((r) => r.arrival)));
     const event: FirehoseTransformationEvent = {
       invocationId: randomUUID(),
       deliveryStreamArn: arn,
+      ...(sourceArn ? { sourceKinesisStreamArn: sourceArn } : {}),
       region,
       records: records.map((r) => ({
         recordId: r.recordId,
         approximateArrivalTimestamp: r.arrival,
         data: r.data.toString('base64'),
+        ...(r.kinesis ? { kinesisRecordMetadata: r.kinesis } : {}),
       })),
     };
     let results: Map<string, TransformedRecord> | undefined;
@@ -150,7 +174,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
         lastError = (error as Error).message;
       }
     }
-    const written = new Date();
+    const { written, random } = naming;
     const okData: Buffer[] = [];
     const failed: { record: BufferedRecord; code: string; message: string }[] = [];
     for (const record of records) {
@@ -166,7 +190,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
       else stats.dropped++;
     }
     if (okData.length > 0) {
-      const key = lake.streamingObjectKey(options.stream, options.streamName, oldest, written, randomUUID());
+      const key = lake.streamingObjectKey(options.stream, options.streamName, oldest, written, random);
       await options.store.put(key, Buffer.concat(okData));
       stats.ok += okData.length;
       stats.objects.push(key);
@@ -190,7 +214,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
         options.streamName,
         oldest,
         written,
-        randomUUID(),
+        random,
       );
       await options.store.put(key, lines.join(''));
       stats.processingFailed += failed.length;
@@ -238,6 +262,15 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
       sendError(response, 'ResourceNotFoundException', `Delivery stream ${body.DeliveryStreamName} not found.`);
       return;
     }
+    if (options.source) {
+      // What Firehose answers a put to a delivery stream whose source is a data stream.
+      sendError(
+        response,
+        'InvalidArgumentException',
+        `This operation is not permitted on KinesisStreamAsSource delivery stream type: put records to the data stream ${options.source.streamName}.`,
+      );
+      return;
+    }
     if (deliveryError) {
       sendError(response, 'ServiceUnavailableException', `Delivery failed: ${String(deliveryError)}`);
       return;
@@ -277,6 +310,35 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
     sendJson(response, 200, { FailedPutCount: failedCount, Encrypted: false, RequestResponses: responses });
   }
 
+  let source: KinesisSource | undefined;
+  if (options.source) {
+    source = await startKinesisSource({
+      client: options.source.kinesis,
+      streamName: options.source.streamName,
+      store: options.store,
+      deliveryStreamName: options.streamName,
+      bufferBytes,
+      bufferMs,
+      deliver: async (records, naming) => {
+        const before = { ...stats, objects: [...stats.objects], errorObjects: [...stats.errorObjects] };
+        stats.accepted += records.length;
+        const batch = records.map((r) => ({
+          recordId: `${r.metadata.shardId}:${r.metadata.sequenceNumber}`,
+          arrival: r.arrival,
+          data: r.data,
+          kinesis: r.metadata,
+        }));
+        try {
+          await deliver(batch, naming);
+        } catch (error) {
+          // The source delivers this batch again under the same names: count it once, then.
+          Object.assign(stats, before);
+          throw error;
+        }
+      },
+    });
+  }
+
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => sendError(response, 'InternalFailure', String(error)));
   });
@@ -287,11 +349,12 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
     endpoint,
     stats,
     async flush() {
-      await flushBuffer();
+      await (source ? source.drain() : flushBuffer());
       if (deliveryError) throw deliveryError;
     },
     async stop() {
-      await flushBuffer();
+      // What a Kinesis source has read but not delivered stays in its stream for the next start.
+      await (source ? source.stop() : flushBuffer());
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (deliveryError) throw deliveryError;

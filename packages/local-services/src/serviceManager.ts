@@ -20,6 +20,8 @@ export interface LocalServices {
   s3Endpoint: string;
   /** Credentials the S3 API server accepts. */
   s3Credentials: typeof LOCAL_S3_CREDENTIALS;
+  /** The Kinesis API server's endpoint; undefined for services started before it was one of them. */
+  kinesisEndpoint: string | undefined;
   /** A connection URL for the local database (holds the local password). */
   databaseUrl: string;
   warehousePath: string;
@@ -32,6 +34,7 @@ function describe(state: ServiceState, credentials: PostgresCredentials): LocalS
     state,
     s3Endpoint: state.s3.endpoint,
     s3Credentials: LOCAL_S3_CREDENTIALS,
+    kinesisEndpoint: state.kinesis?.endpoint,
     databaseUrl: localDatabaseUrl(state.postgres.port, credentials),
     warehousePath: state.warehouse.path,
   };
@@ -89,8 +92,12 @@ export async function stopServices(home: HomeLayout): Promise<boolean> {
   if (!state) return false;
   await stopProcess(state.pid, 'SIGTERM', 30_000);
   // If the supervisor had to be killed, its children may still be there.
-  await Promise.all([stopProcess(state.s3.pid, 'SIGTERM', 5_000), stopProcess(state.postgres.pid, 'SIGINT', 15_000)]);
-  const left = [state.pid, state.s3.pid, state.postgres.pid].filter(isProcessAlive);
+  const servers = [state.s3.pid, ...(state.kinesis ? [state.kinesis.pid] : [])];
+  await Promise.all([
+    ...servers.map((pid) => stopProcess(pid, 'SIGTERM', 5_000)),
+    stopProcess(state.postgres.pid, 'SIGINT', 15_000),
+  ]);
+  const left = [state.pid, ...servers, state.postgres.pid].filter(isProcessAlive);
   if (left.length > 0) throw new LocalServiceError(`processes ${left.join(', ')} did not stop; kill them by hand`);
   await clearServiceState(home);
   return true;

@@ -12,6 +12,8 @@ export const ServiceStateSchema = z.object({
   pid: z.number().int().positive(),
   startedAt: z.iso.datetime(),
   s3: z.object({ endpoint: z.url(), pid: z.number().int().positive() }),
+  /** The Kinesis API server (kinesalite); absent in the state of services started before it existed. */
+  kinesis: z.object({ endpoint: z.url(), pid: z.number().int().positive() }).optional(),
   postgres: z.object({
     host: z.string(),
     port: z.number().int().positive(),

@@ -133,6 +133,40 @@ export const BatchIngestConfigSchema = z
   .superRefine(requireSnowflakeFields);
 export type BatchIngestConfig = z.infer<typeof BatchIngestConfigSchema>;
 
+/** Where the publisher's events go first: Firehose itself (Direct PUT), or a Kinesis data stream Firehose reads. */
+export const STREAM_SOURCES = ['direct', 'kinesis'] as const;
+export type StreamSource = (typeof STREAM_SOURCES)[number];
+
+const streamSource = () =>
+  z
+    .enum(STREAM_SOURCES)
+    .default('direct')
+    .describe('direct (Firehose Direct PUT) or kinesis (a Kinesis data stream in front of Firehose)');
+const kinesisStreamName = () =>
+  z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,128}$/)
+    .describe('a Kinesis data stream name (1–128 letters, digits, _ . -)');
+
+/** Where one publisher sends its events, as {@link readStreamPublisherConfig} resolves it. */
+export type PublisherDestination =
+  | { source: 'direct'; deliveryStreamName: string; endpoint?: string | undefined }
+  | { source: 'kinesis'; streamName: string; endpoint?: string | undefined };
+
+/** The variables each stream source needs, and the ones it must not have (a sign of a half-changed setup). */
+const SOURCE_VARIABLES = {
+  direct: {
+    required: ['DELIVERY_STREAM_NAME'],
+    refused: ['KINESIS_STREAM_NAME', 'KINESIS_ENDPOINT'],
+    what: 'the Firehose delivery stream the publisher puts records to',
+  },
+  kinesis: {
+    required: ['KINESIS_STREAM_NAME'],
+    refused: ['DELIVERY_STREAM_NAME', 'FIREHOSE_ENDPOINT'],
+    what: 'the Kinesis data stream the publisher puts records to',
+  },
+} as const;
+
 /** Environment of the stream-publisher Lambda. */
 export const StreamPublisherConfigSchema = z
   .object({
@@ -140,16 +174,55 @@ export const StreamPublisherConfigSchema = z
     ...warehouseShape,
     /** Holds the publisher's order-id watermark under state/. */
     RAW_BUCKET: bucket(),
+    INSIGHTFLOW_STREAM_SOURCE: streamSource(),
+    /** With `direct`: the delivery stream PutRecordBatch writes to. */
     DELIVERY_STREAM_NAME: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]{1,64}$/)
+      .optional()
       .describe('a Firehose delivery stream name (1–64 letters, digits, _ . -)'),
     /** Set only for the local delivery stream. */
     FIREHOSE_ENDPOINT: httpUrl().optional(),
+    /** With `kinesis`: the data stream PutRecords writes to (Firehose reads it). */
+    KINESIS_STREAM_NAME: kinesisStreamName().optional(),
+    /** Set only for a local Kinesis API server (kinesalite). */
+    KINESIS_ENDPOINT: httpUrl().optional(),
     PUBLISH_EVENTS: positiveInt(500).default(500),
     PUBLISH_MAX_ATTEMPTS: positiveInt(6).max(20).default(6),
   })
-  .superRefine(requireSnowflakeFields);
+  .superRefine(requireSnowflakeFields)
+  .superRefine((cfg, ctx) => {
+    const source = cfg.INSIGHTFLOW_STREAM_SOURCE;
+    const { required, refused, what } = SOURCE_VARIABLES[source];
+    const other = source === 'direct' ? 'kinesis' : 'direct';
+    for (const variable of required) {
+      if (!cfg[variable]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: `required when INSIGHTFLOW_STREAM_SOURCE=${source} (${what})`,
+        });
+      }
+    }
+    for (const variable of refused) {
+      if (cfg[variable]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [variable],
+          message:
+            `unset when INSIGHTFLOW_STREAM_SOURCE=${source}: it belongs to INSIGHTFLOW_STREAM_SOURCE=${other}. ` +
+            `Remove ${variable}, or set INSIGHTFLOW_STREAM_SOURCE=${other}`,
+        });
+      }
+    }
+  })
+  .transform((cfg) => {
+    const destination: PublisherDestination =
+      cfg.INSIGHTFLOW_STREAM_SOURCE === 'kinesis'
+        ? { source: 'kinesis', streamName: cfg.KINESIS_STREAM_NAME as string, endpoint: cfg.KINESIS_ENDPOINT }
+        : { source: 'direct', deliveryStreamName: cfg.DELIVERY_STREAM_NAME as string, endpoint: cfg.FIREHOSE_ENDPOINT };
+    return { ...cfg, destination };
+  });
 export type StreamPublisherConfig = z.infer<typeof StreamPublisherConfigSchema>;
 
 /** Environment of the stream-transformer Lambda (Firehose's data-transformation function). */
@@ -279,6 +352,13 @@ export const CliConfigSchema = z
     S3_ENDPOINT: objectStoreShape.S3_ENDPOINT,
     AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
     DATABASE_URL: SyncConfigSchema.shape.DATABASE_URL,
+    /**
+     * How `publish` and `run` stream: `direct` puts records to the local delivery stream;
+     * `kinesis` puts them to a local Kinesis data stream that the local delivery loop reads.
+     */
+    INSIGHTFLOW_STREAM_SOURCE: streamSource(),
+    /** A Kinesis API server other than the local services' (kinesalite) one. */
+    KINESIS_ENDPOINT: httpUrl().optional(),
     RAW_BUCKET: bucket().default(LOCAL_DEFAULTS.rawBucket),
     CLEAN_BUCKET: bucket().default(LOCAL_DEFAULTS.cleanBucket),
     STAGE_BUCKET: bucket().default(LOCAL_DEFAULTS.stageBucket),

@@ -9,4 +9,6 @@ export const FIREHOSE_LIMITS = {
   bytesPerCall: 4 * 1024 * 1024,
   /** Bytes per record (1,000 KiB). */
   bytesPerRecord: 1_000 * 1024,
+  /** Firehose records have no partition key (the publisher's key is not sent). */
+  partitionKeyCounts: false,
 } as const;

@@ -78,6 +78,7 @@ export {
   type HandlerConfig,
   HandlerConfigSchema,
   LOCAL_DEFAULTS,
+  type PublisherDestination,
   readBatchIngestConfig,
   readCatalogPath,
   readCleanLayerConfig,
@@ -94,10 +95,12 @@ export {
   SNOWFLAKE_DEPLOY_VARIABLES,
   type SnowflakeLoaderConfig,
   SnowflakeLoaderConfigSchema,
+  STREAM_SOURCES,
   type StacksConfig,
   StacksConfigSchema,
   type StreamPublisherConfig,
   StreamPublisherConfigSchema,
+  type StreamSource,
   type StreamTransformerConfig,
   StreamTransformerConfigSchema,
   type SyncConfig,
@@ -115,6 +118,7 @@ export {
 } from './errors.js';
 export { FIREHOSE_LIMITS } from './firehoseLimits.js';
 export { EVAL_SETS, type EvalSet, INSTACART_CATALOG } from './instacartCatalog.js';
+export { KINESIS_LIMITS } from './kinesisLimits.js';
 export {
   BATCH_PREFIX,
   buildFirehoseObjectName,
@@ -127,6 +131,7 @@ export {
   DEFAULT_STAGE_PREFIX,
   firehosePrefixes,
   formatWindowTimestamp,
+  LOCAL_DELIVERY_STATE_PREFIX,
   MANIFEST_FILE,
   type PartitionTime,
   type PartLocation,

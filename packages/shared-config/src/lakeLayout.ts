@@ -60,6 +60,8 @@ export function stageKey(table: Pick<TableSpec, 'stage'>, prefix: string = DEFAU
 }
 /** Where the stream publisher keeps its order-id watermark, in the raw bucket (not data: never crawled or synced). */
 export const PUBLISHER_STATE_PREFIX = 'state/stream-publisher/';
+/** Where the local delivery loop keeps how far it has delivered each Kinesis data stream, in the raw bucket. */
+export const LOCAL_DELIVERY_STATE_PREFIX = 'state/local-delivery/';
 /** The commit marker of a batch run folder. */
 export const MANIFEST_FILE = '_manifest.json';
 

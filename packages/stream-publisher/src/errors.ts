@@ -1,4 +1,4 @@
-import { ErrorKind, FIREHOSE_LIMITS, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+import { ErrorKind, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
 
 /** Base error of the stream publisher. */
 export class PublishError extends InsightFlowError {
@@ -21,18 +21,18 @@ export class UndeliveredEventsError extends PublishError {
       .join(', ');
     super(
       `${undelivered} of ${total} events were not delivered after ${attempts} attempts (last errors: ${codes}). ` +
-        'The delivery stream is throttling or failing: check its metrics, then publish again (new order ids are used).',
+        'The stream is throttling or failing: check its metrics, then publish again (new order ids are used).',
       { kind: ErrorKind.retryable },
     );
     this.name = 'UndeliveredEventsError';
   }
 }
 
-/** One event is bigger than Firehose accepts. */
+/** One event is bigger than its stream accepts. */
 export class OversizedRecordError extends PublishError {
-  public constructor(orderId: number, bytes: number) {
+  public constructor(orderId: number, bytes: number, service: string, limit: number) {
     super(
-      `Order event ${orderId} is ${bytes} bytes; Firehose accepts at most ${FIREHOSE_LIMITS.bytesPerRecord.toLocaleString('en')} bytes per record.`,
+      `Order event ${orderId} is ${bytes} bytes; ${service} accepts at most ${limit.toLocaleString('en')} bytes per record.`,
     );
     this.name = 'OversizedRecordError';
   }

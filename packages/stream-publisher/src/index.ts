@@ -1,6 +1,7 @@
 export { FirehoseDeliveryStream } from './adapters/firehoseDeliveryStream.js';
-export type { DeliveryStream, FailedEntry } from './deliveryStream.js';
+export { KinesisDataStream } from './adapters/kinesisDataStream.js';
 export { OversizedRecordError, PublishError, UndeliveredEventsError } from './errors.js';
+export type { EventStream, EventStreamLimits, FailedEntry, StreamRecord } from './eventStream.js';
 export { lakeOrderRange, ORDERS_TABLE } from './lakeOrderRange.js';
 export { type OrderIdRange, orderEvents } from './orderEvents.js';
 export { reserveOrderIds, WATERMARK_KEY } from './orderIdReservation.js';

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '@insightflow/object-store';
 import type { Warehouse } from '@insightflow/warehouse';
-import type { DeliveryStream } from './deliveryStream.js';
+import type { EventStream } from './eventStream.js';
 import { lakeOrderRange } from './lakeOrderRange.js';
 import { type OrderIdRange, orderEvents } from './orderEvents.js';
 import { reserveOrderIds } from './orderIdReservation.js';
@@ -11,7 +11,8 @@ import { warehouseOrderRange } from './warehouseRange.js';
 export interface BurstDependencies {
   /** The raw bucket, which holds the order-id watermark. */
   store: ObjectStore;
-  stream: DeliveryStream;
+  /** Firehose (Direct PUT) or the Kinesis data stream in front of it. */
+  stream: EventStream;
   /**
    * Opens the warehouse the first order id continues from; called only without a watermark,
    * closed after. Without it (the Lambda, which bundles no warehouse client) the first order id

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FIREHOSE_LIMITS, type OrderEvent } from '@insightflow/shared-config';
+import type { OrderEvent } from '@insightflow/shared-config';
 import pRetry from 'p-retry';
-import type { DeliveryStream } from './deliveryStream.js';
 import { OversizedRecordError, UndeliveredEventsError } from './errors.js';
+import type { EventStream, StreamRecord } from './eventStream.js';
 
 /** How to publish. */
 export interface PublishOptions {
@@ -18,46 +18,55 @@ export interface PublishOptions {
 
 /** What a publish did. */
 export interface PublishResult {
-  /** Events Firehose accepted. */
+  /** Events the stream accepted. */
   delivered: number;
-  /** PutRecordBatch calls made, retries included. */
+  /** PutRecordBatch (or PutRecords) calls made, retries included. */
   calls: number;
-  /** Entries sent again after Firehose refused them. */
+  /** Entries sent again after the stream refused them. */
   resent: number;
   batches: number;
 }
 
-/** One event as Firehose receives it: NDJSON, so delivered objects split into lines. */
-function encode(event: OrderEvent): Uint8Array {
-  const bytes = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
-  if (bytes.length > FIREHOSE_LIMITS.bytesPerRecord) throw new OversizedRecordError(event.order_id, bytes.length);
-  return bytes;
+/**
+ * One event as the stream receives it: NDJSON (so delivered objects split into lines), keyed by
+ * its order id (a data stream spreads the orders over its shards by it).
+ */
+function encode(event: OrderEvent, stream: EventStream): { record: StreamRecord; bytes: number } {
+  const data = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
+  const partitionKey = String(event.order_id);
+  const bytes = data.length + (stream.limits.partitionKeyCounts ? Buffer.byteLength(partitionKey, 'utf8') : 0);
+  if (bytes > stream.limits.bytesPerRecord) {
+    throw new OversizedRecordError(event.order_id, bytes, stream.service, stream.limits.bytesPerRecord);
+  }
+  return { record: { data, partitionKey }, bytes };
 }
 
-/** Groups records into PutRecordBatch calls within the count and size limits. */
-function* batchesOf(events: Iterable<OrderEvent>): Generator<Uint8Array[]> {
-  let batch: Uint8Array[] = [];
-  let bytes = 0;
+/** Groups records into calls within the stream's count and size limits. */
+function* batchesOf(events: Iterable<OrderEvent>, stream: EventStream): Generator<StreamRecord[]> {
+  const { recordsPerCall, bytesPerCall } = stream.limits;
+  let batch: StreamRecord[] = [];
+  let batchBytes = 0;
   for (const event of events) {
-    const record = encode(event);
-    if (batch.length === FIREHOSE_LIMITS.recordsPerCall || bytes + record.length > FIREHOSE_LIMITS.bytesPerCall) {
+    const { record, bytes } = encode(event, stream);
+    if (batch.length === recordsPerCall || batchBytes + bytes > bytesPerCall) {
       yield batch;
       batch = [];
-      bytes = 0;
+      batchBytes = 0;
     }
     batch.push(record);
-    bytes += record.length;
+    batchBytes += bytes;
   }
   if (batch.length > 0) yield batch;
 }
 
 /**
- * Publishes events with PutRecordBatch. A call that succeeds can still refuse some entries:
+ * Publishes events in batches (PutRecordBatch to Firehose, PutRecords to a data stream). A call
+ * that succeeds can still refuse some entries:
  * exactly those are sent again, with exponential backoff and jitter, up to `maxAttempts`; then
  * {@link UndeliveredEventsError} counts what was not delivered. Paced to `rate` events/s.
  */
 export async function publishEvents(
-  stream: DeliveryStream,
+  stream: EventStream,
   events: Iterable<OrderEvent>,
   options: PublishOptions = {},
 ): Promise<PublishResult> {
@@ -66,7 +75,7 @@ export async function publishEvents(
   const started = performance.now();
   let offered = 0;
 
-  for (const batch of batchesOf(events)) {
+  for (const batch of batchesOf(events, stream)) {
     if (options.rate) {
       // Send this batch no earlier than its place in a steady stream of `rate` events a second.
       const due = started + (offered / options.rate) * 1000;
@@ -80,12 +89,12 @@ export async function publishEvents(
       await pRetry(
         async () => {
           result.calls++;
-          const failed = await stream.putRecordBatch(pending);
+          const failed = await stream.putRecords(pending);
           result.delivered += pending.length - failed.length;
           if (failed.length === 0) return;
           lastCodes = {};
           for (const f of failed) lastCodes[f.errorCode] = (lastCodes[f.errorCode] ?? 0) + 1;
-          pending = failed.map((f) => pending[f.index] as Uint8Array);
+          pending = failed.map((f) => pending[f.index] as StreamRecord);
           result.resent += pending.length;
           throw new Error(`${pending.length} entries refused`);
         },

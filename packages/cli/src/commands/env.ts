@@ -22,6 +22,8 @@ export async function envCommand(context: CliContext): Promise<ExitCode> {
   const variables: Record<string, string> = {
     DATABASE_URL: services.databaseUrl,
     S3_ENDPOINT: services.s3Endpoint,
+    // The publisher's local Kinesis endpoint (INSIGHTFLOW_STREAM_SOURCE=kinesis); it accepts the same credentials.
+    ...(services.kinesisEndpoint ? { KINESIS_ENDPOINT: services.kinesisEndpoint } : {}),
     AWS_ACCESS_KEY_ID: services.s3Credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: services.s3Credentials.secretAccessKey,
     AWS_REGION: config.AWS_REGION,

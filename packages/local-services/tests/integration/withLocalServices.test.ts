@@ -1,17 +1,30 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { findRunningServices, isProcessAlive, resolveHomeLayout, withLocalServices } from '../../src/index.js';
+import {
+  findRunningServices,
+  isProcessAlive,
+  localKinesisClient,
+  resolveHomeLayout,
+  withLocalServices,
+} from '../../src/index.js';
 
 describe('Function: withLocalServices()', () => {
   it('starts services for one call when none are up, and stops every process after it', async () => {
     const home = resolveHomeLayout(await mkdtemp(path.join(tmpdir(), 'insightflow-ls-')));
     let pids: number[] = [];
+    let streams: string[] | undefined;
 
     const answer = await withLocalServices(home, async (services) => {
       pids = [services.state.pid, services.state.s3.pid, services.state.postgres.pid];
+      if (services.state.kinesis) pids.push(services.state.kinesis.pid);
+      // The Kinesis API server answers on its endpoint (an empty list: the pipeline creates streams).
+      const kinesis = localKinesisClient(services.kinesisEndpoint as string);
+      streams = (await kinesis.send(new ListStreamsCommand({}))).StreamNames;
+      kinesis.destroy();
       const client = new pg.Client({ connectionString: services.databaseUrl });
       await client.connect();
       const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
@@ -20,7 +33,8 @@ describe('Function: withLocalServices()', () => {
     });
 
     expect(answer).toMatch(/^17\./);
-    expect(pids).toHaveLength(3);
+    expect(streams).toEqual([]);
+    expect(pids).toHaveLength(4);
     expect(pids.filter(isProcessAlive)).toEqual([]);
     // Ephemeral services are not advertised to other commands.
     expect(await findRunningServices(home)).toBeUndefined();

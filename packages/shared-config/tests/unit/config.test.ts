@@ -83,6 +83,58 @@ describe('Function: readStreamPublisherConfig()', () => {
       /DELIVERY_STREAM_NAME: got "orders stream!"; expected a Firehose delivery stream name/,
     );
   });
+
+  it('sends to the delivery stream by default (Direct PUT)', () => {
+    const cfg = readStreamPublisherConfig({ RAW_BUCKET: 'raw', DELIVERY_STREAM_NAME: 'insightflow-dev-orders' });
+    expect(cfg.destination).toEqual({ source: 'direct', deliveryStreamName: 'insightflow-dev-orders' });
+  });
+
+  it('sends to the Kinesis data stream with INSIGHTFLOW_STREAM_SOURCE=kinesis, at a local endpoint when given', () => {
+    const cfg = readStreamPublisherConfig({
+      RAW_BUCKET: 'raw',
+      INSIGHTFLOW_STREAM_SOURCE: 'kinesis',
+      KINESIS_STREAM_NAME: 'insightflow-dev-orders',
+      KINESIS_ENDPOINT: 'http://127.0.0.1:4567',
+    });
+    expect(cfg.destination).toEqual({
+      source: 'kinesis',
+      streamName: 'insightflow-dev-orders',
+      endpoint: 'http://127.0.0.1:4567',
+    });
+  });
+
+  it('asks for KINESIS_STREAM_NAME, not DELIVERY_STREAM_NAME, when the source is kinesis', () => {
+    const error = configError(() =>
+      readStreamPublisherConfig({ RAW_BUCKET: 'raw', INSIGHTFLOW_STREAM_SOURCE: 'kinesis' }),
+    );
+    expect(error.problems.map((p) => p.variable)).toEqual(['KINESIS_STREAM_NAME']);
+    expect(error.message).toMatch(
+      /KINESIS_STREAM_NAME: not set; expected required when INSIGHTFLOW_STREAM_SOURCE=kinesis/,
+    );
+  });
+
+  it("refuses the other source's variables, naming the variable and both fixes", () => {
+    const kinesis = configError(() =>
+      readStreamPublisherConfig({
+        RAW_BUCKET: 'raw',
+        INSIGHTFLOW_STREAM_SOURCE: 'kinesis',
+        KINESIS_STREAM_NAME: 'orders',
+        DELIVERY_STREAM_NAME: 'orders',
+      }),
+    );
+    expect(kinesis.message).toMatch(
+      /DELIVERY_STREAM_NAME: got "orders"; expected unset when INSIGHTFLOW_STREAM_SOURCE=kinesis.*Remove DELIVERY_STREAM_NAME, or set INSIGHTFLOW_STREAM_SOURCE=direct/,
+    );
+    const direct = configError(() => readStreamPublisherConfig({ RAW_BUCKET: 'raw', KINESIS_STREAM_NAME: 'orders' }));
+    expect(direct.problems.map((p) => p.variable).sort()).toEqual(['DELIVERY_STREAM_NAME', 'KINESIS_STREAM_NAME']);
+    expect(direct.message).toMatch(/Remove KINESIS_STREAM_NAME, or set INSIGHTFLOW_STREAM_SOURCE=kinesis/);
+  });
+
+  it('refuses a stream source it does not know', () => {
+    expect(() =>
+      readStreamPublisherConfig({ RAW_BUCKET: 'raw', DELIVERY_STREAM_NAME: 'x', INSIGHTFLOW_STREAM_SOURCE: 'msk' }),
+    ).toThrow(/INSIGHTFLOW_STREAM_SOURCE: got "msk"; expected direct \(Firehose Direct PUT\) or kinesis/);
+  });
 });
 
 describe('Function: readCliConfig()', () => {

@@ -1,27 +1,25 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { DeliveryStream, FailedEntry } from '../deliveryStream.js';
+import { FIREHOSE_LIMITS } from '@insightflow/shared-config';
+import type { EventStream, FailedEntry, StreamRecord } from '../eventStream.js';
+import { failedEntries } from './failedEntries.js';
 
-/** The DeliveryStream port over Kinesis Data Firehose (or the local delivery stream). */
-export class FirehoseDeliveryStream implements DeliveryStream {
+/** The EventStream port over a Kinesis Data Firehose delivery stream, Direct PUT (or the local delivery stream). */
+export class FirehoseDeliveryStream implements EventStream {
+  public readonly service = 'Firehose';
+  public readonly limits = FIREHOSE_LIMITS;
+
   public constructor(
     private readonly client: FirehoseClient,
     private readonly streamName: string,
   ) {}
 
-  public async putRecordBatch(records: readonly Uint8Array[]): Promise<FailedEntry[]> {
+  public async putRecords(records: readonly StreamRecord[]): Promise<FailedEntry[]> {
     const response = await this.client.send(
       new PutRecordBatchCommand({
         DeliveryStreamName: this.streamName,
-        Records: records.map((Data) => ({ Data })),
+        Records: records.map(({ data }) => ({ Data: data })),
       }),
     );
-    if (!response.FailedPutCount) return [];
-    const failed: FailedEntry[] = [];
-    (response.RequestResponses ?? []).forEach((entry, index) => {
-      if (entry.ErrorCode) {
-        failed.push({ index, errorCode: entry.ErrorCode, errorMessage: entry.ErrorMessage ?? '' });
-      }
-    });
-    return failed;
+    return response.FailedPutCount ? failedEntries(response.RequestResponses) : [];
   }
 }
