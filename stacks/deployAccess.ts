@@ -158,6 +158,7 @@ export function boundaryStatements(scope: DeployScope): PolicyStatement[] {
         // A function in a VPC: its network interfaces.
         'ec2:CreateNetworkInterface',
         'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
         'ec2:DeleteNetworkInterface',
         'ec2:AssignPrivateIpAddresses',
         'ec2:UnassignPrivateIpAddresses',
@@ -181,7 +182,7 @@ export function boundaryStatements(scope: DeployScope): PolicyStatement[] {
       sid: 'EnvironmentDatabaseSecrets',
       actions: ['secretsmanager:GetSecretValue'],
       resources: [arn('secretsmanager', 'secret:rds!*')],
-      conditions: [like('secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn', [arn('rds', `db:${named}`)])],
+      conditions: [like('aws:ResourceTag/aws:rds:primaryDBInstanceArn', [arn('rds', `db:${named}`)])],
     },
     {
       sid: 'EnvironmentStreams',
@@ -353,7 +354,7 @@ export function applyPolicies(scope: DeployScope & { stateBucket: string }): Rec
         conditions: [
           {
             test: 'StringLikeIfExists',
-            variable: 'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn',
+            variable: 'aws:ResourceTag/aws:rds:primaryDBInstanceArn',
             values: [arn('rds', `db:${named}`)],
           },
         ],

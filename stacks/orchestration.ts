@@ -224,14 +224,11 @@ export class OrchestrationStack extends InsightFlowStack {
     const machineArn = `arn:aws:states:${settings.region}:${account}:stateMachine:${machineName}`;
     const scheduleName = this.name('pipeline');
     const scheduleArn = `arn:aws:events:${settings.region}:${account}:rule/${scheduleName}`;
-    // The execution history and definition are encrypted with the project key, bound to this machine.
+    // The execution history and definition are encrypted with the project key, through Step Functions only.
     const machineKeyUse = (actions: string[]): PolicyStatement => ({
       actions,
       resources: [storage.key.arn],
-      conditions: [
-        viaService(settings.region, 'states'),
-        { test: 'StringEquals', variable: 'kms:EncryptionContext:aws:states:stateMachineArn', values: [machineArn] },
-      ],
+      conditions: [viaService(settings.region, 'states')],
     });
     const role = new ServiceRole(this, 'machine-role', {
       roleName: this.name('pipeline'),

@@ -111,7 +111,7 @@ export class VpcStack extends InsightFlowStack {
         {
           sid: 'AccountPrincipalsToAccountResources',
           actions: ['*'],
-          principals: [{ type: 'AWS', identifiers: ['*'] }],
+          principals: [{ type: '*', identifiers: ['*'] }],
           resources: ['*'],
           condition: ownAccount,
         },
@@ -120,7 +120,7 @@ export class VpcStack extends InsightFlowStack {
               {
                 sid: 'AmazonBucketsTheBastionReads',
                 actions: ['s3:GetObject'],
-                principals: [{ type: 'AWS', identifiers: ['*'] }],
+                principals: [{ type: '*', identifiers: ['*'] }],
                 resources: BASTION_AMAZON_BUCKETS(settings.region).map((b) => `arn:aws:s3:::${b}/*`),
               },
             ]
@@ -195,7 +195,7 @@ export class VpcStack extends InsightFlowStack {
           {
             sid: service === 'secretsmanager' ? 'AccountPrincipalsToAccountResources' : 'AccountPrincipals',
             actions: ['*'],
-            principals: [{ type: 'AWS', identifiers: ['*'] }],
+            principals: [{ type: '*', identifiers: ['*'] }],
             resources: ['*'],
             condition: service === 'secretsmanager' ? ownAccount : ownAccount.slice(0, 1),
           },

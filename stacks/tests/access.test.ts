@@ -32,6 +32,7 @@ import {
   type AccessDecision,
   decide,
   deployedPolicies,
+  withoutBounds,
   withoutGrants,
   withRoleStatements,
 } from './access/deployedPermissions.js';
@@ -323,6 +324,16 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       if (broken.allowed) stillAllowed.push(`${request.principal} ${request.action} ${request.resource}`);
     }
     expect(stillAllowed).toEqual([]);
+
+    // The boundary is no `*`: each edge of a bounded role needs the boundary statement that admits it.
+    const bounded = decisions.filter(({ request }) => policies.boundary.has(request.principal));
+    expect(bounded.length).toBeGreaterThan(100);
+    const unbounded: string[] = [];
+    for (const { request, decision } of bounded) {
+      const broken = await decide(request, withoutBounds(policies, decision));
+      if (broken.allowed) unbounded.push(`${request.principal} ${request.action} ${request.resource}`);
+    }
+    expect(unbounded).toEqual([]);
   });
 
   describe('denies the unfixed policies of the findings it was built for', () => {

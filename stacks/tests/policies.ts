@@ -69,6 +69,9 @@ export function noWildcardAdmin(stacks: SynthStack[]): string[] {
         const actions = asList(statement.actions);
         const resourcesList = asList(statement.resources);
         const allow = (statement.effect ?? 'Allow') === 'Allow';
+        // A statement with principals is a resource policy's (a VPC endpoint's bounds what passes
+        // through it, conditioned on the account): it grants an identity nothing by itself.
+        if (statement.principals !== undefined) continue;
         if (allow && actions.includes('*') && resourcesList.includes('*')) {
           violations.push(`${stack.name}: policy ${name} allows * on *`);
         }

@@ -38,13 +38,22 @@ describe('Stacks configuration: no placeholders, every Snowflake value from conf
       expect.stringMatching(
         /SNOWFLAKE_IAM_USER_ARN and SNOWFLAKE_EXTERNAL_ID are unset: .*integration role is left out/,
       ),
+      expect.stringMatching(
+        /INSIGHTFLOW_GITHUB_REPOSITORY and TF_STATE_BUCKET are not both set: the account stack leaves out/,
+      ),
     ]);
   });
 
   it('a full synth carries every Snowflake value from configuration into the functions and the trust policy', () => {
-    const app = synth({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_ENV: 'prod' });
+    const app = synth({
+      ...EXAMPLE_SNOWFLAKE_ENV,
+      INSIGHTFLOW_ENV: 'prod',
+      INSIGHTFLOW_GITHUB_REPOSITORY: 'acme/insightflow',
+      TF_STATE_BUCKET: 'acme-terraform-state',
+    });
     expect(app.stacks.flatMap((s) => matchingStrings(s.json, PLACEHOLDER, s.name))).toEqual([]);
     expect(app.warnings).toEqual([]);
+    expect(JSON.stringify(app.stacks.find((s) => s.name === 'account')?.json)).toContain('repo:acme/insightflow:');
     const ingest = app.stacks
       .flatMap((s) => Object.values(s.json.resource?.aws_lambda_function ?? {}))
       .find((f) => f.function_name === 'insightflow-prod-batch-ingest') as {

@@ -7,6 +7,7 @@ import { activeCatalog, getTable, sqlType, type TableSpec, tableNames } from '@i
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildLambda } from '../../scripts/build-lambda.js';
 import { planStacks, writeTerraformCliConfig } from '../../scripts/plan-stacks.js';
+import { ACCOUNT_STACK } from '../account.js';
 import { STACK_NAMES } from '../app.js';
 import { BASTION_AMI_PARAMETER } from '../bastion.js';
 import {
@@ -16,6 +17,7 @@ import {
   partitionColumns,
   projectionParameters,
 } from '../cleanLayer.js';
+import { CATALOG_KEY_ALIAS } from '../deployAccess.js';
 import { CRAWLER_CATALOG_ACTIONS } from '../glueCrawlerRaw.js';
 import { PROVIDER_LOCK_FILE } from '../insightflowStack.js';
 import {
@@ -38,6 +40,9 @@ const stackOf = (stacks: SynthStack[], name: string) => stacks.find((s) => s.nam
 const resourcesOf = (stack: SynthStack, type: string) => (stack.json.resource?.[type] ?? {}) as Record<string, Block>;
 const documentsOf = (stack: SynthStack) => (stack.json.data?.aws_iam_policy_document ?? {}) as Record<string, Block>;
 const statementsOf = (document: Block | undefined) => (document?.statement ?? []) as Block[];
+/** The policy document whose name starts with `prefix` (a construct's documents carry its path and a hash). */
+const documentNamed = (stack: SynthStack, prefix: string) =>
+  Object.entries(documentsOf(stack)).find(([name]) => name.startsWith(prefix))?.[1];
 
 /**
  * Runs the top-level states of a definition from `startAt`, with every Task answered by `task`
@@ -109,10 +114,15 @@ function runStates(
 describe('CDKTF app', () => {
   let dev: SynthesisedApp;
   let prod: SynthesisedApp;
+  /** Each knob at its other value: a first crawl of everything, streams through Kinesis. */
+  let everything: SynthesisedApp;
+  let kinesis: SynthesisedApp;
 
   beforeAll(() => {
     dev = synth();
     prod = synth({ INSIGHTFLOW_ENV: 'prod', INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_ENV });
+    everything = synth({ INSIGHTFLOW_RECRAWL: 'everything' });
+    kinesis = synth({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_STREAM_SOURCE: 'kinesis' });
   });
 
   it('synthesises one stack per module, with the exact names', () => {
@@ -209,7 +219,9 @@ describe('CDKTF app', () => {
     const devStorage = stackOf(dev.stacks, 's3-buckets');
     expect(Object.keys(resourcesOf(devStorage, 'aws_iam_role'))).toEqual([]);
     expect(JSON.stringify(devStorage.json)).not.toContain('000000000000');
-    const trust = documentsOf(stackOf(prod.stacks, 's3-buckets'))['snowflake-trust'];
+    const trust = Object.entries(documentsOf(stackOf(prod.stacks, 's3-buckets'))).find(([name]) =>
+      name.startsWith('snowflake-integration_trust'),
+    )?.[1];
     expect(statementsOf(trust)).toEqual([
       expect.objectContaining({
         principals: [{ type: 'AWS', identifiers: [EXAMPLE_SNOWFLAKE_ENV.SNOWFLAKE_IAM_USER_ARN] }],
@@ -231,10 +243,10 @@ describe('CDKTF app', () => {
     }
   });
 
-  it('sends every alarm to one encrypted topic in s3-buckets that CloudWatch and EventBridge of the account can publish to', () => {
+  it('sends every alarm to one topic in s3-buckets, under a key of its own that CloudWatch and EventBridge may use and no data is under', () => {
     const storage = stackOf(prod.stacks, 's3-buckets');
     expect(Object.values(resourcesOf(storage, 'aws_sns_topic'))).toEqual([
-      expect.objectContaining({ name: 'insightflow-prod-alarms', kms_master_key_id: tf('aws_kms_key.key.arn') }),
+      expect.objectContaining({ name: 'insightflow-prod-alarms', kms_master_key_id: tf('aws_kms_key.alarm-key.arn') }),
     ]);
     const publishers = statementsOf(documentsOf(storage)['alarm-topic-policy']);
     expect(publishers).toEqual([
@@ -244,11 +256,18 @@ describe('CDKTF app', () => {
         condition: [expect.objectContaining({ test: 'StringEquals', variable: 'aws:SourceAccount' })],
       }),
     ]);
-    const keyUse = statementsOf(documentsOf(storage)['key-policy']).find((s) =>
-      JSON.stringify(s.principals).includes('events.amazonaws.com'),
-    );
-    expect(keyUse).toMatchObject({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] });
-    expect(JSON.stringify(keyUse?.principals)).toContain('cloudwatch.amazonaws.com');
+    const servicesOf = (document: string) =>
+      statementsOf(documentsOf(storage)[document]).filter((s) =>
+        JSON.stringify(s.principals).includes('events.amazonaws.com'),
+      );
+    expect(servicesOf('alarm-key-policy')).toEqual([
+      expect.objectContaining({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+    ]);
+    // The data key admits no service that publishes alarms.
+    expect(servicesOf('key-policy')).toEqual([]);
+    expect(JSON.stringify(statementsOf(documentsOf(storage)['key-policy']))).not.toContain('cloudwatch.amazonaws.com');
+    for (const bucket of Object.values(resourcesOf(storage, 'aws_s3_bucket_server_side_encryption_configuration')))
+      expect(JSON.stringify(bucket)).not.toContain('alarm-key');
     expect(
       prod.stacks.filter((s) => Object.keys(resourcesOf(s, 'aws_sns_topic')).length > 0).map((s) => s.name),
     ).toEqual(['s3-buckets']);
@@ -350,9 +369,9 @@ describe('CDKTF app', () => {
     }
   });
 
-  it('scopes the crawler role to its catalog, prefixes and key, with AssociateKmsKey for its encrypted logs', () => {
+  it('scopes the crawler role to its catalog, prefixes and keys, with AssociateKmsKey for its encrypted logs', () => {
     const glue = stackOf(dev.stacks, 'glue-crawler-raw');
-    const statements = statementsOf(documentsOf(glue)['crawler-permissions']);
+    const statements = statementsOf(documentNamed(glue, 'crawler-role_policy'));
     for (const statement of statements) expect(statement.resources).not.toContain('*');
     const sid = (name: string) => statements.find((s) => s.sid === name) as Block;
     expect(sid('CatalogOfThisDatabase').actions).toEqual(CRAWLER_CATALOG_ACTIONS);
@@ -361,21 +380,45 @@ describe('CDKTF app', () => {
     );
     expect(sid('CrawlerLogs').actions).toContain('logs:AssociateKmsKey');
     expect(JSON.stringify(sid('CrawlerLogs').resources)).toContain(':log-group:/aws-glue/crawlers*');
-    expect(sid('ProjectKey').actions).toEqual(
-      expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
-    );
+    // The lake's key through S3 only; the catalog's key (the account stack's, by its alias) through Glue only.
+    expect(sid('ProjectKey')).toMatchObject({
+      actions: ['kms:Decrypt'],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] }],
+    });
+    expect(sid('CatalogKey')).toMatchObject({
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      condition: [
+        { test: 'ForAnyValue:StringEquals', variable: 'kms:ResourceAliases', values: [CATALOG_KEY_ALIAS] },
+        { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com'] },
+      ],
+    });
     expect(Object.keys(resourcesOf(glue, 'aws_iam_role_policy_attachment'))).toEqual([]);
   });
 
-  it('encrypts the Glue Data Catalog and its connection passwords with the project key', () => {
-    const settings = Object.values(
-      resourcesOf(stackOf(dev.stacks, 'glue-crawler-raw'), 'aws_glue_data_catalog_encryption_settings'),
-    );
-    expect(settings).toHaveLength(1);
-    const encryption = settings[0]?.data_catalog_encryption_settings as Block;
-    expect(encryption.encryption_at_rest).toMatchObject({ catalog_encryption_mode: 'SSE-KMS' });
-    expect(encryption.connection_password_encryption).toMatchObject({ return_connection_password_encrypted: true });
-    expect(JSON.stringify(encryption)).toContain('cross-stack-reference-input-s3-buckets');
+  it('passes INSIGHTFLOW_RECRAWL to both crawlers: new folders only (logging schema changes) by default, everything on request', () => {
+    const policies = (app: SynthesisedApp) =>
+      Object.values(resourcesOf(stackOf(app.stacks, 'glue-crawler-raw'), 'aws_glue_crawler')).map((c) => [
+        c.name,
+        (c.recrawl_policy as Block).recrawl_behavior,
+        (c.schema_change_policy as Block).update_behavior,
+      ]);
+    expect(policies(dev)).toEqual([
+      ['insightflow-dev-raw-batch', 'CRAWL_NEW_FOLDERS_ONLY', 'LOG'],
+      ['insightflow-dev-raw-streaming', 'CRAWL_NEW_FOLDERS_ONLY', 'LOG'],
+    ]);
+    expect(policies(everything)).toEqual([
+      ['insightflow-dev-raw-batch', 'CRAWL_EVERYTHING', 'UPDATE_IN_DATABASE'],
+      ['insightflow-dev-raw-streaming', 'CRAWL_EVERYTHING', 'UPDATE_IN_DATABASE'],
+    ]);
+  });
+
+  it('leaves the Data Catalog encryption to the account stack: no environment stack declares it', () => {
+    for (const app of [dev, prod]) {
+      const declaring = app.stacks.filter(
+        (s) => Object.keys(resourcesOf(s, 'aws_glue_data_catalog_encryption_settings')).length !== 0,
+      );
+      expect(declaring.map((s) => s.name)).toEqual([ACCOUNT_STACK]);
+    }
   });
 
   it('sends a failed crawl of either crawler to the alarm topic', () => {
@@ -529,7 +572,7 @@ describe('CDKTF app', () => {
       const rules = Object.values(
         resourcesOf(stackOf(prod.stacks, 's3-buckets'), 'aws_s3_bucket_lifecycle_configuration'),
       ).find((c) => String(c.bucket).includes('clean'))?.rule as Block[];
-      const expiring = rules.filter((r) => r.expiration);
+      const expiring = rules.filter((r) => (r.expiration as Block[] | undefined)?.some((e) => e.days !== undefined));
       expect(expiring).toEqual([
         expect.objectContaining({
           filter: [{ prefix: 'athena-results/' }],
@@ -539,17 +582,21 @@ describe('CDKTF app', () => {
     });
 
     it('scopes the function role to its workgroup, databases, tables, prefixes and key: no wildcard but a prefix', () => {
-      const statements = statementsOf(
-        Object.entries(documentsOf(cleanStack())).find(([name]) => name.startsWith('clean-layer_policy'))?.[1],
-      );
+      const statements = statementsOf(documentNamed(cleanStack(), 'clean-layer_role_policy'));
       expect(statements.length).toBeGreaterThan(5);
       for (const statement of statements) {
         const actions = statement.actions as string[];
         const resources = statement.resources as string[];
         for (const action of actions) expect(action).not.toMatch(/\*/);
         if (actions.every((a) => a.startsWith('xray:'))) continue;
+        // The catalog key is found by its alias: any key of the account, so long as it is that one.
+        const byAlias = JSON.stringify(statement.condition ?? []).includes('kms:ResourceAliases');
         for (const resource of resources) {
           expect(resource).not.toBe('*');
+          if (byAlias) {
+            expect(resource).toMatch(/:kms:us-east-1:.*:key\/\*$/);
+            continue;
+          }
           // A wildcard only ends a prefix: an S3 prefix, or the scratch database's tables.
           if (resource.includes('*'))
             expect(resource).toMatch(
@@ -582,8 +629,8 @@ describe('CDKTF app', () => {
       expect(cleanTable.Parameters).toEqual({ FunctionName: 'c', Payload: { 'tables.$': 'States.Array($.table)' } });
       const machine = Object.values(resourcesOf(stackOf(prod.stacks, 'orchestration'), 'aws_sfn_state_machine'))[0];
       expect(String(machine?.definition)).toContain('clean-layer');
-      const invoke = statementsOf(documentsOf(stackOf(prod.stacks, 'orchestration')).policy).find((s) =>
-        (s.actions as string[]).includes('lambda:InvokeFunction'),
+      const invoke = statementsOf(documentNamed(stackOf(prod.stacks, 'orchestration'), 'machine-role_policy')).find(
+        (s) => (s.actions as string[]).includes('lambda:InvokeFunction'),
       );
       expect(JSON.stringify(invoke?.resources)).toContain('cross-stack-reference-input-clean-layer');
     });

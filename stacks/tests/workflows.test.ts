@@ -4,8 +4,10 @@ import path from 'node:path';
 import { readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { ACCOUNT_STACK } from '../account.js';
 import { buildApp } from '../app.js';
-import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../config.js';
+import { EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../config.js';
+import { applyRoleName, PLAN_ROLE_NAME } from '../deployAccess.js';
 
 const WORKFLOWS = path.resolve(import.meta.dirname, '../../.github/workflows');
 
@@ -197,15 +199,24 @@ export function planWorkflowViolations(planWorkflow: Workflow, text: string): st
   return violations;
 }
 
-/** The OIDC subjects a README bootstrap trust policy (`aws iam create-role --role-name <role>`) admits. */
-function trustedSubjects(readme: string, role: string): string[] {
-  const match = new RegExp(`--role-name ${role} --assume-role-policy-document '([^']*)'`).exec(readme);
-  if (!match) return [];
-  const policy = JSON.parse(match[1] as string) as {
-    Statement: { Condition: Record<string, Record<string, string | string[]>> }[];
-  };
-  return policy.Statement.flatMap((s) =>
-    Object.values(s.Condition).flatMap((c) => [c['token.actions.githubusercontent.com:sub'] ?? []].flat()),
+/** The OIDC subjects the trust policy of the account stack's role `role` admits. */
+function trustedSubjects(
+  accountStack: {
+    resource?: Record<string, Record<string, Record<string, unknown>>>;
+    data?: Record<string, Record<string, Record<string, unknown>>>;
+  },
+  role: string,
+): string[] {
+  const declared = Object.values(accountStack.resource?.aws_iam_role ?? {}).find((r) => r.name === role);
+  const document = String(declared?.assume_role_policy ?? '').replace(
+    /^\$\{data\.aws_iam_policy_document\.(.+)\.json\}$/,
+    '$1',
+  );
+  const statements = (accountStack.data?.aws_iam_policy_document?.[document]?.statement ?? []) as {
+    condition: { variable: string; values: string[] }[];
+  }[];
+  return statements.flatMap((s) =>
+    s.condition.filter((c) => c.variable === 'token.actions.githubusercontent.com:sub').flatMap((c) => c.values),
   );
 }
 
@@ -218,7 +229,9 @@ const FULL_DEPLOYMENT_ENV = { INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_
  */
 function manifestDependencies(): Record<string, string[]> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-workflow-manifest-'));
-  buildApp(environmentSettings(readStacksConfig(FULL_DEPLOYMENT_ENV)), outdir).synth();
+  const settings = environmentSettings(readStacksConfig(FULL_DEPLOYMENT_ENV), () => undefined);
+  buildApp({ ...settings, account: { ...settings.account, ci: EXAMPLE_CI } }, outdir).synth();
+  accountStackJson = JSON.parse(readFileSync(path.join(outdir, 'stacks', ACCOUNT_STACK, 'cdk.tf.json'), 'utf8'));
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks as Record<
     string,
     { dependencies: string[] }
@@ -226,20 +239,39 @@ function manifestDependencies(): Record<string, string[]> {
   return Object.fromEntries(Object.entries(manifest).map(([name, s]) => [name, s.dependencies]));
 }
 
+/** The account stack as the manifest's synth wrote it (CI roles for EXAMPLE_CI.repository). */
+let accountStackJson: Parameters<typeof trustedSubjects>[0] = {};
+
 const read = (file: string) => readFileSync(path.join(WORKFLOWS, file), 'utf8');
 const load = (file: string) => YAML.parse(read(file));
 
 describe('GitHub Actions workflows', () => {
   const stacks = manifestDependencies();
 
-  for (const file of ['deploy.yml', 'plan.yml']) {
-    it(`${file} has a job per stack whose needs mirror the manifest's dependencies`, () => {
-      expect(workflowViolations(load(file), stacks)).toEqual([]);
-    });
-  }
+  // The account stack is an administrator's to apply (no apply role may): deploy.yml leaves it out.
+  const environmentStacks = Object.fromEntries(Object.entries(stacks).filter(([name]) => name !== ACCOUNT_STACK));
+
+  it("plan.yml has a job per stack whose needs mirror the manifest's dependencies, the account stack's included", () => {
+    expect(Object.keys(stacks)).toContain(ACCOUNT_STACK);
+    expect(workflowViolations(load('plan.yml'), stacks)).toEqual([]);
+  });
+
+  it("deploy.yml has a job per environment stack whose needs mirror the manifest's dependencies, and none for the account stack", () => {
+    expect(workflowViolations(load('deploy.yml'), environmentStacks)).toEqual([]);
+    expect(workflowViolations(load('deploy.yml'), stacks)).toEqual([`no job deploys stack ${ACCOUNT_STACK}`]);
+  });
+
+  it('lets a dispatched deploy set INSIGHTFLOW_RECRAWL for that run, and the plan job reads it', () => {
+    const deploy = load('deploy.yml');
+    expect(deploy.on.workflow_dispatch.inputs.recrawl.options).toEqual(['new-folders', 'everything']);
+    expect(deploy.jobs['glue-crawler-raw'].with.recrawl).toContain('inputs.recrawl');
+    expect(load('stack.yml').jobs.plan.env.INSIGHTFLOW_RECRAWL).toMatch(
+      /inputs\.recrawl \|\| vars\.INSIGHTFLOW_RECRAWL/,
+    );
+  });
 
   it('fails when a stack is added without a job', () => {
-    expect(workflowViolations(load('deploy.yml'), { ...stacks, 'new-stack': ['s3-buckets'] })).toEqual([
+    expect(workflowViolations(load('deploy.yml'), { ...environmentStacks, 'new-stack': ['s3-buckets'] })).toEqual([
       'no job deploys stack new-stack',
     ]);
   });
@@ -247,7 +279,9 @@ describe('GitHub Actions workflows', () => {
   it('fails on a workflow whose job forgets a dependency', () => {
     const broken = load('deploy.yml');
     broken.jobs['data-sync-raw'].needs = ['changes', 's3-buckets', 'vpc'];
-    expect(workflowViolations(broken, stacks)).toEqual(["job data-sync-raw does not need rds-postgresql's job"]);
+    expect(workflowViolations(broken, environmentStacks)).toEqual([
+      "job data-sync-raw does not need rds-postgresql's job",
+    ]);
   });
 
   it('assumes AWS roles by OIDC and holds no static keys', () => {
@@ -333,14 +367,17 @@ describe('GitHub Actions workflows', () => {
     ]);
   });
 
-  it("the README's trust policies admit pull requests to the plan role and only the environments to the apply role", () => {
-    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
-    const plan = trustedSubjects(readme, 'insightflow-plan');
-    expect(plan).toContain('repo:<owner>/<repo>:pull_request');
-    expect(plan.filter((sub) => sub.includes(':environment:'))).toEqual([]);
-    expect(trustedSubjects(readme, 'insightflow-apply').sort()).toEqual([
-      'repo:<owner>/<repo>:environment:dev',
-      'repo:<owner>/<repo>:environment:prod',
+  it("the account stack's trust policies admit pull requests and main to the plan role, and each environment's jobs only to its own apply role", () => {
+    const plan = trustedSubjects(accountStackJson, PLAN_ROLE_NAME);
+    expect(plan.sort()).toEqual([
+      `repo:${EXAMPLE_CI.repository}:pull_request`,
+      `repo:${EXAMPLE_CI.repository}:ref:refs/heads/main`,
+    ]);
+    expect(trustedSubjects(accountStackJson, applyRoleName('dev'))).toEqual([
+      `repo:${EXAMPLE_CI.repository}:environment:dev`,
+    ]);
+    expect(trustedSubjects(accountStackJson, applyRoleName('prod'))).toEqual([
+      `repo:${EXAMPLE_CI.repository}:environment:prod`,
     ]);
   });
 });

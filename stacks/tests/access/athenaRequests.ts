@@ -166,7 +166,7 @@ export function athenaRequestsFor(
         principal: roleArn,
         action,
         resource: facts.catalogKey,
-        context: { ...onBehalf, ...glueKmsContext(region, facts) },
+        context: { ...onBehalf, ...glueKmsContext(region) },
         because: why('uses the encrypted Data Catalog'),
       });
     }
@@ -247,13 +247,9 @@ function catalogResources(region: string, tableOrDatabase: string): string[] {
   ];
 }
 
-/** The context of a KMS request Glue makes for the encrypted catalog: through Glue, on a key known by its aliases. */
-function glueKmsContext(region: string, facts: DeploymentFacts): Record<string, string | string[]> {
-  return {
-    'kms:ViaService': `glue.${region}.amazonaws.com`,
-    'kms:CallerAccount': ACCOUNT_ID,
-    ...(facts.catalogKey ? { 'kms:ResourceAliases': facts.keyAliases.get(facts.catalogKey) ?? [] } : {}),
-  };
+/** The context of a KMS request Glue makes for the encrypted catalog (the key's aliases are added by `decide`). */
+function glueKmsContext(region: string): Record<string, string> {
+  return { 'kms:ViaService': `glue.${region}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT_ID };
 }
 
 /** Maps one recorded Glue request to the authorisations it needs: catalog, database and table ARNs, and the catalog key. */
@@ -286,7 +282,7 @@ export function glueRequestsFor(
         principal: roleArn,
         action,
         resource: facts.catalogKey,
-        context: { ...context, ...glueKmsContext(region, facts) },
+        context: { ...context, ...glueKmsContext(region) },
         because: `${because} (encrypted Data Catalog)`,
       });
     }

@@ -323,6 +323,9 @@ export class DeployedApp {
       aws_s3_bucket: () => `arn:aws:s3:::${field('bucket')}`,
       aws_iam_role: () => `arn:aws:iam::${ACCOUNT_ID}:role/${field('name')}`,
       aws_iam_policy: () => `arn:aws:iam::${ACCOUNT_ID}:policy/${field('name')}`,
+      aws_iam_openid_connect_provider: () =>
+        `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${field('url').replace(/^https:\/\//, '')}`,
+      aws_kinesis_stream: () => `arn:aws:kinesis:${region}:${ACCOUNT_ID}:stream/${field('name')}`,
       aws_kms_key: () => `arn:aws:kms:${region}:${ACCOUNT_ID}:key/${fakeUuid(address.name)}`,
       aws_lambda_function: () => `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${field('function_name')}`,
       aws_cloudwatch_log_group: () => `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${field('name')}`,

@@ -1,7 +1,9 @@
 /**
  * The policies of the deployed app, as IAM evaluates them: each role's identity policies and
- * each resource's own policy (bucket, KMS key, Lambda function, SNS topic, SQS queue), and the
- * decision of a maintained IAM evaluator (@cloud-copilot/iam-simulate) on a request.
+ * permissions boundary, each resource's own policy (bucket, KMS key, Lambda function, SNS topic,
+ * SQS queue, role trust), the VPC endpoint policies a function in the VPC reaches S3 and Secrets
+ * Manager through, and the decision of a maintained IAM evaluator (@cloud-copilot/iam-simulate)
+ * on a request.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
@@ -19,8 +21,14 @@ export interface NamedPolicy {
 export interface DeployedPolicies {
   /** Role ARN → its identity policies (inline and customer-managed). */
   identity: Map<string, NamedPolicy[]>;
+  /** Role ARN → its permissions boundary. */
+  boundary: Map<string, NamedPolicy>;
   /** Resource ARN (bucket, key, function, topic, queue) → its resource policy. */
   resource: Map<string, Policy>;
+  /** Role ARN of a function in the VPC → the endpoint policy per service it reaches through the VPC (`s3`, `secretsmanager`). */
+  endpoints: Map<string, Map<string, NamedPolicy>>;
+  /** Key ARN → its aliases: what KMS evaluates `kms:ResourceAliases` against. */
+  keyAliases: Map<string, string[]>;
 }
 
 const parse = (value: unknown): Policy => (typeof value === 'string' ? JSON.parse(value) : (value as Policy));
@@ -50,10 +58,21 @@ export function deployedPolicies(app: DeployedApp): DeployedPolicies {
   }
 
   const resource = new Map<string, Policy>();
+  const boundary = new Map<string, NamedPolicy>();
   // A role's trust policy is its resource policy for sts:AssumeRole.
   for (const { stack, config } of app.resources('aws_iam_role')) {
-    const resolved = app.value(stack, config) as { name: string; assume_role_policy: string };
+    const resolved = app.value(stack, config) as {
+      name: string;
+      assume_role_policy: string;
+      permissions_boundary?: string;
+    };
     resource.set(roleArn(resolved.name), parse(resolved.assume_role_policy));
+    if (resolved.permissions_boundary) {
+      const policy = managed.get(resolved.permissions_boundary);
+      if (!policy)
+        throw new Error(`${resolved.name}'s permissions boundary ${resolved.permissions_boundary} is not in the app`);
+      boundary.set(roleArn(resolved.name), { name: resolved.permissions_boundary, policy });
+    }
   }
   for (const { stack, config } of app.resources('aws_s3_bucket_policy')) {
     const resolved = app.value(stack, config) as { bucket: string; policy: string };
@@ -108,8 +127,32 @@ export function deployedPolicies(app: DeployedApp): DeployedPolicies {
     existing.Statement.push(statement);
     resource.set(arn, existing);
   }
-  return { identity, resource };
+  // A function in the VPC reaches AWS through the VPC's endpoints: each one's policy bounds what passes.
+  const endpointPolicies = new Map<string, NamedPolicy>();
+  for (const { stack, name, config } of app.resources('aws_vpc_endpoint')) {
+    const resolved = app.value(stack, config) as { service_name: string; policy?: string };
+    if (resolved.policy)
+      endpointPolicies.set(String(resolved.service_name.split('.').at(-1)), {
+        name: `${stack.name}/${name}`,
+        policy: parse(resolved.policy),
+      });
+  }
+  const endpoints = new Map<string, Map<string, NamedPolicy>>();
+  for (const { stack, config } of app.resources('aws_lambda_function')) {
+    const fn = app.value(stack, config) as { role: string; vpc_config?: unknown };
+    if (fn.vpc_config) endpoints.set(fn.role, endpointPolicies);
+  }
+  const keyAliases = new Map<string, string[]>();
+  for (const { stack, config } of app.resources('aws_kms_alias')) {
+    const resolved = app.value(stack, config) as { name: string; target_key_id: string };
+    const key = keyArnById.get(resolved.target_key_id) ?? resolved.target_key_id;
+    keyAliases.set(key, [...(keyAliases.get(key) ?? []), resolved.name]);
+  }
+  return { identity, boundary, resource, endpoints, keyAliases };
 }
+
+/** The services whose requests a function in the VPC sends through an endpoint (its code's own calls). */
+const THROUGH_ENDPOINTS = new Set(['s3', 'secretsmanager']);
 
 /** The resource whose policy governs an ARN: a bucket for its objects, a function for its versions. */
 function policyOwner(resource: string): string {
@@ -124,6 +167,8 @@ export interface AccessDecision {
   result: string;
   /** Identity and resource statements that allowed it (what a broken copy removes). */
   grants: { policy: string; statement: Record<string, unknown> }[];
+  /** The permissions-boundary statements that admitted it. */
+  bounds?: Record<string, unknown>[];
   errors?: string;
 }
 
@@ -132,18 +177,36 @@ export async function decide(request: IamRequest, policies: DeployedPolicies): P
   const isService = request.principal.endsWith('.amazonaws.com');
   const identityPolicies = isService ? [] : (policies.identity.get(request.principal) ?? []);
   const resourcePolicy = policies.resource.get(policyOwner(request.resource));
+  const boundary = isService ? undefined : policies.boundary.get(request.principal);
+  const [service] = request.action.split(':');
+  // A request the service makes for the caller (KMS through S3, say) does not pass the VPC's endpoint.
+  const endpoint =
+    THROUGH_ENDPOINTS.has(String(service)) && !request.context['aws:CalledVia']
+      ? policies.endpoints.get(request.principal)?.get(String(service))
+      : undefined;
+  // What AWS puts in every request's context: who is asking, and for a KMS key, its aliases.
+  const aliases = request.action.startsWith('kms:') ? policies.keyAliases.get(request.resource) : undefined;
+  // Every resource a request here names is the deployment's own, in its one account.
+  const context = {
+    ...(isService ? {} : { 'aws:PrincipalArn': request.principal }),
+    'aws:ResourceAccount': ACCOUNT_ID,
+    ...request.context,
+    ...(aliases ? { 'kms:ResourceAliases': aliases } : {}),
+  };
   const result = await runSimulation(
     {
       request: {
         principal: request.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: ACCOUNT_ID },
-        contextVariables: request.context,
+        contextVariables: context,
       },
       identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(resourcePolicy ? { resourcePolicy } : {}),
+      ...(boundary ? { permissionBoundaryPolicies: [boundary] } : {}),
+      ...(endpoint ? { vpcEndpointPolicies: [endpoint] } : {}),
     },
     {},
   );
@@ -151,18 +214,24 @@ export async function decide(request: IamRequest, policies: DeployedPolicies): P
     return { allowed: false, result: 'error', grants: [], errors: JSON.stringify(result.errors) };
   }
   if (result.resultType !== 'single') throw new Error(`Unexpected wildcard simulation for ${request.resource}`);
+  type Analysis = { allowStatements: { policyId?: string; statement: Record<string, unknown> }[] };
   const analysis = result.result.analysis as unknown as {
-    identityAnalysis?: { allowStatements: { policyId: string; statement: Record<string, unknown> }[] };
-    resourceAnalysis?: { allowStatements: { policyId?: string; statement: Record<string, unknown> }[] };
+    identityAnalysis?: Analysis;
+    resourceAnalysis?: Analysis;
+    permissionBoundaryAnalysis?: Analysis;
   };
   const grants = [
-    ...(analysis.identityAnalysis?.allowStatements ?? []).map((s) => ({ policy: s.policyId, statement: s.statement })),
+    ...(analysis.identityAnalysis?.allowStatements ?? []).map((s) => ({
+      policy: String(s.policyId),
+      statement: s.statement,
+    })),
     ...(analysis.resourceAnalysis?.allowStatements ?? []).map((s) => ({
       policy: 'resource policy',
       statement: s.statement,
     })),
   ];
-  return { allowed: result.overallResult === 'Allowed', result: result.overallResult, grants };
+  const bounds = (analysis.permissionBoundaryAnalysis?.allowStatements ?? []).map((s) => s.statement);
+  return { allowed: result.overallResult === 'Allowed', result: result.overallResult, grants, bounds };
 }
 
 /**
@@ -176,6 +245,7 @@ export function withoutGrants(policies: DeployedPolicies, decision: AccessDecisi
     Statement: policy.Statement.filter((s) => !granted.has(JSON.stringify(s))),
   });
   return {
+    ...policies,
     identity: new Map(
       [...policies.identity].map(([role, list]) => [
         role,
@@ -183,6 +253,23 @@ export function withoutGrants(policies: DeployedPolicies, decision: AccessDecisi
       ]),
     ),
     resource: new Map([...policies.resource].map(([arn, policy]) => [arn, strip(policy)])),
+  };
+}
+
+/** A copy of the policies whose boundaries lack every statement that admitted `decision`. */
+export function withoutBounds(policies: DeployedPolicies, decision: AccessDecision): DeployedPolicies {
+  const admitted = new Set((decision.bounds ?? []).map((s) => JSON.stringify(s)));
+  return {
+    ...policies,
+    boundary: new Map(
+      [...policies.boundary].map(([role, p]) => [
+        role,
+        {
+          name: p.name,
+          policy: { ...p.policy, Statement: p.policy.Statement.filter((s) => !admitted.has(JSON.stringify(s))) },
+        },
+      ]),
+    ),
   };
 }
 
@@ -208,5 +295,5 @@ export function withRoleStatements(
       },
     })),
   );
-  return { identity, resource: policies.resource };
+  return { ...policies, identity };
 }

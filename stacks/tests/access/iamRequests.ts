@@ -25,10 +25,10 @@ export interface DeploymentFacts {
   bucketKeys: Map<string, string>;
   /** Secret ARN → ARN of its KMS key. */
   secretKeys: Map<string, string>;
+  /** Secret ARN → the tags the service that made it put on it (RDS tags its master secret with the instance). */
+  secretTags: Map<string, Record<string, string>>;
   /** The key the Glue Data Catalog is encrypted with, when it is. */
   catalogKey?: string;
-  /** Key ARN → its aliases (`alias/…`): what a `kms:ResourceAliases` condition sees. */
-  keyAliases: Map<string, string[]>;
   /** Athena workgroup name → its enforced result location (`s3://…/`). */
   workgroups: Map<string, { outputLocation: string }>;
   /** `database.table` → the table: the declared Glue tables and the tables the recorded queries created. */
@@ -59,11 +59,17 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
     if (typeof key === 'string')
       secretKeys.set(app.attribute(stack, 'aws_secretsmanager_secret', name, 'arn') as string, key);
   }
-  // RDS keeps the master user's secret, encrypted with the key the instance names.
+  // RDS keeps the master user's secret, encrypted with the key the instance names, tagged with the instance.
+  const secretTags = new Map<string, Record<string, string>>();
   for (const { stack, name, config } of app.resources('aws_db_instance')) {
     const key = app.value(stack, config.master_user_secret_kms_key_id);
     const secret = app.attribute(stack, 'aws_db_instance', name, 'master_user_secret');
-    if (typeof key === 'string' && typeof secret === 'string') secretKeys.set(secret, key);
+    if (typeof key === 'string' && typeof secret === 'string') {
+      secretKeys.set(secret, key);
+      secretTags.set(secret, {
+        'aws:rds:primaryDBInstanceArn': app.attribute(stack, 'aws_db_instance', name, 'arn') as string,
+      });
+    }
   }
   const catalogKey = app
     .resources('aws_glue_data_catalog_encryption_settings')
@@ -78,13 +84,6 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
     };
     const outputLocation = resolved.configuration?.result_configuration?.output_location;
     if (outputLocation) workgroups.set(resolved.name, { outputLocation });
-  }
-  const keyAliases = new Map<string, string[]>();
-  const arnOfKey = keyArns(app);
-  for (const { stack, config } of app.resources('aws_kms_alias')) {
-    const resolved = app.value(stack, config) as { name: string; target_key_id: string };
-    const key = arnOfKey.get(resolved.target_key_id) ?? resolved.target_key_id;
-    keyAliases.set(key, [...(keyAliases.get(key) ?? []), resolved.name]);
   }
   const tables = createdTables(requests);
   for (const { stack, config } of app.resources('aws_glue_catalog_table')) {
@@ -107,24 +106,12 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
   return {
     bucketKeys,
     secretKeys,
+    secretTags,
     ...(catalogKey ? { catalogKey } : {}),
-    keyAliases,
     workgroups,
     tables,
     queryWorkgroups,
   };
-}
-
-/** Key id → key ARN of every KMS key of the app. */
-function keyArns(app: DeployedApp): Map<string, string> {
-  return new Map(
-    app
-      .resources('aws_kms_key')
-      .map(({ stack, name }) => [
-        app.attribute(stack, 'aws_kms_key', name, 'key_id') as string,
-        app.attribute(stack, 'aws_kms_key', name, 'arn') as string,
-      ]),
-  );
 }
 
 /** An SDK call this mapping does not know: the test fails until it is mapped (and allowed). */
@@ -254,8 +241,17 @@ export function iamRequestsFor(
   if (request.service === 'Secrets Manager' && request.operation === 'GetSecretValue') {
     const secret = String(input.SecretId);
     const key = facts.secretKeys.get(secret);
+    const tags = Object.entries(facts.secretTags.get(secret) ?? {}).map(([tag, value]) => [
+      `aws:ResourceTag/${tag}`,
+      value,
+    ]);
     return [
-      { ...base, action: 'secretsmanager:GetSecretValue', resource: secret, context: secure },
+      {
+        ...base,
+        action: 'secretsmanager:GetSecretValue',
+        resource: secret,
+        context: { ...secure, ...Object.fromEntries(tags) },
+      },
       ...(key
         ? [
             {

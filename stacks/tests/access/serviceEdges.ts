@@ -8,9 +8,11 @@
  * event targets), so a configuration change moves the edge with it.
  */
 import { BATCH_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/nodeLambda.js';
 import { CATALOG_KEY_ACTIONS } from './athenaRequests.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 import type { IamRequest } from './iamRequests.js';
+import { trustEdges } from './trustEdges.js';
 
 type Block = Record<string, unknown>;
 
@@ -30,6 +32,16 @@ const secure = { 'aws:SecureTransport': 'true' };
 export function serviceEdges(app: DeployedApp): IamRequest[] {
   const edges: IamRequest[] = [];
   const region = app.region;
+  const bucketKeys = new Map(
+    app
+      .resources('aws_s3_bucket_server_side_encryption_configuration')
+      .map(({ stack, config }) => app.value(stack, config) as Block)
+      .map((c) => [
+        String(c.bucket),
+        ((c.rule as Block[])[0]?.apply_server_side_encryption_by_default as Block | undefined)?.kms_master_key_id,
+      ]),
+  );
+  const keyOfBucket = (bucket: string) => bucketKeys.get(bucket) as string | undefined;
   const kmsVia = (service: string) => ({
     'kms:ViaService': `${service}.${region}.amazonaws.com`,
     'kms:CallerAccount': ACCOUNT_ID,
@@ -103,6 +115,10 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
       const prefix = prefixParts.join('/');
       edge('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': prefix });
       edge('s3:GetObject', `arn:aws:s3:::${bucket}/${prefix}year=2026/month=12/day=02/hhmm=1400/part.csv`);
+      // The lake's objects are SSE-KMS: S3 decrypts them with the crawler's permission.
+      const key = keyOfBucket(String(bucket));
+      if (key)
+        edge('kms:Decrypt', key, { ...kmsVia('s3'), 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}` });
     }
     const database = String(crawler.database_name);
     const catalog = `arn:aws:glue:${region}:${ACCOUNT_ID}:catalog`;
@@ -259,8 +275,7 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
     });
     const stageBucket = bucketNamed('-stage');
     const rawBucket = bucketNamed('-raw-bucket');
-    const key = app.resources('aws_kms_key')[0];
-    const keyArn = key ? (app.attribute(key.stack, 'aws_kms_key', key.name, 'arn') as string) : undefined;
+    const keyArn = keyOfBucket(String(rawBucket));
     const edge = (action: string, resource: string, context: Record<string, string> = {}) =>
       edges.push({ principal: role, action, resource, context: { ...secure, ...context }, because });
     edge('s3:ListBucket', `arn:aws:s3:::${stageBucket}`, { 's3:prefix': `${DEFAULT_STAGE_PREFIX}aisles.csv` });
@@ -350,6 +365,134 @@ export function serviceEdges(app: DeployedApp): IamRequest[] {
         });
       }
     }
+  }
+  edges.push(...runtimeEdges(app), ...trustEdges(app));
+  return edges;
+}
+
+/**
+ * What services do with the roles and keys beyond the calls above: Lambda's network interfaces
+ * for a function in the VPC, Step Functions' and EventBridge's use of the state machine's key,
+ * Enhanced Monitoring's writes, Firehose reading its Kinesis source, and CloudWatch and
+ * EventBridge encrypting what they publish to the alarm topic.
+ */
+function runtimeEdges(app: DeployedApp): IamRequest[] {
+  const edges: IamRequest[] = [];
+  const { region } = app;
+  const kmsVia = (service: string) => ({
+    'kms:ViaService': `${service}.${region}.amazonaws.com`,
+    'kms:CallerAccount': ACCOUNT_ID,
+  });
+  const push = (principal: string, action: string, resource: string, because: string, context = {}) =>
+    edges.push({ principal, action, resource, context: { ...secure, ...context }, because });
+
+  for (const { stack, config } of app.resources('aws_lambda_function')) {
+    const fn = app.value(stack, config) as Block;
+    if (!fn.vpc_config) continue;
+    const because = `Lambda attaches ${String(fn.function_name)} to the VPC`;
+    const ec2 = (resource: string) => `arn:aws:ec2:${region}:${ACCOUNT_ID}:${resource}`;
+    // Each action on the resources EC2 authorises it on (the Describe ones take none).
+    const on: Record<string, string[]> = {
+      'ec2:CreateNetworkInterface': [
+        ec2('network-interface/eni-0123456789abcdef0'),
+        ec2('subnet/subnet-0123456789abcdef0'),
+        ec2('security-group/sg-0123456789abcdef0'),
+      ],
+      'ec2:DeleteNetworkInterface': [ec2('network-interface/eni-0123456789abcdef0')],
+      'ec2:AssignPrivateIpAddresses': [ec2('network-interface/eni-0123456789abcdef0')],
+      'ec2:UnassignPrivateIpAddresses': [ec2('network-interface/eni-0123456789abcdef0')],
+    };
+    for (const action of VPC_NETWORK_INTERFACE_ACTIONS)
+      for (const resource of on[action] ?? ['*']) push(String(fn.role), action, resource, because);
+  }
+
+  const eventRoles = app
+    .resources('aws_cloudwatch_event_target')
+    .map(({ stack, config }) => app.value(stack, config) as Block)
+    .filter((t) => t.role_arn && String(t.arn).includes(':states:'));
+  for (const { stack, config } of app.resources('aws_sfn_state_machine')) {
+    const machine = app.value(stack, config) as Block;
+    const encryption = machine.encryption_configuration as Block | undefined;
+    if (encryption?.type !== 'CUSTOMER_MANAGED_KMS_KEY') continue;
+    const machineArn = `arn:aws:states:${region}:${ACCOUNT_ID}:stateMachine:${String(machine.name)}`;
+    const context = { ...kmsVia('states'), 'kms:EncryptionContext:aws:states:stateMachineArn': machineArn };
+    const key = String(encryption.kms_key_id);
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey'])
+      push(String(machine.role_arn), action, key, `State machine ${String(machine.name)} (encrypted)`, context);
+    for (const target of eventRoles.filter((t) => t.arn === machineArn))
+      push(String(target.role_arn), 'kms:GenerateDataKey', key, `EventBridge starts ${String(machine.name)}`, context);
+  }
+
+  for (const { stack, config } of app.resources('aws_db_instance')) {
+    const db = app.value(stack, config) as Block;
+    if (!db.monitoring_role_arn) continue;
+    const group = `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:RDSOSMetrics`;
+    const because = `Enhanced Monitoring of ${String(db.identifier)}`;
+    push(String(db.monitoring_role_arn), 'logs:CreateLogGroup', group, because);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'])
+      push(String(db.monitoring_role_arn), action, `${group}:log-stream:db-ABCDEFGHIJKLMNOPQRSTUVWXYZ`, because);
+  }
+
+  for (const { stack, config } of app.resources('aws_kinesis_firehose_delivery_stream')) {
+    const stream = app.value(stack, config) as Block;
+    const source = [stream.kinesis_source_configuration ?? []].flat()[0] as Block | undefined;
+    if (!source) continue;
+    const dataStream = String(source.kinesis_stream_arn);
+    const because = `Firehose ${String(stream.name)} reads its Kinesis source`;
+    for (const action of [
+      'kinesis:DescribeStream',
+      'kinesis:GetShardIterator',
+      'kinesis:GetRecords',
+      'kinesis:ListShards',
+    ])
+      push(String(source.role_arn), action, dataStream, because);
+    const streamKey = app
+      .resources('aws_kinesis_stream')
+      .map(({ stack: s, name, config: c }) => ({
+        arn: app.attribute(s, 'aws_kinesis_stream', name, 'arn'),
+        key: app.value(s, c.kms_key_id),
+      }))
+      .find((k) => k.arn === dataStream)?.key;
+    if (typeof streamKey === 'string')
+      push(String(source.role_arn), 'kms:Decrypt', streamKey, `${because} (encrypted)`, {
+        ...kmsVia('kinesis'),
+        'kms:EncryptionContext:aws:kinesis:arn': dataStream,
+      });
+  }
+
+  // SNS encrypts a message with its publisher's permission on the topic's key.
+  const topicKeys = new Map(
+    app
+      .resources('aws_sns_topic')
+      .map(({ stack, name, config }) => [
+        app.attribute(stack, 'aws_sns_topic', name, 'arn') as string,
+        app.value(stack, config.kms_master_key_id),
+      ]),
+  );
+  const published = [
+    ...app.resources('aws_cloudwatch_metric_alarm').flatMap(({ stack, config }) =>
+      ((app.value(stack, config.alarm_actions) as string[] | undefined) ?? []).map((topic) => ({
+        topic,
+        service: 'cloudwatch.amazonaws.com',
+      })),
+    ),
+    ...app
+      .resources('aws_cloudwatch_event_target')
+      .map(({ stack, config }) => String(app.value(stack, config.arn)))
+      .filter((arn) => arn.includes(':sns:'))
+      .map((topic) => ({ topic, service: 'events.amazonaws.com' })),
+  ];
+  for (const { topic, service } of new Map(published.map((p) => [`${p.service} ${p.topic}`, p])).values()) {
+    const key = topicKeys.get(topic);
+    if (typeof key !== 'string') continue;
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
+      push(
+        service,
+        action,
+        key,
+        `${service} publishes to the encrypted topic ${topic.split(':').pop()}`,
+        kmsVia('sns'),
+      );
   }
   return edges;
 }

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../../app.js';
-import { environmentSettings } from '../../config.js';
+import { EXAMPLE_CI, environmentSettings } from '../../config.js';
 import type { SynthStack } from '../policies.js';
 
-export { EXAMPLE_SNOWFLAKE_ENV } from '../../config.js';
+export { EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV } from '../../config.js';
 
 /** One synthesised app: its stacks' Terraform JSON and the manifest. */
 export interface SynthesisedApp {
@@ -16,14 +16,16 @@ export interface SynthesisedApp {
   warnings: string[];
 }
 
-/** Synthesises the app for the given stacks configuration into a temporary directory. */
+/**
+ * Synthesises the app for the given stacks configuration into a temporary directory. Without a
+ * repository and state bucket of their own, the account stack's CI roles get example ones (as
+ * in `npm run plan`), so every test sees them.
+ */
 export function synth(env: Record<string, string> = {}): SynthesisedApp {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
   const warnings: string[] = [];
-  buildApp(
-    environmentSettings(readStacksConfig(env), (m) => warnings.push(m)),
-    outdir,
-  ).synth();
+  const settings = environmentSettings(readStacksConfig(env), (m) => warnings.push(m));
+  buildApp({ ...settings, account: { ...settings.account, ci: settings.account.ci ?? EXAMPLE_CI } }, outdir).synth();
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'))
     .stacks as SynthesisedApp['manifest'];
   const stacks = Object.entries(manifest).map(([name, s]) => ({
