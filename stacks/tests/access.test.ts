@@ -20,13 +20,19 @@ import {
   type SnowflakeTestServer,
   startSecretsManagerStandIn,
   startSnowflakeTestServer,
+  startTestKinesis,
   startTestServices,
+  type TestKinesis,
   type TestServices,
 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { streamTarget, transformFirehoseEvent } from '../../packages/stream-transformer/src/index.js';
 import { type AthenaGlueStandIn, glueTableFromTerraform, startAthenaGlueStandIn } from './access/athenaGlueStandIn.js';
-import { type AwsRequestRecorder, installAwsRequestRecorder } from './access/awsRequestRecorder.js';
+import {
+  type AwsRequestRecorder,
+  installAwsRequestRecorder,
+  type RecordedRequest,
+} from './access/awsRequestRecorder.js';
 import { DeployedApp } from './access/deployedApp.js';
 import {
   type AccessDecision,
@@ -68,30 +74,39 @@ const lambdaContext = (functionName: string) => ({
   getRemainingTimeInMillis: () => 600_000,
 });
 
+/** A deployment's functions, each with the package whose handler it runs. */
+function deployedFunctions(deployedApp: DeployedApp): DeployedFunction[] {
+  return deployedApp.resources('aws_lambda_function').map(({ stack, config }) => {
+    const resolved = deployedApp.value(stack, config) as {
+      function_name: string;
+      role: string;
+      environment?: { variables: Record<string, string> };
+    };
+    const name = resolved.function_name.replace(/^insightflow-(dev|prod)-/, '');
+    return {
+      functionName: resolved.function_name,
+      // A function is named after its package, with a suffix where one package runs several times
+      // (the stream-transformer, once per catalog stream).
+      packageName:
+        Object.keys(HANDLERS)
+          .sort((a, b) => b.length - a.length)
+          .find((p) => name === p || name.startsWith(`${p}-`)) ?? name,
+      roleArn: resolved.role,
+      environment: resolved.environment?.variables ?? {},
+    };
+  });
+}
+
+const FULL_SETTINGS = { ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_BASTION: 'true' };
 /** One `insightflow-<env>-` deployment, full settings: every function that can be deployed is. */
-const app = new DeployedApp(synth({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_BASTION: 'true' }).stacks);
+const app = new DeployedApp(synth(FULL_SETTINGS).stacks);
 const policies = deployedPolicies(app);
-const functions: DeployedFunction[] = app.resources('aws_lambda_function').map(({ stack, config }) => {
-  const resolved = app.value(stack, config) as {
-    function_name: string;
-    role: string;
-    environment?: { variables: Record<string, string> };
-  };
-  const name = resolved.function_name.replace(/^insightflow-(dev|prod)-/, '');
-  return {
-    functionName: resolved.function_name,
-    // A function is named after its package, with a suffix where one package runs several times
-    // (the stream-transformer, once per catalog stream).
-    packageName:
-      Object.keys(HANDLERS)
-        .sort((a, b) => b.length - a.length)
-        .find((p) => name === p || name.startsWith(`${p}-`)) ?? name,
-    roleArn: resolved.role,
-    environment: resolved.environment?.variables ?? {},
-  };
-});
-const deployed = (packageName: string): DeployedFunction => {
-  const fn = functions.find((f) => f.packageName === packageName);
+const functions = deployedFunctions(app);
+/** The same deployment with INSIGHTFLOW_STREAM_SOURCE=kinesis: a data stream in front of each delivery stream. */
+const kinesisApp = new DeployedApp(synth({ ...FULL_SETTINGS, INSIGHTFLOW_STREAM_SOURCE: 'kinesis' }).stacks);
+const kinesisPolicies = deployedPolicies(kinesisApp);
+const deployed = (packageName: string, among = functions): DeployedFunction => {
+  const fn = among.find((f) => f.packageName === packageName);
   if (!fn) throw new Error(`No deployed function runs ${packageName}`);
   return fn;
 };
@@ -103,6 +118,9 @@ describe('Access: every call the code makes, and every service edge, is allowed 
   let recorder: AwsRequestRecorder;
   let delivery: LocalDeliveryStream;
   let athena: AthenaGlueStandIn;
+  let kinesis: TestKinesis;
+  /** What the publisher did in kinesis mode: judged against the kinesis deployment, not the direct one. */
+  let kinesisRequests: RecordedRequest[] = [];
   const ran = new Set<string>();
 
   /** Runs a function's real handler with its deployed environment plus local endpoints only. */
@@ -162,6 +180,10 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     const workgroup = app.resources('aws_athena_workgroup').map(({ stack, config }) => app.value(stack, config))[0] as {
       configuration: { result_configuration: { output_location: string } };
     };
+    kinesis = await startTestKinesis();
+    await kinesis.createStream(
+      deployed('stream-publisher', deployedFunctions(kinesisApp)).environment.KINESIS_STREAM_NAME as string,
+    );
     athena = await startAthenaGlueStandIn({
       databases: [clean.CLEAN_DATABASE as string, clean.CLEAN_SCRATCH_DATABASE as string],
       tables: app
@@ -186,6 +208,7 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     recorder?.uninstall();
     vi.unstubAllEnvs();
     await delivery?.stop();
+    await kinesis?.stop();
     await athena?.stop();
     await secrets?.stop();
     await snowflake?.stop();
@@ -256,6 +279,15 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     await runHandler(deployed('stream-publisher'), { events: 25 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
     await runHandler(deployed('stream-publisher'), { events: 5 }, { FIREHOSE_ENDPOINT: delivery.endpoint });
     await delivery.flush();
+    // The publisher of the kinesis deployment: PutRecords to its data stream (kinesalite), the
+    // watermark continued. Its requests are judged against that deployment's policies.
+    const first = recorder.requests.length;
+    const kinesisPublisher = deployed('stream-publisher', deployedFunctions(kinesisApp));
+    expect(kinesisPublisher.environment).toMatchObject({ INSIGHTFLOW_STREAM_SOURCE: 'kinesis' });
+    expect(kinesisPublisher.environment.DELIVERY_STREAM_NAME).toBeUndefined();
+    await runHandler(kinesisPublisher, { events: 5 }, { KINESIS_ENDPOINT: kinesis.endpoint });
+    kinesisRequests = recorder.requests.splice(first);
+    expect(kinesisRequests.map((r) => `${r.service}:${r.operation}`)).toContain('Kinesis:PutRecords');
     for (const transformer of functions.filter((f) => f.packageName === 'stream-transformer')) {
       await runHandler(transformer, {
         invocationId: 'i',
@@ -334,6 +366,41 @@ describe('Access: every call the code makes, and every service edge, is allowed 
       if (broken.allowed) unbounded.push(`${request.principal} ${request.action} ${request.resource}`);
     }
     expect(unbounded).toEqual([]);
+  });
+
+  it('in kinesis mode, allows the publisher its PutRecords and Firehose its reads of that one stream, each denied without its grant', async () => {
+    const facts = deploymentFacts(kinesisApp, kinesisRequests);
+    const requests = [
+      ...kinesisRequests.flatMap((r) => iamRequestsFor(r, facts, kinesisApp.region, r.principal)),
+      ...serviceEdges(kinesisApp),
+    ];
+    const kinesisEdges = requests.filter((r) => r.action.startsWith('kinesis:') || r.because.includes('Kinesis'));
+    expect(kinesisEdges.map((r) => r.action)).toEqual(
+      expect.arrayContaining([
+        'kinesis:PutRecords',
+        'kinesis:GetRecords',
+        'kinesis:GetShardIterator',
+        'kinesis:DescribeStream',
+        'kinesis:ListShards',
+      ]),
+    );
+    const denied: string[] = [];
+    const stillAllowed: string[] = [];
+    for (const request of requests) {
+      const decision = await decide(request, kinesisPolicies);
+      if (!decision.allowed)
+        denied.push(`${request.principal} ${request.action} ${request.resource} (${decision.result})`);
+      else if ((await decide(request, withoutGrants(kinesisPolicies, decision))).allowed)
+        stillAllowed.push(`${request.principal} ${request.action} ${request.resource}`);
+    }
+    expect(denied).toEqual([]);
+    expect(stillAllowed).toEqual([]);
+    // That one stream: the publisher may not put to another, nor Firehose read another.
+    const put = kinesisEdges.find((r) => r.action === 'kinesis:PutRecords') as IamRequest;
+    const other = put.resource.replace(/stream\/.*$/, 'stream/insightflow-dev-other');
+    expect((await decide({ ...put, resource: other }, kinesisPolicies)).allowed).toBe(false);
+    const read = kinesisEdges.find((r) => r.action === 'kinesis:GetRecords') as IamRequest;
+    expect((await decide({ ...read, resource: other }, kinesisPolicies)).allowed).toBe(false);
   });
 
   describe('denies the unfixed policies of the findings it was built for', () => {

@@ -25,6 +25,8 @@ export interface DeploymentFacts {
   bucketKeys: Map<string, string>;
   /** Secret ARN → ARN of its KMS key. */
   secretKeys: Map<string, string>;
+  /** Kinesis data stream ARN → ARN of the KMS key its records are encrypted with. */
+  streamKeys: Map<string, string>;
   /** Secret ARN → the tags the service that made it put on it (RDS tags its master secret with the instance). */
   secretTags: Map<string, Record<string, string>>;
   /** The key the Glue Data Catalog is encrypted with, when it is. */
@@ -85,6 +87,12 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
     const outputLocation = resolved.configuration?.result_configuration?.output_location;
     if (outputLocation) workgroups.set(resolved.name, { outputLocation });
   }
+  const streamKeys = new Map<string, string>();
+  for (const { stack, name, config } of app.resources('aws_kinesis_stream')) {
+    const key = app.value(stack, config.kms_key_id);
+    if (config.encryption_type === 'KMS' && typeof key === 'string')
+      streamKeys.set(app.attribute(stack, 'aws_kinesis_stream', name, 'arn') as string, key);
+  }
   const tables = createdTables(requests);
   for (const { stack, config } of app.resources('aws_glue_catalog_table')) {
     const database = String(app.value(stack, config.database_name));
@@ -106,6 +114,7 @@ export function deploymentFacts(app: DeployedApp, requests: RecordedRequest[] = 
   return {
     bucketKeys,
     secretKeys,
+    streamKeys,
     secretTags,
     ...(catalogKey ? { catalogKey } : {}),
     workgroups,
@@ -235,6 +244,33 @@ export function iamRequestsFor(
         resource: `arn:aws:firehose:${region}:${ACCOUNT_ID}:deliverystream/${String(input.DeliveryStreamName)}`,
         context: secure,
       },
+    ];
+  }
+
+  if (request.service === 'Kinesis' && (request.operation === 'PutRecords' || request.operation === 'PutRecord')) {
+    const stream = String(
+      input.StreamARN ?? `arn:aws:kinesis:${region}:${ACCOUNT_ID}:stream/${String(input.StreamName)}`,
+    );
+    const key = facts.streamKeys.get(stream);
+    return [
+      { ...base, action: `kinesis:${request.operation}`, resource: stream, context: secure },
+      // Kinesis encrypts each record with the producer's permission, the stream's ARN as context.
+      ...(key
+        ? [
+            {
+              ...base,
+              action: 'kms:GenerateDataKey',
+              resource: key,
+              context: {
+                ...secure,
+                'kms:ViaService': `kinesis.${region}.amazonaws.com`,
+                'kms:CallerAccount': ACCOUNT_ID,
+                'kms:EncryptionContext:aws:kinesis:arn': stream,
+              },
+              because: `${because} (stream encrypted with KMS)`,
+            },
+          ]
+        : []),
     ];
   }
 
