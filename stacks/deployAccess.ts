@@ -403,7 +403,6 @@ export function applyPolicies(scope: DeployScope & { stateBucket: string }): Rec
           'glue:CreateTable',
           'glue:UpdateTable',
           'glue:DeleteTable',
-          'glue:CreateCrawler',
           'glue:UpdateCrawler',
           'glue:DeleteCrawler',
           'glue:TagResource',
@@ -415,6 +414,13 @@ export function applyPolicies(scope: DeployScope & { stateBucket: string }): Rec
           arn('glue', `table/${database}/*`),
           arn('glue', `crawler/${named}`),
         ],
+      },
+      {
+        // CreateCrawler takes no resource: the crawler must be tagged as the environment's as it is made.
+        sid: 'CreateTaggedCrawlers',
+        actions: ['glue:CreateCrawler'],
+        resources: ['*'],
+        conditions: [tagging],
       },
       {
         sid: 'OwnFunctionsAndWorkflows',
