@@ -264,15 +264,20 @@ describe('deploying: one apply role per environment, every role under its bounda
       .filter((s) => s.name !== ACCOUNT_STACK)
       .flatMap((stack) =>
         Object.entries(creating).flatMap(([type, action]) =>
-          Object.keys(stack.json.resource?.[type] ?? {}).map((name) => ({
-            principal: '',
-            action,
-            // An action IAM authorises on no resource: the new resource's tags (the provider's default tags) decide.
-            ...(WILDCARD_CREATES.has(action)
-              ? { resource: '*', context: { 'aws:RequestTag/environment': env } }
-              : { resource: app.attribute(stack, type, name, 'arn') as string, context: {} }),
-            because: `${stack.name}: ${type}.${name}`,
-          })),
+          Object.keys(stack.json.resource?.[type] ?? {}).map(
+            (name): IamRequest => ({
+              principal: '',
+              action,
+              // An action IAM authorises on no resource: the new resource's tags (the provider's default tags) decide.
+              ...(WILDCARD_CREATES.has(action)
+                ? { resource: '*', context: { 'aws:RequestTag/environment': env } }
+                : {
+                    resource: app.attribute(stack, type, name, 'arn') as string,
+                    context: {} as Record<string, string>,
+                  }),
+              because: `${stack.name}: ${type}.${name}`,
+            }),
+          ),
         ),
       );
   }
