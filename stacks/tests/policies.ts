@@ -274,6 +274,29 @@ export function noSecretsInLambdaEnvironment(stacks: SynthStack[]): string[] {
   return violations;
 }
 
+/**
+ * Every KMS statement of a role's own policy (not a key's or a resource's) holds only through a
+ * service (`kms:ViaService`): a role that reads S3 objects or secrets never decrypts with the key
+ * directly. The deploy roles of the account stack manage keys and are left out.
+ */
+export function kmsOnlyThroughServices(stacks: SynthStack[]): string[] {
+  const violations: string[] = [];
+  const asList = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  for (const stack of stacks) {
+    if (stack.name === 'account') continue;
+    for (const [name, document] of Object.entries(stack.json.data?.aws_iam_policy_document ?? {})) {
+      for (const statement of asList(document.statement) as Record<string, unknown>[]) {
+        if (statement.principals !== undefined || (statement.effect ?? 'Allow') !== 'Allow') continue;
+        const kms = (asList(statement.actions) as string[]).filter((a) => a.startsWith('kms:'));
+        const conditions = asList(statement.condition) as { variable: string }[];
+        if (kms.length > 0 && !conditions.some((c) => c.variable === 'kms:ViaService'))
+          violations.push(`${stack.name}: ${name} allows ${kms.join(', ')} without kms:ViaService`);
+      }
+    }
+  }
+  return violations;
+}
+
 /** Every policy, by name. */
 export const POLICIES = {
   bucketsEncryptedAndPrivate,
@@ -287,4 +310,5 @@ export const POLICIES = {
   topicsEncrypted,
   databasesEncryptedWithIamAuth,
   noSecretsInLambdaEnvironment,
+  kmsOnlyThroughServices,
 } as const;
