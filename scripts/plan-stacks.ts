@@ -1,6 +1,8 @@
 /**
- * `npm run plan`: synthesises the app (the optional bastion included) and runs `terraform init`,
- * `validate` and `plan` for every stack in dependency order, fully offline:
+ * `npm run plan`: synthesises the app (the optional bastion and the account stack's CI roles
+ * included) and runs `terraform init` and `plan` for every stack, fully offline; then synthesises
+ * it again with every knob of two values at its other value (`INSIGHTFLOW_STREAM_SOURCE`,
+ * `INSIGHTFLOW_RECRAWL`) and plans the stacks that synth changes:
  * - providers come from a filesystem mirror when the machine has one (TF_PLUGIN_MIRROR, default
  *   /opt/tf-plugins), through a generated Terraform CLI configuration, and must match the
  *   committed lock file (`init -lockfile=readonly`);
@@ -19,7 +21,7 @@ import { promisify } from 'node:util';
 import { readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../stacks/app.js';
 import { BASTION_AMI_PARAMETER } from '../stacks/bastion.js';
-import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../stacks/config.js';
+import { type EnvironmentSettings, EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../stacks/config.js';
 import { useConfiguredCatalog } from './configuredCatalog.js';
 
 /** A stack in the synthesised manifest. */
@@ -172,33 +174,81 @@ function providerOverride(region: string, standInEndpoint: string) {
   };
 }
 
-/** Synthesises and plans every stack; returns the plan summaries by stack. */
+/**
+ * The settings at every knob's other value: the stacks a knob changes are planned at both values.
+ * (The schedules are free-form expressions: the plan's one value of each stands for all.)
+ */
+export function otherKnobValues(settings: EnvironmentSettings): EnvironmentSettings {
+  return {
+    ...settings,
+    streamSource: settings.streamSource === 'direct' ? 'kinesis' : 'direct',
+    recrawl: settings.recrawl === 'new-folders' ? 'everything' : 'new-folders',
+  };
+}
+
+/** What the variant synth is called in the summaries: its knobs at their values. */
+const variantLabel = (settings: EnvironmentSettings) =>
+  `INSIGHTFLOW_STREAM_SOURCE=${settings.streamSource}, INSIGHTFLOW_RECRAWL=${settings.recrawl}`;
+
+/** A synthesised app in its own directory, with every stack's stub state beside it. */
+interface PlannedSynth {
+  outdir: string;
+  manifest: { stacks: Record<string, ManifestStack> };
+  stackJson: (name: string) => string;
+}
+
+/** Synthesises `settings` under `root/<name>/out` and writes each stack's stub state where its consumers read it. */
+function synthForPlan(root: string, name: string, settings: EnvironmentSettings): PlannedSynth {
+  const outdir = path.join(root, name, 'out');
+  mkdirSync(outdir, { recursive: true });
+  buildApp(settings, outdir).synth();
+  // Consumers read `../../../.terraform-state/<stack>.tfstate` from their stack directory.
+  const stateDir = path.join(root, name, '.terraform-state');
+  mkdirSync(stateDir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+    stacks: Record<string, ManifestStack>;
+  };
+  const stackJson = (stack: string) =>
+    readFileSync(path.join(outdir, (manifest.stacks[stack] as ManifestStack).workingDirectory, 'cdk.tf.json'), 'utf8');
+  // Consumers plan against their producers' declared outputs, which the synth already fixed:
+  // with every stub state written first, the stacks plan at once, bounded by the cores.
+  for (const stack of Object.keys(manifest.stacks))
+    writeFileSync(path.join(stateDir, `${stack}.tfstate`), stubState(JSON.parse(stackJson(stack))));
+  return { outdir, manifest, stackJson };
+}
+
+/**
+ * Synthesises and plans every stack, then the stacks the knobs' other values change; returns the
+ * plan summaries by stack (a variant's as `<stack> (<knobs>)`).
+ */
 export async function planStacks(options: { log?: (line: string) => void } = {}): Promise<Record<string, string>> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   requireTerraform();
   const root = mkdtempSync(path.join(tmpdir(), 'insightflow-plan-'));
-  const outdir = path.join(root, 'synth', 'out');
-  mkdirSync(outdir, { recursive: true });
   // The bastion is optional in a deployment but always planned, so its stack cannot rot unseen;
-  // so are the functions that read Snowflake: without Snowflake settings, example ones stand in.
+  // so are the functions that read Snowflake (without Snowflake settings, example ones stand in)
+  // and the account stack's CI roles (without a repository, an example one stands in).
   const configured = Object.keys(EXAMPLE_SNOWFLAKE_ENV).some((name) => process.env[name]);
   if (!configured) log('plan: no SNOWFLAKE_* settings; planning with example values so every function is planned');
-  const settings = {
-    ...environmentSettings(readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }), log),
+  const read = environmentSettings(
+    readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }),
+    log,
+  );
+  const settings: EnvironmentSettings = {
+    ...read,
     bastion: true,
+    account: { ...read.account, ci: read.account.ci ?? EXAMPLE_CI },
   };
   // The catalog the zips were built with (npm run build reads INSIGHTFLOW_CATALOG too).
   useConfiguredCatalog();
-  buildApp(settings, outdir).synth();
+  const base = synthForPlan(root, 'synth', settings);
+  const variantSettings = otherKnobValues(settings);
+  const variant = synthForPlan(root, 'variant', variantSettings);
+  const changed = Object.keys(variant.manifest.stacks).filter(
+    (stack) => !(stack in base.manifest.stacks) || variant.stackJson(stack) !== base.stackJson(stack),
+  );
 
   const cliConfig = writeTerraformCliConfig(root);
-  // Consumers read `../../../.terraform-state/<stack>.tfstate` from their stack directory.
-  const stateDir = path.join(root, 'synth', '.terraform-state');
-  mkdirSync(stateDir, { recursive: true });
-
-  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
-    stacks: Record<string, ManifestStack>;
-  };
   const env = {
     ...process.env,
     TF_CLI_CONFIG_FILE: cliConfig,
@@ -211,45 +261,47 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
     AWS_ACCESS_KEY_ID: 'insightflow-offline-plan',
     AWS_SECRET_ACCESS_KEY: 'insightflow-offline-plan',
   };
+  /** Every plan: its label, and the stack directory it runs in. */
+  const plans = [
+    ...deployOrder(base.manifest.stacks).map((name) => ({
+      label: name,
+      dir: path.join(base.outdir, (base.manifest.stacks[name] as ManifestStack).workingDirectory),
+    })),
+    ...changed.map((name) => ({
+      label: `${name} (${variantLabel(variantSettings)})`,
+      dir: path.join(variant.outdir, (variant.manifest.stacks[name] as ManifestStack).workingDirectory),
+    })),
+  ];
   const summaries: Record<string, string> = {};
   const standIn = await startPlanStandIn();
   try {
-    const order = deployOrder(manifest.stacks);
-    // Consumers plan against their producers' declared outputs, which the synth already fixed:
-    // with every stub state written first, the stacks plan at once, bounded by the cores.
-    for (const name of order) {
-      const stack = manifest.stacks[name] as ManifestStack;
-      const stackJson = JSON.parse(readFileSync(path.join(outdir, stack.workingDirectory, 'cdk.tf.json'), 'utf8'));
-      writeFileSync(path.join(stateDir, `${name}.tfstate`), stubState(stackJson));
-    }
-    const stackDir = (name: string) => path.join(outdir, (manifest.stacks[name] as ManifestStack).workingDirectory);
-    const terraform = (name: string, args: string[]) =>
-      execFileAsync('terraform', args, { cwd: stackDir(name), env, encoding: 'utf8', maxBuffer: 64 << 20 })
+    const terraform = (label: string, dir: string, args: string[]) =>
+      execFileAsync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20 })
         .then((r) => r.stdout)
         .catch((error: { stdout?: string; stderr?: string; message: string }) => {
-          throw new Error(`terraform failed for stack ${name}:\n${error.stderr || error.stdout || error.message}`);
+          throw new Error(`terraform failed for stack ${label}:\n${error.stderr || error.stdout || error.message}`);
         });
-    for (const name of order) {
+    for (const { dir } of plans) {
       writeFileSync(
-        path.join(stackDir(name), 'ci_provider_override.tf.json'),
+        path.join(dir, 'ci_provider_override.tf.json'),
         JSON.stringify(providerOverride(settings.region, standIn.endpoint)),
       );
     }
     // Every stack pins the same provider with the same committed lock file and, overridden, the
     // same backend: one init (readonly: a provider that does not match the lock file fails here)
     // serves every plan. Plan validates the configuration itself, so there is no `validate`.
-    const [first] = order;
-    if (first) await terraform(first, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
-    const planOne = async (name: string) => {
-      const plan = await terraform(name, ['plan', '-input=false', '-lock=false', '-refresh=false', '-no-color']);
-      summaries[name] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
-      log(`${name.padEnd(20)} ${summaries[name]}`);
+    const [first] = plans;
+    if (first) await terraform(first.label, first.dir, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
+    const planOne = async ({ label, dir }: { label: string; dir: string }) => {
+      const plan = await terraform(label, dir, ['plan', '-input=false', '-lock=false', '-refresh=false', '-no-color']);
+      summaries[label] = /Plan: .*/.exec(plan)?.[0] ?? 'No changes.';
+      log(`${label.padEnd(20)} ${summaries[label]}`);
     };
     // Every plan is independent once the stub states exist: all of them at once, bounded by the
     // cores (a plan is CPU-bound: the provider's schema is loaded twice per plan).
-    const queue = [...order];
+    const queue = [...plans];
     const worker = async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await planOne(name);
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await planOne(next);
     };
     await Promise.all(Array.from({ length: availableParallelism() }, worker));
   } finally {

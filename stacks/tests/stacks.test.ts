@@ -827,9 +827,13 @@ describe('Lambda zips', () => {
 });
 
 describe('terraform (offline: provider mirror, dummy credentials, stub upstream state)', () => {
-  it('initialises, validates and plans every stack in dependency order, the bastion included, with no variables', async () => {
+  it('initialises, validates and plans every stack, the account stack and the bastion included, and each stack a knob changes at its other value, with no variables', async () => {
     const summaries = await planStacks({ log: () => undefined });
-    expect(Object.keys(summaries).sort()).toEqual([...STACK_NAMES].sort());
+    // The knobs of two values at their other values change the crawlers and the streaming path.
+    const variant = '(INSIGHTFLOW_STREAM_SOURCE=kinesis, INSIGHTFLOW_RECRAWL=everything)';
+    expect(Object.keys(summaries).sort()).toEqual(
+      [...STACK_NAMES, `glue-crawler-raw ${variant}`, `streaming-ingestion ${variant}`].sort(),
+    );
     // Without Snowflake settings the plan stands in example ones, so every stack, batch-ingestion
     // included, has resources to add.
     for (const [stack, summary] of Object.entries(summaries))
