@@ -183,8 +183,9 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
   async function discoverShards(): Promise<void> {
     for (const shard of await listShards()) {
       const shardId = shard.ShardId as string;
-      if (readers.has(shardId)) continue;
       const start = shard.SequenceNumberRange?.StartingSequenceNumber as string;
+      // A known shard, unless the stream was created anew meanwhile (the server restarted).
+      if (readers.get(shardId)?.start === start) continue;
       const saved = checkpoint.shards[shardId];
       const delivered = saved?.start === start ? saved.delivered : undefined;
       readers.set(shardId, { shardId, start, iterator: undefined, readTo: delivered });
