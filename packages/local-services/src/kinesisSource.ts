@@ -47,6 +47,8 @@ export interface KinesisSourceRecord {
   /** Milliseconds since the epoch. */
   arrival: number;
   metadata: KinesisRecordMetadata;
+  /** Its shard's first sequence number: tells it from a record of a stream created anew. */
+  shardStart: string;
 }
 
 /** How a batch's objects are named: fixed before they are written, so a replay writes the same keys. */
@@ -126,13 +128,14 @@ interface ShardReader {
 
 const after = (a: string, b: string) => BigInt(a) > BigInt(b);
 
-function toSourceRecord(shardId: string, record: KinesisRecord): KinesisSourceRecord {
+function toSourceRecord(shard: Pick<ShardReader, 'shardId' | 'start'>, record: KinesisRecord): KinesisSourceRecord {
   const arrival = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
   return {
     data: Buffer.from(record.Data ?? new Uint8Array()),
     arrival,
+    shardStart: shard.start,
     metadata: {
-      shardId,
+      shardId: shard.shardId,
       partitionKey: record.PartitionKey ?? '',
       approximateArrivalTimestamp: arrival,
       sequenceNumber: record.SequenceNumber ?? '',
@@ -183,8 +186,9 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
   async function discoverShards(): Promise<void> {
     for (const shard of await listShards()) {
       const shardId = shard.ShardId as string;
-      if (readers.has(shardId)) continue;
       const start = shard.SequenceNumberRange?.StartingSequenceNumber as string;
+      // A known shard, unless the stream was created anew meanwhile (the server restarted).
+      if (readers.get(shardId)?.start === start) continue;
       const saved = checkpoint.shards[shardId];
       const delivered = saved?.start === start ? saved.delivered : undefined;
       readers.set(shardId, { shardId, start, iterator: undefined, readTo: delivered });
@@ -229,8 +233,9 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
     await options.deliver(records, naming);
     const shards = { ...checkpoint.shards };
     for (const [shardId, delivered] of Object.entries(last)) {
-      const reader = readers.get(shardId) as ShardReader;
-      shards[shardId] = { start: reader.start, delivered };
+      // A record of a stream that was created anew since it was read moves no position of the new one.
+      const start = records.find((r) => r.metadata.sequenceNumber === delivered)?.shardStart;
+      if (start !== undefined && start === readers.get(shardId)?.start) shards[shardId] = { start, delivered };
     }
     checkpoint = checkpointWith({ shards });
     await lake.putJson(checkpointKey, checkpoint);
@@ -248,7 +253,7 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
       for (;;) {
         const { records: page, behind } = await nextRecords(reader);
         const inBatch = page.filter((r) => !after(r.SequenceNumber as string, last));
-        records.push(...inBatch.map((r) => toSourceRecord(shardId, r)));
+        records.push(...inBatch.map((r) => toSourceRecord(reader, r)));
         const reachedEnd = inBatch.length < page.length || inBatch.at(-1)?.SequenceNumber === last;
         if (reachedEnd || (page.length === 0 && behind === 0) || reader.iterator === null) break;
       }
@@ -292,7 +297,7 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
       if (records.length === 0) continue;
       if (buffer.length === 0) oldestReadAt = Date.now();
       for (const record of records) {
-        const sourceRecord = toSourceRecord(reader.shardId, record);
+        const sourceRecord = toSourceRecord(reader, record);
         buffer.push(sourceRecord);
         bufferedBytes += sourceRecord.data.length;
       }

@@ -114,11 +114,14 @@ const publish: PipelineStage<LocalRun> = {
   nextStep: 'run `insightflow publish --events N` to retry the burst',
   async run(run) {
     const bar = run.bars.bar('publish', run.events, 'events');
-    const { stats, range } = await publishThroughLocalFirehose(run.context, run.endpoints, {
+    const { result, stats, range } = await publishThroughLocalFirehose(run.context, run.endpoints, {
       events: run.events,
       onBatch: (p) => bar.update(p.delivered),
     });
-    run.published = { firstOrderId: range.firstOrderId, delivered: stats.ok };
+    // A Kinesis source also delivers what an interrupted earlier burst left in the data stream:
+    // those records are not this burst's orders.
+    const leftovers = Math.max(0, stats.accepted - result.delivered);
+    run.published = { firstOrderId: range.firstOrderId, delivered: stats.ok - leftovers };
     return { rows: stats.ok, files: stats.objects.length, rejected: stats.processingFailed };
   },
 };

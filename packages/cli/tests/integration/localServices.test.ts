@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -8,7 +9,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { isProcessAlive } from '@insightflow/local-services';
+import { isProcessAlive, localKinesisClient } from '@insightflow/local-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusResultSchema } from '../../src/index.js';
 import { makeTempHome, parseExports, runCli } from '../helpers/runCli.js';
@@ -48,6 +49,7 @@ describe('Command: insightflow up / env / status / down (real S3 API server and 
         'AWS_SECRET_ACCESS_KEY',
         'CLEAN_BUCKET',
         'DATABASE_URL',
+        'KINESIS_ENDPOINT',
         'RAW_BUCKET',
         'S3_ENDPOINT',
         'STAGE_BUCKET',
@@ -55,6 +57,13 @@ describe('Command: insightflow up / env / status / down (real S3 API server and 
     );
     expect(env.RAW_BUCKET).toBe('insightflow-raw-bucket');
     expect(env.STAGE_BUCKET).toBe('insightflow-stage');
+  });
+
+  it('lets a Kinesis client reach the Kinesis API server through KINESIS_ENDPOINT', async () => {
+    const kinesis = localKinesisClient(env.KINESIS_ENDPOINT as string);
+    const { StreamNames } = await kinesis.send(new ListStreamsCommand({}));
+    kinesis.destroy();
+    expect(StreamNames).toEqual([]);
   });
 
   it('lets psql reach PostgreSQL through DATABASE_URL', () => {

@@ -125,6 +125,31 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
     expect(await deliveredOrderIds()).toEqual(range(1, 700));
   });
 
+  it('reads a data stream created anew (the Kinesis API server restarted, its streams gone) from its start, past the old checkpoint', async () => {
+    const first = await startDelivery();
+    await publishEvents(
+      new KinesisDataStream(kinesis.client, stream),
+      orderEvents({ firstOrderId: 50_001, maxUserId: 10 }, 120, { seed: 7 }),
+    );
+    await first.flush();
+    await first.stop();
+    open.splice(open.indexOf(first), 1);
+    // kinesalite keeps streams in memory: a new server has none, and the pipeline creates the stream again.
+    await kinesis.stop();
+    kinesis = await startTestKinesis();
+    await kinesis.createStream(stream);
+    await publishEvents(
+      new KinesisDataStream(kinesis.client, stream),
+      orderEvents({ firstOrderId: 50_121, maxUserId: 10 }, 80, { seed: 8 }),
+    );
+
+    const second = await startDelivery();
+    await second.flush();
+
+    expect(second.stats.accepted).toBe(80);
+    expect(await deliveredOrderIds()).toEqual(range(50_001, 200));
+  });
+
   it('replays a batch whose objects were written before a crash under the same keys, so no record lands twice', async () => {
     const store = new S3ObjectStore(s3.client, RAW);
     const checkpointKey = kinesisCheckpointKey(DELIVERY);
