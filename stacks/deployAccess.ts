@@ -523,16 +523,16 @@ export function applyPolicies(scope: DeployScope & { stateBucket: string }): Rec
           'iam:UpdateAssumeRolePolicy',
           'iam:UpdateRole',
           'iam:UpdateRoleDescription',
-          'iam:TagRole',
-          'iam:UntagRole',
           'iam:DeleteRole',
         ],
         resources: [`arn:aws:iam::${accountId}:role/${named}`],
         conditions: [equals('iam:PermissionsBoundary', [boundary])],
       },
       {
-        sid: 'PassOwnRoles',
-        actions: ['iam:PassRole'],
+        // Handing a role to a service, and its tags (the provider's default tags, set as it is
+        // created): neither changes what the role may do.
+        sid: 'PassAndTagOwnRoles',
+        actions: ['iam:PassRole', 'iam:TagRole', 'iam:UntagRole'],
         resources: [`arn:aws:iam::${accountId}:role/${named}`],
       },
       {

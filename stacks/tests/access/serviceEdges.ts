@@ -1,9 +1,11 @@
 /**
  * The calls AWS services make for the pipeline, which no code of ours makes: Firehose invoking
- * the transformer and writing the lake, the Glue crawler reading it and writing the catalog and
- * its encrypted logs, Step Functions invoking the functions and starting the crawlers,
- * EventBridge starting its targets, CloudWatch alarms publishing, the Lambda runtime writing
- * logs, traces and failed events, and the sync's `rds-db:connect`. Each edge is read from the
+ * the transformer, writing the lake and reading its Kinesis source, the Glue crawler reading it
+ * and writing the catalog and its encrypted logs, Step Functions invoking the functions, starting
+ * the crawlers and using its key, EventBridge starting its targets, CloudWatch alarms publishing
+ * (and encrypting with the topic's key), the Lambda runtime writing logs, traces and failed events
+ * and attaching a function to the VPC, Enhanced Monitoring, the sync's `rds-db:connect`, and each
+ * service assuming its role (`trustEdges.ts`). Each edge is read from the
  * synthesised configuration (the ARN Firehose is told to invoke, the state machine's tasks, the
  * event targets), so a configuration change moves the edge with it.
  */
