@@ -31,8 +31,9 @@ const KINESIS_RETENTION_HOURS = 24;
  * on-demand Kinesis data stream `insightflow-<env>-<stream>` encrypted with the project key —
  * running every batch through that stream's
  * transformer function and writing NDJSON under the stream's prefix, failures under its error
- * prefix); and the stream-publisher Lambda on a schedule, one at a time (it keeps the order-id
- * watermark) — a demo tool: on in dev, off in prod unless INSIGHTFLOW_DEMO_PUBLISHER=true, left
+ * prefix); and the stream-publisher Lambda on a schedule, its failed events not retried, so
+ * invocations start only on the schedule's ticks (each reserves its order ids from the watermark
+ * as it starts) — a demo tool: on in dev, off in prod unless INSIGHTFLOW_DEMO_PUBLISHER=true, left
  * out without Snowflake settings (its first watermark comes from the warehouse) and without a
  * catalog stream `orders` feeding table `orders` (what it publishes).
  */
@@ -116,8 +117,10 @@ export class StreamingIngestionStack extends InsightFlowStack {
       logKmsKeyArn: storage.key.arn,
       alarmTopicArn: storage.alarmTopic.arn,
       permissionsBoundary: storage.permissionsBoundary,
-      // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere.
-      asyncFailureQueue: { kmsKeyArn: storage.key.arn },
+      // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere. No
+      // retries: each invocation reserves its order ids as it starts, so invocations that start
+      // only on the schedule's ticks never reserve at once (what the reservation of 1 ensured).
+      asyncFailureQueue: { kmsKeyArn: storage.key.arn, retries: 0 },
       configSchema: StreamPublisherConfigSchema,
       environment: {
         ...destination.environment,

@@ -75,7 +75,10 @@ export interface NodeLambdaProps<S extends LambdaConfigSchema> {
    * For functions invoked asynchronously (EventBridge, S3 notifications): events that still fail
    * after Lambda's retries go to an encrypted queue (with an alarm on it) instead of nowhere.
    */
-  asyncFailureQueue?: { kmsKeyArn: string };
+  asyncFailureQueue?: {
+    kmsKeyArn: string /** Lambda's retries of a failed event before it goes to the queue (default 2). */;
+    retries?: number;
+  };
 }
 
 /** The zip of a Lambda package, built by `npm run build` (scripts/build-lambda.ts). */
@@ -178,7 +181,7 @@ export class NodeLambda<S extends LambdaConfigSchema = LambdaConfigSchema> exten
     if (this.failureQueue) {
       new LambdaFunctionEventInvokeConfig(this, 'async', {
         functionName: this.function.functionName,
-        maximumRetryAttempts: 2,
+        maximumRetryAttempts: props.asyncFailureQueue?.retries ?? 2,
         destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
       });
       notifyingAlarm(this, 'failures-alarm', {

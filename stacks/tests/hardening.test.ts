@@ -145,9 +145,12 @@ describe('the findings of the review, fixed', () => {
     noBastion = synth(EXAMPLE_SNOWFLAKE_ENV);
   });
 
-  it('reserves no concurrency (AWS refuses a reservation leaving fewer than 100 unreserved executions)', () => {
+  it('reserves no concurrency (AWS refuses a reservation leaving fewer than 100 unreserved executions); the publisher retries no event', () => {
     for (const fn of everywhere(prod, 'aws_lambda_function'))
       expect(fn.reserved_concurrent_executions, String(fn.function_name)).toBeUndefined();
+    // Its invocations then start only on the schedule's ticks: none reserve order ids at once.
+    const retries = resourcesOf(stackOf(dev, 'streaming-ingestion'), 'aws_lambda_function_event_invoke_config');
+    expect(retries.map((r) => r.maximum_retry_attempts)).toEqual([0]);
   });
 
   it('attaches no AWS managed policy to any environment role (the VPC functions get only the ENI actions)', () => {
