@@ -9,10 +9,19 @@ import { coldstartSuite } from './coldstart.bench.js';
 import { generatorSuite } from './generator.bench.js';
 import type { Figure, Suite } from './harness.js';
 import { pipelineSuite } from './pipeline.bench.js';
+import { publishSuite } from './publish.bench.js';
 import { stacksSuite } from './stacks.bench.js';
 import { transformerSuite } from './transformer.bench.js';
 
-const suites: Suite[] = [generatorSuite, transformerSuite, stacksSuite, coldstartSuite, pipelineSuite, cleanSuite];
+const suites: Suite[] = [
+  generatorSuite,
+  transformerSuite,
+  publishSuite,
+  stacksSuite,
+  coldstartSuite,
+  pipelineSuite,
+  cleanSuite,
+];
 
 const options = new Command('bench')
   .addOption(new Option('--scale <factor>', 'data-set scale (1 = 37 M rows)').argParser(Number).default(0.05))

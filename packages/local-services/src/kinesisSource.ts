@@ -78,8 +78,6 @@ export interface KinesisSourceOptions {
 
 /** A running Kinesis source. */
 export interface KinesisSource {
-  /** Records read so far. */
-  readonly read: number;
   /** Resolves once everything in the stream when it was called has been delivered. */
   drain(): Promise<void>;
   /** Stops reading (what is read but not delivered is read again by the next start). */
@@ -162,7 +160,6 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
   /** A batch taken from the buffer and not yet delivered: retried as it is, under the same names. */
   let inFlight: { records: KinesisSourceRecord[]; naming: BatchNaming } | undefined;
   let oldestReadAt = 0;
-  let read = 0;
   let stopped = false;
   let failure: unknown;
   /** Drains waiting for a caught-up pass that began after they were asked for. */
@@ -261,7 +258,6 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
       reader.iterator = undefined;
       reader.readTo = last;
     }
-    read += records.length;
     if (records.length > 0) await deliverBatch(records, { written: new Date(pending.written), random: pending.random });
     else checkpoint = checkpointWith({});
   }
@@ -304,7 +300,6 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
       reader.readTo = records.at(-1)?.SequenceNumber;
       got += records.length;
     }
-    read += got;
     return { caughtUp, got };
   }
 
@@ -340,9 +335,6 @@ export async function startKinesisSource(options: KinesisSourceOptions): Promise
   const running = loop();
 
   return {
-    get read() {
-      return read;
-    },
     drain() {
       if (stopped) return Promise.reject(new Error(`the Kinesis source of ${streamName} is stopped`));
       return new Promise<void>((resolve, reject) => {
