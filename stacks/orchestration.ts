@@ -5,8 +5,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
-import { ErrorKind, tableNames } from '@insightflow/shared-config';
+import { ErrorKind, REPORTED_ERROR_NAMES, tableNames } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
 import type { CleanLayerStack } from './cleanLayer.js';

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { type InsightFlowError, readHandlerConfig } from '@insightflow/shared-config';
+import { errorKindOf, type InsightFlowError, readHandlerConfig } from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { useBundledCatalog } from './bundledCatalog.js';
-import { errorKindOf, InvalidEventError, InvocationError } from './errors.js';
+import { InvalidEventError, InvocationError } from './errors.js';
 import { type MetricFigures, publishFigures } from './handlerMetrics.js';
 
 /** The Powertools utilities a handler's setup and core use; one of each per container. */

@@ -103,6 +103,7 @@ export {
   type SyncConfig,
   SyncConfigSchema,
 } from './config.js';
+export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   ConfigError,
   type ConfigProblem,
@@ -145,6 +146,7 @@ export {
   tablePrefix,
   truncateToMinute,
 } from './lakeLayout.js';
+export { METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from './metricNames.js';
 export { type OrderEvent, OrderEventSchema, type OrderRow, OrderRowSchema } from './orderEvent.js';
 export { type CsvField, checkField, checkRecord, type RowCheck, recordFromJson } from './rowValues.js';
 export { type ManifestPart, ManifestPartSchema, type RunManifest, RunManifestSchema } from './runManifest.js';

@@ -11,7 +11,7 @@ export {
   type CatalogTable,
   PLAIN_CATALOG_TYPES,
 } from './catalogDocument.js';
-export { type CatalogTableChange, describeCatalogTableChange } from './catalogTableChanges.js';
+export { describeCatalogTableChange } from './catalogTableChanges.js';
 export {
   type DiscoverOptions,
   type DiscoveryProblem,
@@ -25,6 +25,7 @@ export { exportColumnSql, exportLinesSql, exportQuerySql } from './exportColumns
 export { openWarehouse, SnowflakeSecretSchema, type WarehouseConfig, type WarehouseStages } from './openWarehouse.js';
 export { DUCKDB_TYPE_MAP, mapSourceType, SNOWFLAKE_TYPE_MAP, type TypeMapping } from './sourceTypes.js';
 export {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceColumn,

@@ -1,5 +1,4 @@
-import type { SqlDialect, TableName } from '@insightflow/shared-config';
-import type { CatalogTableChange } from './catalogTableChanges.js';
+import type { AppliedChange, SqlDialect, TableName } from '@insightflow/shared-config';
 
 /**
  * The Warehouse port: what InsightFlow needs from a SQL warehouse (Snowflake on AWS, DuckDB
@@ -94,6 +93,9 @@ export interface SourceTable {
   /** The primary key's columns in key order; empty when it has none. */
   primaryKey: string[];
 }
+
+/** One thing `ensureCatalogTables()` did to a catalog table. */
+export type CatalogTableChange = { table: TableName } & (AppliedChange | { kind: 'create' });
 
 /** A SQL warehouse. */
 export interface Warehouse {

@@ -2,7 +2,7 @@ import { ErrorKind, InsightFlowError } from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineHandler, errorKindOf, InvalidEventError, type InvocationError } from '../../src/index.js';
+import { defineHandler, InvalidEventError, type InvocationError } from '../../src/index.js';
 
 const EventSchema = z.object({ n: z.number().int() });
 
@@ -81,20 +81,5 @@ describe('Function: defineHandler()', () => {
     });
     const terminal = new InsightFlowError('no such table');
     await expect(failWith(terminal)({})).rejects.toMatchObject({ name: 'InsightFlow.Terminal', cause: terminal });
-  });
-});
-
-describe('Function: errorKindOf()', () => {
-  it.each([
-    ['a retryable InsightFlowError', new InsightFlowError('x', { kind: ErrorKind.retryable }), ErrorKind.retryable],
-    ['a terminal InsightFlowError', new InsightFlowError('x'), ErrorKind.terminal],
-    ['an SDK throttling error', Object.assign(new Error('slow'), { $fault: 'client', $retryable: {} }), 'retryable'],
-    ['an SDK server fault', Object.assign(new Error('oops'), { $fault: 'server' }), ErrorKind.retryable],
-    ['an SDK access denial', Object.assign(new Error('denied'), { $fault: 'client' }), ErrorKind.terminal],
-    ['a TypeError (a defect)', new TypeError('x is undefined'), ErrorKind.terminal],
-    ['a dropped connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'retryable'],
-    ['a thrown string', 'boom', ErrorKind.retryable],
-  ])('classifies %s', (_, error, kind) => {
-    expect(errorKindOf(error)).toBe(kind);
   });
 });

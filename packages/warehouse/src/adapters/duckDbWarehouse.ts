@@ -25,10 +25,11 @@ import {
 } from '@insightflow/shared-config';
 import { parse } from 'csv-parse';
 import pLimit from 'p-limit';
-import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
+import { planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { WarehouseError } from '../errors.js';
 import { DUCKDB_COLUMNS_SQL, DUCKDB_PRIMARY_KEYS_SQL, sourceTablesFrom } from '../informationSchema.js';
 import {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceTable,

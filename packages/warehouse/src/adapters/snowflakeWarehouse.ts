@@ -10,10 +10,11 @@ import {
   type TableName,
 } from '@insightflow/shared-config';
 import snowflake from 'snowflake-sdk';
-import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
+import { planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { kindForSqlState, WarehouseError } from '../errors.js';
 import { snowflakeInformationSchemaSql, sourceTablesFrom } from '../informationSchema.js';
 import {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceTable,
