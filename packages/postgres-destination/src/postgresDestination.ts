@@ -1,31 +1,25 @@
 import type { ObjectStore } from '@insightflow/object-store';
 import {
   columnNames,
-  getTable,
-  quoteIdentifier,
-  type TableName,
-  type TableShape,
-  type TableSpec,
-} from '@insightflow/shared-config';
-import type { ClientBase } from 'pg';
-import { CopyRefusedError, ObjectRefusedError } from './errors.js';
-import {
-  type LoadOptions,
-  loadCsvObject,
-  loadNdjsonObject,
-  type ObjectLoadResult,
-  type ObjectSource,
-} from './loadObject.js';
-import { migrate, qualified, rowsOfKind, SOURCE_ID_DEFAULT } from './migrations.js';
-import {
   emptyOutcome,
+  getTable,
+  type ObjectLoadResult,
+  ObjectRefusedError,
   objectIdentity,
+  quoteIdentifier,
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncDestination,
   type SyncState,
+  type TableName,
+  type TableShape,
+  type TableSpec,
   type UnitOutcome,
-} from './syncDestination.js';
+} from '@insightflow/shared-config';
+import type { ClientBase } from 'pg';
+import { CopyRefusedError } from './errors.js';
+import { type LoadOptions, loadCsvObject, loadNdjsonObject, type ObjectSource } from './loadObject.js';
+import { migrate, qualified, rowsOfKind, SOURCE_ID_DEFAULT } from './migrations.js';
 import { ensureTable, prepareCatalogTables, runTable } from './tableSchema.js';
 
 /**

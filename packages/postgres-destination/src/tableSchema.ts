@@ -5,6 +5,7 @@ import {
   type ColumnSpec,
   createTableSql,
   listTables,
+  ObjectRefusedError,
   planSchemaChange,
   quoteIdentifier,
   type SchemaChangePlan,
@@ -14,7 +15,6 @@ import {
   type TableSpec,
 } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
-import { ObjectRefusedError } from './errors.js';
 import { PROVENANCE_COLUMN_NAMES, PROVENANCE_COLUMNS, qualified, SYNC_SCHEMA } from './migrations.js';
 
 /**

@@ -5,7 +5,8 @@ import { connectPostgres } from '@insightflow/postgres-destination';
 import { readSyncConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
 import { z } from 'zod';
 import { InvalidSyncEventError } from './errors.js';
-import { postgresSync, syncLake } from './syncLake.js';
+import { postgresSync } from './postgresSync.js';
+import { syncLake } from './syncLake.js';
 import { syncRequest } from './syncRequest.js';
 
 /** `{}` is an incremental sync; `start_ts`/`end_ts` (the original's names, YYYY-MM-DD-HHMM) select a window. */

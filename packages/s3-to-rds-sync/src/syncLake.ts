@@ -1,16 +1,15 @@
-import { type CommittedRun, Lake, type LakeWindow, type Refusal } from '@insightflow/lake';
-import type { ObjectStore } from '@insightflow/object-store';
+import type { CommittedRun, Lake, LakeWindow, Refusal } from '@insightflow/lake';
 import {
+  activeCatalog,
   type ObjectLoadResult,
   ObjectRefusedError,
-  PostgresDestination,
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncDestination,
+  type TableName,
+  tableNames,
   type UnitOutcome,
-} from '@insightflow/postgres-destination';
-import { activeCatalog, type TableName, tableNames } from '@insightflow/shared-config';
-import type { ClientBase } from 'pg';
+} from '@insightflow/shared-config';
 import { applyUnit } from './applyUnit.js';
 import { type LakeView, oldestPending, planSync, type SyncMode, type WorkUnit } from './planSync.js';
 
@@ -64,11 +63,6 @@ export interface SyncResult {
    * (0: up to date): the sync's lag, what its alarm watches.
    */
   lagSeconds: Record<string, number>;
-}
-
-/** The lake of a raw bucket and the PostgreSQL destination on a connected client: the sync's adapters. */
-export function postgresSync(client: ClientBase, store: ObjectStore): Pick<SyncDependencies, 'lake' | 'destination'> {
-  return { lake: new Lake(store), destination: new PostgresDestination(client, store) };
 }
 
 const DEFAULT_DEADLINE_MARGIN_MS = 20_000;

@@ -162,3 +162,14 @@ export {
   SchemaChangeRefusedError,
   type TableShape,
 } from './schemaChanges.js';
+export {
+  emptyOutcome,
+  type ObjectLoadResult,
+  ObjectRefusedError,
+  objectIdentity,
+  type SnapshotToLoad,
+  type StreamObjectToLoad,
+  type SyncDestination,
+  type SyncState,
+  type UnitOutcome,
+} from './syncDestination.js';

@@ -1,9 +1,9 @@
 import { S3ObjectStore } from '@insightflow/object-store';
-import { columnNames, getTable, tableNames } from '@insightflow/shared-config';
+import { columnNames, getTable, objectIdentity, tableNames } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrations, objectIdentity, PostgresDestination, SYNC_SCHEMA } from '../../src/index.js';
+import { migrate, migrations, PostgresDestination, SYNC_SCHEMA } from '../../src/index.js';
 
 const RAW = 'insightflow-raw-bucket';
 const RUN = new Date('2026-11-23T14:05:00Z');

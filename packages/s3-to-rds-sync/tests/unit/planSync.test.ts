@@ -3,8 +3,9 @@ import {
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncState,
-} from '@insightflow/postgres-destination';
-import { type TableName, tableNames } from '@insightflow/shared-config';
+  type TableName,
+  tableNames,
+} from '@insightflow/shared-config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type LakeView, oldestPending, planSync, type SyncMode, type SyncPlan } from '../../src/planSync.js';
