@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildLambda } from '../scripts/build-lambda.js';
-import { useConfiguredCatalog } from '../scripts/configuredCatalog.js';
+import { buildLambda } from '../stacks/build/buildLambda.js';
+import { useConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 import type { Figure, Suite } from './harness.js';
 
 /** Each Lambda package and its zip goal: the stream functions' zips are the smallest. */
@@ -55,7 +55,7 @@ function nodeStartMs(): number {
 }
 
 /**
- * Cold start: each Lambda package is built (`scripts/build-lambda.ts`), its zip unpacked into an
+ * Cold start: each Lambda package is built (`stacks/build/buildLambda.ts`), its zip unpacked into an
  * empty directory (as Lambda unpacks it into /var/task: no node_modules to fall back on), and its
  * `index.mjs` imported in a fresh process per run. Figures: the import time against `node -e 0`
  * and against importing an empty module the same way; the zip size against its goal.

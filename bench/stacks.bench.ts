@@ -2,17 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'cdktf';
-import { buildLambda } from '../scripts/build-lambda.js';
-import { planStacks } from '../scripts/plan-stacks.js';
 import { buildApp } from '../stacks/app.js';
+import { buildLambda } from '../stacks/build/buildLambda.js';
+import { planStacks } from '../stacks/build/planStacks.js';
 import { environmentSettings } from '../stacks/config.js';
 import { type Figure, type Suite, timed } from './harness.js';
 
 const PACKAGES = path.resolve(import.meta.dirname, '../packages');
-/** Every workspace whose build is a Lambda zip (its build script runs scripts/build-lambda.ts). */
+/** Every workspace whose build is a Lambda zip (its build script runs stacks/build/buildLambda.ts). */
 const LAMBDAS = readdirSync(PACKAGES).filter((name) => {
   try {
-    return readFileSync(path.join(PACKAGES, name, 'package.json'), 'utf8').includes('build-lambda');
+    return readFileSync(path.join(PACKAGES, name, 'package.json'), 'utf8').includes('buildLambda');
   } catch {
     return false;
   }

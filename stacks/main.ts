@@ -1,6 +1,7 @@
 /** The CDK for Terraform app (cdktf.json runs it): synthesises every stack to Terraform JSON. */
-import { useConfiguredCatalog } from '../scripts/configuredCatalog.js';
+
 import { buildApp } from './app.js';
+import { useConfiguredCatalog } from './build/configuredCatalog.js';
 import { environmentSettings } from './config.js';
 
 // INSIGHTFLOW_CATALOG, or the built-in catalog: the tables the stacks crawl and orchestrate.

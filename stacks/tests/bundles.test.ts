@@ -24,7 +24,7 @@ import {
 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamTarget, transformFirehoseEvent } from '../../packages/stream-transformer/src/index.js';
-import { METAFILE, UNSHIPPED_MODULES } from '../../scripts/build-lambda.js';
+import { METAFILE, UNSHIPPED_MODULES } from '../build/buildLambda.js';
 import { lambdaZipPath } from '../constructs/nodeLambda.js';
 
 const run = promisify(execFile);

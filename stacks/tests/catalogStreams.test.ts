@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { instacartCatalog, useCatalog } from '@insightflow/shared-config';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { useConfiguredCatalog } from '../../scripts/configuredCatalog.js';
+import { useConfiguredCatalog } from '../build/configuredCatalog.js';
 import { EXAMPLE_SNOWFLAKE_ENV, type SynthesisedApp, synth } from './helpers/synth.js';
 import type { SynthStack } from './policies.js';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { buildLambda } from '../../scripts/build-lambda.js';
+import { buildLambda } from '../build/buildLambda.js';
 import { lambdaZipPath } from '../constructs/nodeLambda.js';
 
 /** The stacks consume the Lambda zips: build any that are missing (a fresh clone has none). */

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { activeCatalog, getTable, sqlType, type TableSpec, tableNames } from '@insightflow/shared-config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildLambda } from '../../scripts/build-lambda.js';
-import { planStacks, writeTerraformCliConfig } from '../../scripts/plan-stacks.js';
 import { STACK_NAMES } from '../app.js';
 import { BASTION_AMI_PARAMETER } from '../bastion.js';
+import { buildLambda } from '../build/buildLambda.js';
+import { planStacks, writeTerraformCliConfig } from '../build/planStacks.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
   PARQUET_STORAGE,

@@ -12,7 +12,7 @@
  * The active catalog document is compiled in as `__INSIGHTFLOW_CATALOG__` (the handlers use it),
  * so a catalog change is a code change: a new hash, and a change in the plan.
  *
- * Usage (from a Lambda package directory): tsx ../../scripts/build-lambda.ts
+ * Usage (from a Lambda package directory): tsx ../../stacks/build/buildLambda.ts
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -76,7 +76,7 @@ const leaveOutCloudClients: Plugin = {
       loader: 'js',
       contents: `module.exports = new Proxy({}, { get(_, key) {
   if (typeof key === 'symbol' || key === '__esModule' || key === 'then') return undefined;
-  throw new Error(${JSON.stringify(`${args.path} is not bundled into InsightFlow's Lambdas (see UNSHIPPED_MODULES in scripts/build-lambda.ts); `)} + 'it was asked for ' + String(key) + '.');
+  throw new Error(${JSON.stringify(`${args.path} is not bundled into InsightFlow's Lambdas (see UNSHIPPED_MODULES in stacks/build/buildLambda.ts); `)} + 'it was asked for ' + String(key) + '.');
 } });`,
     }));
   },
