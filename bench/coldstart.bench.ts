@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildLambda } from '../stacks/build/buildLambda.js';
-import { useConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 import type { Figure, Suite } from './harness.js';
 
 /** Each Lambda package and its zip goal: the stream functions' zips are the smallest. */
@@ -63,7 +63,7 @@ function nodeStartMs(): number {
 export const coldstartSuite: Suite = {
   name: 'coldstart',
   async run({ log }): Promise<Figure[]> {
-    useConfiguredCatalog();
+    const catalog = readConfiguredCatalog();
     const figures: Figure[] = [];
     const root = mkdtempSync(path.join(tmpdir(), 'insightflow-coldstart-'));
     try {
@@ -74,7 +74,7 @@ export const coldstartSuite: Suite = {
       figures.push({ suite: 'coldstart', name: 'import of an empty module', value: emptyImport, unit: 'ms' });
       for (const [name, goal] of Object.entries(GOALS)) {
         log(`coldstart: building and importing ${name}`);
-        const artifact = await buildLambda(path.resolve(import.meta.dirname, '../packages', name));
+        const artifact = await buildLambda(path.resolve(import.meta.dirname, '../packages', name), catalog);
         const task = path.join(root, name);
         execFileSync('unzip', ['-q', artifact.zipPath, '-d', task]);
         const files = readdirSync(task, { recursive: true }).length;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { App } from 'cdktf';
 import { buildApp } from '../stacks/app.js';
 import { buildLambda } from '../stacks/build/buildLambda.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 import { planStacks } from '../stacks/build/planStacks.js';
 import { environmentSettings } from '../stacks/config.js';
 import { type Figure, type Suite, timed } from './harness.js';
@@ -28,9 +29,10 @@ export const stacksSuite: Suite = {
   name: 'stacks',
   async run({ log }): Promise<Figure[]> {
     const figures: Figure[] = [];
+    const catalog = readConfiguredCatalog();
     for (const name of LAMBDAS) {
       const dir = path.join(PACKAGES, name);
-      const artifact = await buildLambda(dir);
+      const artifact = await buildLambda(dir, catalog);
       const bundleDir = path.join(dir, 'dist', 'bundle');
       // index.mjs and its chunks (chunks/), each with its source map.
       const unzipped = readdirSync(bundleDir, { recursive: true, encoding: 'utf8' })
@@ -52,7 +54,7 @@ export const stacksSuite: Suite = {
     });
     const whole = await timed(async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
-      buildApp(environmentSettings(), out).synth();
+      buildApp(environmentSettings(catalog), catalog, out).synth();
       rmSync(out, { recursive: true, force: true });
     });
     figures.push({

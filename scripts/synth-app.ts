@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readCatalogPath } from '@insightflow/shared-config';
 import { CATALOG_STAMP } from '../stacks/build/buildLambda.js';
-import { useConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 
 /** A workspace package under packages/. */
 interface WorkspacePackage {
@@ -69,7 +69,7 @@ function workspaceClosure(name: string, packages: Map<string, WorkspacePackage>,
 export function buildStaleLambdaZips(): string[] {
   const packages = workspacePackages();
   // A zip bundles the catalog: one built with another catalog is stale whatever its age.
-  const catalogHash = useConfiguredCatalog().hash;
+  const catalogHash = readConfiguredCatalog().hash;
   const catalogFile = readCatalogPath();
   // The build runs in the package's directory: hand it the catalog's absolute path.
   const buildEnv = { ...process.env, ...(catalogFile ? { INSIGHTFLOW_CATALOG: path.resolve(catalogFile) } : {}) };

@@ -1,3 +1,4 @@
+import type { Catalog } from '@insightflow/shared-config';
 import { App } from 'cdktf';
 import { BastionStack } from './bastion.js';
 import { BatchIngestionStack } from './batchIngestion.js';
@@ -25,10 +26,13 @@ export const STACK_NAMES = [
   'orchestration',
 ] as const;
 
-/** Composes the app: one stack per module, wired by passing resources between them. */
-export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
+/**
+ * Composes the app: one stack per module, wired by passing resources between them, each handed
+ * the catalog (the tables it crawls, declares and orchestrates).
+ */
+export function buildApp(settings: EnvironmentSettings, catalog: Catalog, outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), skipValidation: false });
-  const props = { settings };
+  const props = { settings, catalog };
   const storage = new S3BucketsStack(app, 's3-buckets', props);
   const network = new VpcStack(app, 'vpc', { ...props, storage });
   const database = new RdsPostgresqlStack(app, 'rds-postgresql', { ...props, network, storage });

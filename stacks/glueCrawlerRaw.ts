@@ -8,7 +8,7 @@ import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { activeCatalog, streamingPrefix, tableNames, tablePrefix } from '@insightflow/shared-config';
+import { streamingPrefix, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -53,7 +53,7 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: GlueCrawlerRawStackProps) {
     super(scope, id, props);
-    const { settings, storage } = props;
+    const { settings, storage, catalog } = props;
     const raw = storage.raw.bucket;
     const { region } = settings;
     const account = storage.accountId;
@@ -91,8 +91,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       ],
     });
     const role = new IamRole(this, 'role', { name: roleName, assumeRolePolicy: assume.json });
-    const streamPrefixes = activeCatalog().streams.map((stream) => streamingPrefix(stream.name));
-    const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), ...streamPrefixes];
+    const streamPrefixes = catalog.streams.map((stream) => streamingPrefix(catalog, stream.name));
+    const crawledPrefixes = [...catalog.tableNames().map((table) => tablePrefix(catalog, table)), ...streamPrefixes];
     const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
     const permissions = new DataAwsIamPolicyDocument(this, 'crawler-permissions', {
       statement: [
@@ -153,8 +153,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         ...common,
         name: names.batch,
         tablePrefix: 'raw_',
-        s3Target: tableNames().map((table) => ({
-          path: `s3://${raw.bucket}/${tablePrefix(table)}`,
+        s3Target: catalog.tableNames().map((table) => ({
+          path: `s3://${raw.bucket}/${tablePrefix(catalog, table)}`,
           exclusions: EXCLUSIONS,
         })),
       }),

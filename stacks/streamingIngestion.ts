@@ -1,12 +1,7 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
-import {
-  activeCatalog,
-  PUBLISHER_STATE_PREFIX,
-  StreamPublisherConfigSchema,
-  tablePrefix,
-} from '@insightflow/shared-config';
+import { PUBLISHER_STATE_PREFIX, StreamPublisherConfigSchema, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { DEMO_PUBLISHER_STREAM, hasDemoPublisherStream } from './config.js';
 import { CatalogStreamDelivery } from './constructs/catalogStreamDelivery.js';
@@ -39,14 +34,15 @@ export class StreamingIngestionStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: StreamingIngestionStackProps) {
     super(scope, id, props);
-    const { settings, storage } = props;
+    const { settings, storage, catalog } = props;
     const raw = storage.raw.bucket;
 
     const deliveries = new Map<string, CatalogStreamDelivery>();
-    for (const stream of activeCatalog().streams) {
+    for (const stream of catalog.streams) {
       deliveries.set(
         stream.name,
         new CatalogStreamDelivery(this, `stream-${stream.name}`, {
+          catalog,
           stream,
           name: (name) => this.name(name),
           raw: { arn: raw.arn, bucket: raw.bucket },
@@ -62,7 +58,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
     if (!settings.demoPublisher) return;
     if (!settings.snowflake) return;
     // environmentSettings() already said so when the catalog lacks the stream the publisher feeds.
-    const orders = hasDemoPublisherStream() ? deliveries.get(DEMO_PUBLISHER_STREAM)?.deliveryStream : undefined;
+    const orders = hasDemoPublisherStream(catalog) ? deliveries.get(DEMO_PUBLISHER_STREAM)?.deliveryStream : undefined;
     if (!orders) return;
     this.publisher = new NodeLambda(this, 'stream-publisher', {
       packageName: 'stream-publisher',
@@ -87,7 +83,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
         { actions: ['firehose:PutRecordBatch'], resources: [orders.arn] },
         { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/${PUBLISHER_STATE_PREFIX}*`] },
         // Without a watermark, the first order id continues from the lake's newest orders run (lakeOrderRange).
-        { actions: ['s3:GetObject'], resources: [`${raw.arn}/${tablePrefix(DEMO_PUBLISHER_STREAM)}*`] },
+        { actions: ['s3:GetObject'], resources: [`${raw.arn}/${tablePrefix(catalog, DEMO_PUBLISHER_STREAM)}*`] },
         // The watermark's first HEAD finds nothing: S3 answers 404, not 403, only to a lister.
         { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },

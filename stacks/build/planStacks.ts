@@ -20,7 +20,7 @@ import { readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../app.js';
 import { BASTION_AMI_PARAMETER } from '../bastion.js';
 import { EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../config.js';
-import { useConfiguredCatalog } from './configuredCatalog.js';
+import { readConfiguredCatalog } from './configuredCatalog.js';
 
 /** A stack in the synthesised manifest. */
 interface ManifestStack {
@@ -183,13 +183,17 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   // so are the functions that read Snowflake: without Snowflake settings, example ones stand in.
   const configured = Object.keys(EXAMPLE_SNOWFLAKE_ENV).some((name) => process.env[name]);
   if (!configured) log('plan: no SNOWFLAKE_* settings; planning with example values so every function is planned');
+  // The catalog the zips were built with (npm run build reads INSIGHTFLOW_CATALOG too).
+  const catalog = readConfiguredCatalog();
   const settings = {
-    ...environmentSettings(readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }), log),
+    ...environmentSettings(
+      catalog,
+      readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }),
+      log,
+    ),
     bastion: true,
   };
-  // The catalog the zips were built with (npm run build reads INSIGHTFLOW_CATALOG too).
-  useConfiguredCatalog();
-  buildApp(settings, outdir).synth();
+  buildApp(settings, catalog, outdir).synth();
 
   const cliConfig = writeTerraformCliConfig(root);
   // Consumers read `../../../.terraform-state/<stack>.tfstate` from their stack directory.

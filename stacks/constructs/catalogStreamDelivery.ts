@@ -6,6 +6,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
 import {
+  type Catalog,
   firehosePrefixes,
   type StreamSpec,
   StreamTransformerConfigSchema,
@@ -31,6 +32,8 @@ export function boundedName(name: string): string {
 
 /** Props of {@link CatalogStreamDelivery}. */
 export interface CatalogStreamDeliveryProps {
+  /** The catalog the stream is one of. */
+  catalog: Catalog;
   /** The catalog stream delivered. */
   stream: StreamSpec;
   /** `insightflow-<env>-<name>`, the stack's naming. */
@@ -57,9 +60,9 @@ export class CatalogStreamDelivery extends Construct {
 
   public constructor(scope: Construct, id: string, props: CatalogStreamDeliveryProps) {
     super(scope, id);
-    const { stream, raw, keyArn, alarmTopicArn, logRetentionDays } = props;
+    const { catalog, stream, raw, keyArn, alarmTopicArn, logRetentionDays } = props;
     const streamName = boundedName(props.name(stream.name));
-    const prefixes = firehosePrefixes(stream.name);
+    const prefixes = firehosePrefixes(catalog, stream.name);
 
     // One function per stream: its configuration is its stream, and each delivery stream may
     // invoke only its own (Firehose's event would name the stream, but no role could be narrowed).
@@ -102,8 +105,8 @@ export class CatalogStreamDelivery extends Construct {
           actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
           resources: [
             raw.arn,
-            `${raw.arn}/${streamingPrefix(stream.name)}*`,
-            `${raw.arn}/${streamingErrorPrefix(stream.name)}*`,
+            `${raw.arn}/${streamingPrefix(catalog, stream.name)}*`,
+            `${raw.arn}/${streamingErrorPrefix(catalog, stream.name)}*`,
           ],
         },
         {

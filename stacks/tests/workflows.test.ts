@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readStacksConfig } from '@insightflow/shared-config';
+import { instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildApp } from '../app.js';
@@ -218,7 +218,8 @@ const FULL_DEPLOYMENT_ENV = { INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_
  */
 function manifestDependencies(): Record<string, string[]> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-workflow-manifest-'));
-  buildApp(environmentSettings(readStacksConfig(FULL_DEPLOYMENT_ENV)), outdir).synth();
+  const catalog = instacartCatalog();
+  buildApp(environmentSettings(catalog, readStacksConfig(FULL_DEPLOYMENT_ENV)), catalog, outdir).synth();
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks as Record<
     string,
     { dependencies: string[] }

@@ -1,7 +1,8 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { Lake } from '@insightflow/lake';
 import { type DeliveryStats, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { activeCatalog, InsightFlowError } from '@insightflow/shared-config';
+import { type Catalog, InsightFlowError } from '@insightflow/shared-config';
 import {
   FirehoseDeliveryStream,
   type OrderIdRange,
@@ -20,13 +21,11 @@ const LOCAL_STREAM = `insightflow-local-${DEMO_STREAM}`;
 
 /** `publish` sends the demo's order events: the catalog has no stream for them. */
 export class NoDemoStreamError extends InsightFlowError {
-  public constructor() {
+  public constructor(catalog: Catalog) {
     super(
       `publish sends the demo's order events on the catalog stream ${DEMO_STREAM} into table ${DEMO_STREAM}, ` +
         `which this catalog does not have (its streams: ${
-          activeCatalog()
-            .streams.map((s) => `${s.name} → ${s.table}`)
-            .join(', ') || 'none'
+          catalog.streams.map((s) => `${s.name} → ${s.table}`).join(', ') || 'none'
         }). ` +
         'Run it with the built-in catalog (no --catalog), or add that stream and table.',
       { kind: 'terminal' },
@@ -54,11 +53,13 @@ export async function publishThroughLocalFirehose(
   endpoints: Endpoints,
   options: { events: number; rate?: number | undefined; failShare?: number; onBatch?: (p: PublishResult) => void },
 ): Promise<LocalPublishOutcome> {
-  if (activeCatalog().streams.find((s) => s.name === DEMO_STREAM)?.table !== DEMO_STREAM) throw new NoDemoStreamError();
-  const { table } = streamTarget(DEMO_STREAM);
+  const { catalog } = context;
+  if (catalog.streams.find((s) => s.name === DEMO_STREAM)?.table !== DEMO_STREAM) throw new NoDemoStreamError(catalog);
+  const { table } = streamTarget(catalog, DEMO_STREAM);
   const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
   const delivery = await startLocalDeliveryStream({
     stream: DEMO_STREAM,
+    catalog,
     streamName: LOCAL_STREAM,
     store,
     transform: (event) => transformFirehoseEvent(table, event),
@@ -81,7 +82,7 @@ export async function publishThroughLocalFirehose(
     const { range, ...result } = await atEdges([firehose], () =>
       publishBurst(
         {
-          store,
+          lake: new Lake(store, catalog),
           stream: new FirehoseDeliveryStream(client, LOCAL_STREAM),
           openWarehouse: () => openWarehouseFor(context, endpoints, '64MB'),
         },

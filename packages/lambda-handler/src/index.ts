@@ -1,4 +1,4 @@
-export { useBundledCatalog } from './bundledCatalog.js';
+export { bundledCatalog } from './bundledCatalog.js';
 export {
   defineHandler,
   type FiguresOf,

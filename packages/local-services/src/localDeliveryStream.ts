@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
+import type { Catalog } from '@insightflow/shared-config';
 import { FIREHOSE_LIMITS } from '@insightflow/shared-config';
 import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from '@insightflow/stream-transformer';
 
@@ -26,6 +27,8 @@ export type TransformFunction = (event: FirehoseTransformationEvent) => Promise<
 export interface LocalDeliveryStreamOptions {
   /** The catalog stream it carries: where in the lake its objects go. */
   stream: string;
+  /** The catalog that stream is one of. */
+  catalog: Catalog;
   /** The delivery stream's name: what clients put records to, and the objects' name prefix. */
   streamName: string;
   /** The raw bucket. */
@@ -98,7 +101,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Starts the delivery stream on a free loopback port. */
 export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptions): Promise<LocalDeliveryStream> {
-  const lake = new Lake(options.store);
+  const lake = new Lake(options.store, options.catalog);
   const bufferBytes = options.bufferBytes ?? 1024 * 1024;
   const bufferMs = options.bufferMs ?? 1_000;
   const failShare = options.failShare ?? 0;

@@ -1,19 +1,13 @@
 export { type S3ClientOptions, type S3Endpoint, s3ClientOptions } from './awsClients.js';
 export {
-  activeCatalog,
   Catalog,
   columnNames,
   createTableSql,
   dialectIdentifier,
-  getTable,
   instacartCatalog,
-  isTableName,
-  listTables,
   quoteIdentifier,
   type TableName,
-  TableNameSchema,
-  tableNames,
-  useCatalog,
+  tableNameSchema,
 } from './catalog.js';
 export {
   CATALOG_NAME_PATTERN,
@@ -110,6 +104,7 @@ export {
   ErrorKind,
   InsightFlowError,
   type InsightFlowErrorOptions,
+  InvalidIdentifierError,
   LakeKeyError,
   UnknownStreamError,
   UnknownTableError,
@@ -149,7 +144,13 @@ export {
 export { METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from './metricNames.js';
 export { type OrderEvent, OrderEventSchema, type OrderRow, OrderRowSchema } from './orderEvent.js';
 export { type CsvField, checkField, checkRecord, type RowCheck, recordFromJson } from './rowValues.js';
-export { type ManifestPart, ManifestPartSchema, type RunManifest, RunManifestSchema } from './runManifest.js';
+export {
+  type ManifestPart,
+  ManifestPartSchema,
+  type RunManifest,
+  RunManifestSchema,
+  runManifestSchema,
+} from './runManifest.js';
 export {
   type AppliedChange,
   type ColumnShape,

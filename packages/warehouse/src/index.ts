@@ -18,7 +18,7 @@ export {
   type DiscoveryResult,
   describeProblem,
   discoverCatalog,
-  discoverWarehouseCatalog,
+  discoverCatalogFromWarehouse,
 } from './discoverCatalog.js';
 export { kindForSqlState, WarehouseError } from './errors.js';
 export { exportColumnSql, exportLinesSql, exportQuerySql } from './exportColumns.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readStacksConfig } from '@insightflow/shared-config';
+import { type Catalog, instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../../app.js';
 import { environmentSettings } from '../../config.js';
 import type { SynthStack } from '../policies.js';
@@ -16,12 +16,13 @@ export interface SynthesisedApp {
   warnings: string[];
 }
 
-/** Synthesises the app for the given stacks configuration into a temporary directory. */
-export function synth(env: Record<string, string> = {}): SynthesisedApp {
+/** Synthesises the app for the given stacks configuration and catalog into a temporary directory. */
+export function synth(env: Record<string, string> = {}, catalog: Catalog = instacartCatalog()): SynthesisedApp {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
   const warnings: string[] = [];
   buildApp(
-    environmentSettings(readStacksConfig(env), (m) => warnings.push(m)),
+    environmentSettings(catalog, readStacksConfig(env), (m) => warnings.push(m)),
+    catalog,
     outdir,
   ).synth();
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'))
