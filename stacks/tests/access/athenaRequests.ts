@@ -10,7 +10,7 @@
 import { InsightFlowError } from '@insightflow/shared-config';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID } from './deployedApp.js';
-import type { DeploymentFacts, IamRequest } from './iamRequests.js';
+import type { DeploymentFacts, IamRequest } from './iamRequest.js';
 
 /** A query whose statement the access test cannot model yet. */
 export class UnmappedQueryError extends InsightFlowError {

@@ -8,32 +8,9 @@ import { InsightFlowError } from '@insightflow/shared-config';
 import { athenaRequestsFor, createdTableLocations, glueRequestsFor } from './athenaRequests.js';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
+import type { DeploymentFacts, IamRequest } from './iamRequest.js';
 
-/** One authorisation IAM makes. */
-export interface IamRequest {
-  principal: string;
-  action: string;
-  resource: string;
-  context: Record<string, string | string[]>;
-  /** Why this is checked: the SDK call, or the service edge, it comes from. */
-  because: string;
-}
-
-/** What the mapping needs to know of the deployment: its KMS keys by what they encrypt, its workgroups and tables. */
-export interface DeploymentFacts {
-  /** Bucket name → ARN of its default SSE-KMS key. */
-  bucketKeys: Map<string, string>;
-  /** Secret ARN → ARN of its KMS key. */
-  secretKeys: Map<string, string>;
-  /** The key the Glue Data Catalog is encrypted with, when it is. */
-  catalogKey?: string;
-  /** Athena workgroup name → its enforced result location (`s3://…/`). */
-  workgroups: Map<string, { outputLocation: string }>;
-  /** `database.table` → S3 location: the declared Glue tables and the tables the recorded queries created. */
-  tableLocations: Map<string, string>;
-  /** Athena query id → the workgroup the recorded request started it in. */
-  queryWorkgroups: Map<string, string>;
-}
+export type { DeploymentFacts, IamRequest } from './iamRequest.js';
 
 /**
  * Reads which key encrypts which bucket, secret and the Data Catalog, the workgroups and the
