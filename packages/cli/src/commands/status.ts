@@ -160,7 +160,7 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
       running
         ? `Services: running (S3 ${s3Endpoint ?? 'AWS'}, PostgreSQL ${pgResult.reachable ? 'reachable' : 'unreachable'})`
         : `Services: not running (${START_SERVICES})`,
-      `Catalog: ${catalogFile ?? 'the built-in Instacart catalog'} (hash ${catalog.hash.slice(0, 12)}, ${catalog.tables.length} tables)`,
+      `Catalog: ${catalogFile ?? 'the built-in Instacart catalog'} (hash ${catalog.hash.slice(0, 12)}, ${catalog.tables.length} table${catalog.tables.length === 1 ? '' : 's'})`,
       formatCounts(catalog, 'Warehouse (DuckDB) rows:', status.warehouse),
       formatCounts(catalog, 'PostgreSQL rows:', status.postgres),
       ...(running && pgResult.problem ? [`PostgreSQL: not reachable: ${pgResult.problem}`] : []),
