@@ -26,7 +26,7 @@ export interface DataMovementDocument {
   [detail: string]: unknown;
 }
 
-/** Per catalog table (the active catalog's, so a record rather than fixed keys). */
+/** Per catalog table (the catalog in use, so a record rather than fixed keys). */
 const tableCounts = z.record(z.string(), count.nullable());
 
 /** `status --json`: what is there now. A null count means that part is not set up yet. */
