@@ -11,10 +11,13 @@ import { Lake } from '@insightflow/lake';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
-import { s3ClientOptions, tableNames } from '@insightflow/shared-config';
+import { instacartCatalog, s3ClientOptions } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
+
+/** The benchmarks measure the Instacart demo: the built-in catalog. */
+const catalog = instacartCatalog();
 
 export interface ChildArgs {
   s3Endpoint: string;
@@ -59,7 +62,7 @@ if (stage === 'load') {
     ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
     ...(args.threads ? { threads: args.threads } : {}),
   });
-  const summary = await loadStagedFiles(warehouse, args.stage as { bucket: string; prefix: string });
+  const summary = await loadStagedFiles(warehouse, catalog, args.stage as { bucket: string; prefix: string });
   rows = summary.rows;
   await warehouse.close();
 } else if (stage === 'ingest') {
@@ -70,7 +73,7 @@ if (stage === 'load') {
     ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
     ...(args.threads ? { threads: args.threads } : {}),
   });
-  const result = await ingestTables({ warehouse, store }, tableNames(), {
+  const result = await ingestTables({ catalog, warehouse, store }, catalog.tableNames(), {
     runAt: new Date(),
     mode: args.mode ?? 'stream',
     batchSize: args.batchSize ?? 1_000_000,
@@ -84,7 +87,7 @@ if (stage === 'load') {
   // What `insightflow sync` does: incremental rounds until nothing is left.
   const client = new pg.Client({ connectionString: args.databaseUrl });
   await client.connect();
-  rows = (await syncUntilDone(postgresSync(client, store), { mode: 'incremental' })).rows;
+  rows = (await syncUntilDone(postgresSync(client, store, catalog), { mode: 'incremental' })).rows;
   await client.end();
 } else if (stage === 'clean') {
   // What `insightflow clean` does (packages/cli/src/localClean.ts): every table, DuckDB as the engine.
@@ -95,7 +98,9 @@ if (stage === 'load') {
     ...(args.memoryLimit ? { memoryLimit: args.memoryLimit } : {}),
     ...(args.threads ? { threads: args.threads } : {}),
   });
-  rows = (await buildCleanTables({ lake: new Lake(store), clean: new CleanStore(clean), engine })).rows;
+  rows = (
+    await buildCleanTables({ catalog, lake: new Lake(store, catalog), clean: new CleanStore(clean, catalog), engine })
+  ).rows;
 } else {
   throw new Error(`unknown stage ${stage}: load, ingest, sync or clean`);
 }

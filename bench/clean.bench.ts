@@ -13,17 +13,19 @@ import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
 import {
   columnNames,
-  getTable,
+  instacartCatalog,
   LOCAL_DEFAULTS,
   type ManifestPart,
   sqlType,
   stageKey,
   type TableName,
-  tableNames,
 } from '@insightflow/shared-config';
 import { startTestS3 } from '@insightflow/testkit';
 import type { ChildArgs } from './childRss.js';
 import { type Figure, type Suite, timed } from './harness.js';
+
+/** The benchmarks measure the Instacart demo: the built-in catalog. */
+const catalog = instacartCatalog();
 
 /**
  * The clean suite (issue 15's goals): the clean build of every table, run as `insightflow clean`
@@ -47,11 +49,11 @@ const GOALS = { buildRatio: 0.5, bytesRatio: 0.35, rssMiB: 256 };
  * plain CSV copy of the staged file (the anchor reads the same copy).
  */
 async function commitRuns(stage: S3ObjectStore, raw: S3ObjectStore, runAt: Date, dir: string) {
-  const lake = new Lake(raw);
+  const lake = new Lake(raw, catalog);
   const files = new Map<TableName, string>();
   let bytes = 0;
-  for (const table of tableNames()) {
-    const staged = stageKey(getTable(table), 'bench/');
+  for (const table of catalog.tableNames()) {
+    const staged = stageKey(catalog.table(table), 'bench/');
     const file = path.join(dir, `${table}.csv`);
     const body = (await stage.get(staged)).body;
     if (staged.endsWith('.gz')) await pipeline(body, createGunzip(), createWriteStream(file));
@@ -68,7 +70,7 @@ async function commitRuns(stage: S3ObjectStore, raw: S3ObjectStore, runAt: Date,
       mode: 'unload',
       source: 'duckdb',
       query: `SELECT * FROM ${table}`,
-      columns: columnNames(getTable(table)),
+      columns: columnNames(catalog.table(table)),
       parts: [part],
       rows: 0,
       bytes: info.size,
@@ -87,7 +89,7 @@ async function anchorCopies(files: Map<TableName, string>, dir: string): Promise
     let rows = 0;
     const { seconds } = await timed(async () => {
       for (const [table, file] of files) {
-        const columns = getTable(table).columns.map((c) => `'${c.name}': '${sqlType(c, 'duckdb')}'`);
+        const columns = catalog.table(table).columns.map((c) => `'${c.name}': '${sqlType(c, 'duckdb')}'`);
         const result = await connection.runAndReadAll(
           `COPY (SELECT * FROM read_csv('${file}', header = true, columns = {${columns.join(', ')}})) TO '${path.join(dir, `${table}.parquet`)}' (FORMAT parquet)`,
         );
@@ -135,11 +137,11 @@ export const cleanSuite: Suite = {
       log('clean: anchor (DuckDB COPY … TO parquet over the same CSV on local disk)');
       const anchor = await anchorCopies(files, dir);
 
-      const clean = new CleanStore(new S3ObjectStore(s3.client, CLEAN));
+      const clean = new CleanStore(new S3ObjectStore(s3.client, CLEAN), catalog);
       let cleanBytes = 0;
       let cleanFiles = 0;
       let largestFile = 0;
-      for (const table of tableNames()) {
+      for (const table of catalog.tableNames()) {
         const pointer = await clean.pointer(table);
         for (const f of pointer?.files ?? []) {
           cleanBytes += f.bytes;

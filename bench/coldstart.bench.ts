@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildLambda } from '../scripts/build-lambda.js';
-import { useConfiguredCatalog } from '../scripts/configuredCatalog.js';
+import { buildLambda } from '../stacks/build/buildLambda.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 import type { Figure, Suite } from './harness.js';
 
 /** Each Lambda package and its zip goal: the stream functions' zips are the smallest. */
@@ -55,7 +55,7 @@ function nodeStartMs(): number {
 }
 
 /**
- * Cold start: each Lambda package is built (`scripts/build-lambda.ts`), its zip unpacked into an
+ * Cold start: each Lambda package is built (`stacks/build/buildLambda.ts`), its zip unpacked into an
  * empty directory (as Lambda unpacks it into /var/task: no node_modules to fall back on), and its
  * `index.mjs` imported in a fresh process per run. Figures: the import time against `node -e 0`
  * and against importing an empty module the same way; the zip size against its goal.
@@ -63,7 +63,7 @@ function nodeStartMs(): number {
 export const coldstartSuite: Suite = {
   name: 'coldstart',
   async run({ log }): Promise<Figure[]> {
-    useConfiguredCatalog();
+    const catalog = readConfiguredCatalog();
     const figures: Figure[] = [];
     const root = mkdtempSync(path.join(tmpdir(), 'insightflow-coldstart-'));
     try {
@@ -74,7 +74,7 @@ export const coldstartSuite: Suite = {
       figures.push({ suite: 'coldstart', name: 'import of an empty module', value: emptyImport, unit: 'ms' });
       for (const [name, goal] of Object.entries(GOALS)) {
         log(`coldstart: building and importing ${name}`);
-        const artifact = await buildLambda(path.resolve(import.meta.dirname, '../packages', name));
+        const artifact = await buildLambda(path.resolve(import.meta.dirname, '../packages', name), catalog);
         const task = path.join(root, name);
         execFileSync('unzip', ['-q', artifact.zipPath, '-d', task]);
         const files = readdirSync(task, { recursive: true }).length;

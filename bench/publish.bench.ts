@@ -32,6 +32,7 @@ export const publishSuite: Suite = {
       const through = async (source: 'direct' | 'kinesis', firstOrderId: number) => {
         const delivery = await startLocalDeliveryStream({
           stream: 'orders',
+          catalog: instacartCatalog(),
           streamName: `insightflow-bench-${source}`,
           store,
           transform: (event) => transformFirehoseEvent(orders, event),

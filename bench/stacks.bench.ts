@@ -2,17 +2,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'cdktf';
-import { buildLambda } from '../scripts/build-lambda.js';
-import { planStacks } from '../scripts/plan-stacks.js';
 import { buildApp } from '../stacks/app.js';
+import { buildLambda } from '../stacks/build/buildLambda.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
+import { planStacks } from '../stacks/build/planStacks.js';
 import { environmentSettings } from '../stacks/config.js';
 import { type Figure, type Suite, timed } from './harness.js';
 
 const PACKAGES = path.resolve(import.meta.dirname, '../packages');
-/** Every workspace whose build is a Lambda zip (its build script runs scripts/build-lambda.ts). */
+/** Every workspace whose build is a Lambda zip (its build script runs stacks/build/buildLambda.ts). */
 const LAMBDAS = readdirSync(PACKAGES).filter((name) => {
   try {
-    return readFileSync(path.join(PACKAGES, name, 'package.json'), 'utf8').includes('build-lambda');
+    return readFileSync(path.join(PACKAGES, name, 'package.json'), 'utf8').includes('buildLambda');
   } catch {
     return false;
   }
@@ -28,9 +29,10 @@ export const stacksSuite: Suite = {
   name: 'stacks',
   async run({ log }): Promise<Figure[]> {
     const figures: Figure[] = [];
+    const catalog = readConfiguredCatalog();
     for (const name of LAMBDAS) {
       const dir = path.join(PACKAGES, name);
-      const artifact = await buildLambda(dir);
+      const artifact = await buildLambda(dir, catalog);
       const bundleDir = path.join(dir, 'dist', 'bundle');
       // index.mjs and its chunks (chunks/), each with its source map.
       const unzipped = readdirSync(bundleDir, { recursive: true, encoding: 'utf8' })
@@ -52,7 +54,7 @@ export const stacksSuite: Suite = {
     });
     const whole = await timed(async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
-      buildApp(environmentSettings(), out).synth();
+      buildApp(environmentSettings(catalog), catalog, out).synth();
       rmSync(out, { recursive: true, force: true });
     });
     figures.push({

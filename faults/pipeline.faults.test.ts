@@ -14,6 +14,7 @@ import { Lake } from '@insightflow/lake';
 import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { rowsOfKind } from '@insightflow/postgres-destination';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { localS3Client } from '@insightflow/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +72,7 @@ async function s3(): Promise<S3Client> {
   return localS3Client(local.s3Endpoint, { credentials: local.s3Credentials });
 }
 async function rawLake(): Promise<Lake> {
-  return new Lake(new S3ObjectStore(await s3(), RAW));
+  return new Lake(new S3ObjectStore(await s3(), RAW), instacartCatalog());
 }
 async function streamText(body: NodeJS.ReadableStream): Promise<string> {
   let text = '';
@@ -295,7 +296,7 @@ describe('Fault injection (real CLI, S3 API server, PostgreSQL, DuckDB)', () => 
   it('SIGKILL during a clean build leaves the previous version readable; the rerun is exact and leaves one version', async () => {
     const built = await json('clean');
     expect(built.code, built.stderr).toBe(0);
-    const clean = new CleanStore(new S3ObjectStore(await s3(), CLEAN));
+    const clean = new CleanStore(new S3ObjectStore(await s3(), CLEAN), instacartCatalog());
     const before = await clean.pointer('order_products_prior');
     if (!before) throw new Error('the first clean build published no order_products_prior');
     // New raw inputs: a run in the next minute (a run of the same minute is the same run).

@@ -11,8 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readCatalogPath } from '@insightflow/shared-config';
-import { CATALOG_STAMP } from './build-lambda.js';
-import { useConfiguredCatalog } from './configuredCatalog.js';
+import { CATALOG_STAMP } from '../stacks/build/buildLambda.js';
+import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 
 /** A workspace package under packages/. */
 interface WorkspacePackage {
@@ -40,7 +40,7 @@ function workspacePackages(): Map<string, WorkspacePackage> {
       name: manifest.name,
       dir,
       dependencies: Object.keys(manifest.dependencies ?? {}),
-      isLambda: manifest.scripts?.build?.includes('build-lambda.ts') ?? false,
+      isLambda: manifest.scripts?.build?.includes('buildLambda.ts') ?? false,
     });
   }
   return packages;
@@ -69,12 +69,12 @@ function workspaceClosure(name: string, packages: Map<string, WorkspacePackage>,
 export function buildStaleLambdaZips(): string[] {
   const packages = workspacePackages();
   // A zip bundles the catalog: one built with another catalog is stale whatever its age.
-  const catalogHash = useConfiguredCatalog().hash;
+  const catalogHash = readConfiguredCatalog().hash;
   const catalogFile = readCatalogPath();
   // The build runs in the package's directory: hand it the catalog's absolute path.
   const buildEnv = { ...process.env, ...(catalogFile ? { INSIGHTFLOW_CATALOG: path.resolve(catalogFile) } : {}) };
   const shared = Math.max(
-    newestModification(path.join(ROOT, 'scripts', 'build-lambda.ts')),
+    newestModification(path.join(ROOT, 'stacks', 'build')),
     newestModification(path.join(ROOT, 'package-lock.json')),
   );
   const rebuilt: string[] = [];

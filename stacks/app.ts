@@ -1,3 +1,4 @@
+import type { Catalog } from '@insightflow/shared-config';
 import { App } from 'cdktf';
 import { ACCOUNT_STACK, AccountStack } from './account.js';
 import { BastionStack } from './bastion.js';
@@ -36,14 +37,15 @@ export const ENVIRONMENT_STACK_NAMES = STACK_NAMES.filter((name) => name !== ACC
 
 /**
  * Composes the app: the account stack, and one stack per module of the environment, wired by
- * passing resources between them. No environment stack refers to the account stack: what they
- * use of it they find by name (the catalog key by its alias, the boundary by its policy name),
- * so an environment's plan reads no other state than its own stacks'.
+ * passing resources between them, each handed the catalog (the tables it crawls, declares and
+ * orchestrates). No environment stack refers to the account stack: what they use of it they find
+ * by name (the catalog key by its alias, the boundary by its policy name), so an environment's
+ * plan reads no other state than its own stacks'.
  */
-export function buildApp(settings: EnvironmentSettings, outdir?: string): App {
+export function buildApp(settings: EnvironmentSettings, catalog: Catalog, outdir?: string): App {
   const app = new App({ ...(outdir ? { outdir } : {}), skipValidation: false });
   new AccountStack(app, ACCOUNT_STACK, { settings: settings.account });
-  const props = { settings };
+  const props = { settings, catalog };
   const storage = new S3BucketsStack(app, 's3-buckets', props);
   const network = new VpcStack(app, 'vpc', { ...props, storage });
   const database = new RdsPostgresqlStack(app, 'rds-postgresql', { ...props, network, storage });

@@ -7,7 +7,6 @@ import {
 } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import {
   ATHENA_RESULTS_PREFIX,
-  activeCatalog,
   CLEAN_PROVENANCE_COLUMNS,
   CLEAN_TABLES_PREFIX,
   CleanLayerConfigSchema,
@@ -109,7 +108,7 @@ export class CleanLayerStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: CleanLayerStackProps) {
     super(scope, id, props);
-    const { settings, storage } = props;
+    const { settings, storage, catalog } = props;
     const raw = storage.raw.bucket;
     const cleanBucket = storage.clean.bucket;
     const { region } = settings;
@@ -127,7 +126,7 @@ export class CleanLayerStack extends InsightFlowStack {
 
     const tableLocation = (table: string) =>
       `s3://${cleanBucket.bucket}/${CLEAN_TABLES_PREFIX}${table}/v=${UNPUBLISHED_VERSION}/`;
-    this.tables = activeCatalog().tables.map((table) => {
+    this.tables = catalog.tables.map((table) => {
       const partitionBy = partitionColumns(table);
       const columns: GlueCatalogTableStorageDescriptorColumns[] = [
         ...table.columns
@@ -200,9 +199,7 @@ export class CleanLayerStack extends InsightFlowStack {
 
     const glueArn = (resource: string) => `arn:aws:glue:${region}:${account}:${resource}`;
     const catalogArn = glueArn('catalog');
-    const cleanTableArns = activeCatalog()
-      .tableNames()
-      .map((t) => glueArn(`table/${this.database.name}/${t}`));
+    const cleanTableArns = catalog.tableNames().map((t) => glueArn(`table/${this.database.name}/${t}`));
     this.clean = new NodeLambda(this, 'clean-layer', {
       packageName: 'clean-layer',
       functionName: this.name('clean-layer'),

@@ -1,4 +1,4 @@
-import { activeCatalog, readStacksConfig, type StacksConfig } from '@insightflow/shared-config';
+import { type Catalog, readStacksConfig, type StacksConfig } from '@insightflow/shared-config';
 import { z } from 'zod';
 
 /** How the Lambdas reach Snowflake: every value from the stacks' configuration, none made up. */
@@ -63,9 +63,9 @@ export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
 /** The catalog stream the demo publisher sends its order events on; it feeds the table of the same name. */
 export const DEMO_PUBLISHER_STREAM = 'orders';
 
-/** True when the active catalog has what the demo publisher publishes: a stream `orders` feeding table `orders`. */
-export function hasDemoPublisherStream(): boolean {
-  return activeCatalog().streams.some((s) => s.name === DEMO_PUBLISHER_STREAM && s.table === DEMO_PUBLISHER_STREAM);
+/** True when `catalog` has what the demo publisher publishes: a stream `orders` feeding table `orders`. */
+export function hasDemoPublisherStream(catalog: Catalog): boolean {
+  return catalog.streams.some((s) => s.name === DEMO_PUBLISHER_STREAM && s.table === DEMO_PUBLISHER_STREAM);
 }
 
 /**
@@ -73,6 +73,7 @@ export function hasDemoPublisherStream(): boolean {
  * want of a setting is reported through `warn`, naming the variable that would bring it in.
  */
 export function environmentSettings(
+  catalog: Catalog,
   config: StacksConfig = readStacksConfig(),
   warn: (message: string) => void = (message) => process.stderr.write(`insightflow stacks: ${message}\n`),
 ): EnvironmentSettings {
@@ -117,7 +118,7 @@ export function environmentSettings(
     );
   }
   let demoPublisher = config.INSIGHTFLOW_DEMO_PUBLISHER ?? !prod;
-  if (demoPublisher && !hasDemoPublisherStream()) {
+  if (demoPublisher && !hasDemoPublisherStream(catalog)) {
     warn(
       `the catalog has no stream ${DEMO_PUBLISHER_STREAM} feeding table ${DEMO_PUBLISHER_STREAM}: stream-publisher, which ` +
         "publishes the demo's order events on it, is left out of this synth.",

@@ -4,7 +4,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database/index.js';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler/index.js';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
-import { activeCatalog, streamingPrefix, tableNames, tablePrefix } from '@insightflow/shared-config';
+import { streamingPrefix, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import { catalogKeyUse } from './deployAccess.js';
@@ -50,7 +50,7 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: GlueCrawlerRawStackProps) {
     super(scope, id, props);
-    const { settings, storage } = props;
+    const { settings, storage, catalog } = props;
     const raw = storage.raw.bucket;
     const { region } = settings;
     const account = storage.accountId;
@@ -73,8 +73,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
       kmsKeyId: storage.key.arn,
     });
 
-    const streamPrefixes = activeCatalog().streams.map((stream) => streamingPrefix(stream.name));
-    const crawledPrefixes = [...tableNames().map((table) => tablePrefix(table)), ...streamPrefixes];
+    const streamPrefixes = catalog.streams.map((stream) => streamingPrefix(catalog, stream.name));
+    const crawledPrefixes = [...catalog.tableNames().map((table) => tablePrefix(catalog, table)), ...streamPrefixes];
     const logGroups = `arn:aws:logs:${region}:${account}:log-group:/aws-glue/crawlers*`;
     // Glue sets neither aws:SourceAccount nor aws:SourceArn when a crawler assumes its role.
     const role = new ServiceRole(this, 'crawler-role', {
@@ -141,8 +141,8 @@ export class GlueCrawlerRawStack extends InsightFlowStack {
         ...common,
         name: names.batch,
         tablePrefix: 'raw_',
-        s3Target: tableNames().map((table) => ({
-          path: `s3://${raw.bucket}/${tablePrefix(table)}`,
+        s3Target: catalog.tableNames().map((table) => ({
+          path: `s3://${raw.bucket}/${tablePrefix(catalog, table)}`,
           exclusions: EXCLUSIONS,
         })),
       }),

@@ -2,6 +2,7 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import type { Catalog } from '@insightflow/shared-config';
 import { type ISynthesisSession, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentSettings } from './config.js';
@@ -18,6 +19,8 @@ export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
 /** Props every stack takes. */
 export interface InsightFlowStackProps {
   settings: EnvironmentSettings;
+  /** The catalog the app is synthesised with (the one bundled into every Lambda zip). */
+  catalog: Catalog;
 }
 
 /** Where a stack runs and keeps its state, and how its resources are tagged. */

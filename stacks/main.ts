@@ -1,8 +1,9 @@
 /** The CDK for Terraform app (cdktf.json runs it): synthesises every stack to Terraform JSON. */
-import { useConfiguredCatalog } from '../scripts/configuredCatalog.js';
+
 import { buildApp } from './app.js';
+import { readConfiguredCatalog } from './build/configuredCatalog.js';
 import { environmentSettings } from './config.js';
 
 // INSIGHTFLOW_CATALOG, or the built-in catalog: the tables the stacks crawl and orchestrate.
-useConfiguredCatalog();
-buildApp(environmentSettings()).synth();
+const catalog = readConfiguredCatalog();
+buildApp(environmentSettings(catalog), catalog).synth();

@@ -2,8 +2,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { REPORTED_ERROR_NAMES } from '@insightflow/lambda-handler';
-import { ErrorKind, tableNames } from '@insightflow/shared-config';
+import { ErrorKind, REPORTED_ERROR_NAMES } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
 import type { CleanLayerStack } from './cleanLayer.js';
@@ -61,9 +60,12 @@ const FAILED_EXECUTION_METRICS = {
  * The state machine: ingest (a Map over tables; left out when there is no ingest function) →
  * start the crawlers → build the clean tables (a Map over the same tables, one clean-layer
  * invocation each, while the crawlers run) → sync while `more`, at most {@link MAX_SYNC_ROUNDS}
- * rounds (counted in `$.syncRounds.count`).
+ * rounds (counted in `$.syncRounds.count`). Each Map runs as many tables at once as `tables` has.
  */
-export function pipelineDefinition(arns: { ingest?: string; clean: string; sync: string; crawlers: string[] }): string {
+export function pipelineDefinition(
+  arns: { ingest?: string; clean: string; sync: string; crawlers: string[] },
+  tables: readonly string[],
+): string {
   const transientRetry = {
     ErrorEquals: LAMBDA_TRANSIENT,
     IntervalSeconds: 2,
@@ -80,7 +82,7 @@ export function pipelineDefinition(arns: { ingest?: string; clean: string; sync:
         IngestTables: {
           Type: 'Map',
           ItemsPath: '$.tables',
-          MaxConcurrency: tableNames().length,
+          MaxConcurrency: tables.length,
           // Every table of a run shares the run's time: the execution's start.
           ItemSelector: { 'table.$': '$$.Map.Item.Value', 'runAt.$': '$$.Execution.StartTime' },
           ItemProcessor: {
@@ -130,7 +132,7 @@ export function pipelineDefinition(arns: { ingest?: string; clean: string; sync:
       CleanTables: {
         Type: 'Map',
         ItemsPath: '$.tables',
-        MaxConcurrency: tableNames().length,
+        MaxConcurrency: tables.length,
         ItemSelector: { 'table.$': '$$.Map.Item.Value' },
         ItemProcessor: {
           ProcessorConfig: { Mode: 'INLINE' },
@@ -208,7 +210,7 @@ export class OrchestrationStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
-    const { settings, storage, batch, crawlers, clean, sync, streaming, database } = props;
+    const { settings, catalog, storage, batch, crawlers, clean, sync, streaming, database } = props;
     const ingestArn = batch.ingest?.function.arn;
     const cleanArn = clean.clean.function.arn;
     const syncArn = sync.sync.function.arn;
@@ -268,12 +270,15 @@ export class OrchestrationStack extends InsightFlowStack {
     this.stateMachine = new SfnStateMachine(this, 'pipeline', {
       name: machineName,
       roleArn: role.arn,
-      definition: pipelineDefinition({
-        ...(ingestArn ? { ingest: ingestArn } : {}),
-        clean: cleanArn,
-        sync: syncArn,
-        crawlers: crawlers.crawlers.map((c) => c.name),
-      }),
+      definition: pipelineDefinition(
+        {
+          ...(ingestArn ? { ingest: ingestArn } : {}),
+          clean: cleanArn,
+          sync: syncArn,
+          crawlers: crawlers.crawlers.map((c) => c.name),
+        },
+        catalog.tableNames(),
+      ),
       loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logs.arn}:*` },
       tracingConfiguration: { enabled: true },
       encryptionConfiguration: {
@@ -301,7 +306,7 @@ export class OrchestrationStack extends InsightFlowStack {
       rule: schedule.name,
       arn: this.stateMachine.arn,
       roleArn: eventsRole.arn,
-      input: JSON.stringify({ tables: tableNames() }),
+      input: JSON.stringify({ tables: catalog.tableNames() }),
     });
 
     new PipelineDashboard(this, 'dashboard', {

@@ -26,7 +26,7 @@ export function snowflakeEnvironment(snowflake: SnowflakeConnection, secretArn: 
     SNOWFLAKE_DISABLE_MINICORE: '1',
     // The SDK would otherwise probe, as it loads, which cloud it runs on (an STS call and requests
     // to metadata addresses, up to 200 ms, awaited by its first login) for a telemetry field.
-    // The bundles leave the probes out (scripts/build-lambda.ts); this covers unbundled runs.
+    // The bundles leave the probes out (stacks/build/buildLambda.ts); this covers unbundled runs.
     SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
   };
 }

@@ -2,12 +2,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
-import {
-  activeCatalog,
-  PUBLISHER_STATE_PREFIX,
-  StreamPublisherConfigSchema,
-  tablePrefix,
-} from '@insightflow/shared-config';
+import { PUBLISHER_STATE_PREFIX, StreamPublisherConfigSchema, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { DEMO_PUBLISHER_STREAM, hasDemoPublisherStream } from './config.js';
 import { boundedName, CatalogStreamDelivery } from './constructs/catalogStreamDelivery.js';
@@ -47,12 +42,12 @@ export class StreamingIngestionStack extends InsightFlowStack {
 
   public constructor(scope: Construct, id: string, props: StreamingIngestionStackProps) {
     super(scope, id, props);
-    const { settings, storage } = props;
+    const { settings, storage, catalog } = props;
     const raw = storage.raw.bucket;
 
     const dataStreams = new Map<string, KinesisStream>();
     const deliveries = new Map<string, CatalogStreamDelivery>();
-    for (const stream of activeCatalog().streams) {
+    for (const stream of catalog.streams) {
       const source =
         settings.streamSource === 'kinesis'
           ? new KinesisStream(this, `data-stream-${stream.name}`, {
@@ -67,6 +62,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
       deliveries.set(
         stream.name,
         new CatalogStreamDelivery(this, `stream-${stream.name}`, {
+          catalog,
           stream,
           name: (name) => this.name(name),
           raw: { arn: raw.arn, bucket: raw.bucket },
@@ -86,7 +82,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
     if (!settings.demoPublisher) return;
     if (!settings.snowflake) return;
     // environmentSettings() already said so when the catalog lacks the stream the publisher feeds.
-    const orders = hasDemoPublisherStream() ? deliveries.get(DEMO_PUBLISHER_STREAM)?.deliveryStream : undefined;
+    const orders = hasDemoPublisherStream(catalog) ? deliveries.get(DEMO_PUBLISHER_STREAM)?.deliveryStream : undefined;
     if (!orders) return;
     const ordersData = dataStreams.get(DEMO_PUBLISHER_STREAM);
     // Direct PUT: the delivery stream itself. Kinesis: its data stream, and the project key that encrypts it.
@@ -132,7 +128,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
         ...destination.statements,
         { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${raw.arn}/${PUBLISHER_STATE_PREFIX}*`] },
         // Without a watermark, the first order id continues from the lake's newest orders run (lakeOrderRange).
-        { actions: ['s3:GetObject'], resources: [`${raw.arn}/${tablePrefix(DEMO_PUBLISHER_STREAM)}*`] },
+        { actions: ['s3:GetObject'], resources: [`${raw.arn}/${tablePrefix(catalog, DEMO_PUBLISHER_STREAM)}*`] },
         // The watermark's first HEAD finds nothing: S3 answers 404, not 403, only to a lister.
         { actions: ['s3:ListBucket'], resources: [raw.arn] },
         { actions: ['secretsmanager:GetSecretValue'], resources: [storage.snowflakeSecret.arn] },

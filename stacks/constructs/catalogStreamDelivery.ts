@@ -3,6 +3,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream/index.js';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream/index.js';
 import {
+  type Catalog,
   firehosePrefixes,
   type StreamSpec,
   StreamTransformerConfigSchema,
@@ -29,6 +30,8 @@ export function boundedName(name: string): string {
 
 /** Props of {@link CatalogStreamDelivery}. */
 export interface CatalogStreamDeliveryProps {
+  /** The catalog the stream is one of. */
+  catalog: Catalog;
   /** The catalog stream delivered. */
   stream: StreamSpec;
   /** `insightflow-<env>-<name>`, the stack's naming. */
@@ -59,9 +62,9 @@ export class CatalogStreamDelivery extends Construct {
 
   public constructor(scope: Construct, id: string, props: CatalogStreamDeliveryProps) {
     super(scope, id);
-    const { stream, raw, keyArn, alarmTopicArn, logRetentionDays, region, permissionsBoundary } = props;
+    const { catalog, stream, raw, keyArn, alarmTopicArn, logRetentionDays, region, permissionsBoundary } = props;
     const streamName = boundedName(props.name(stream.name));
-    const prefixes = firehosePrefixes(stream.name);
+    const prefixes = firehosePrefixes(catalog, stream.name);
 
     // One function per stream: its configuration is its stream, and each delivery stream may
     // invoke only its own (Firehose's event would name the stream, but no role could be narrowed).
@@ -100,8 +103,8 @@ export class CatalogStreamDelivery extends Construct {
           actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
           resources: [
             raw.arn,
-            `${raw.arn}/${streamingPrefix(stream.name)}*`,
-            `${raw.arn}/${streamingErrorPrefix(stream.name)}*`,
+            `${raw.arn}/${streamingPrefix(catalog, stream.name)}*`,
+            `${raw.arn}/${streamingErrorPrefix(catalog, stream.name)}*`,
           ],
         },
         {

@@ -10,7 +10,7 @@ import { type ConfigVariable, checkVariables } from '@insightflow/shared-config'
 import { AssetType, TerraformAsset, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
-import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.js';
+import { LAMBDA_RUNTIME } from '../build/buildLambda.js';
 import { LambdaBundleMissingError } from '../errors.js';
 import type { InsightFlowStack } from '../insightflowStack.js';
 import { notifyingAlarm } from './notifyingAlarm.js';
@@ -81,7 +81,7 @@ export interface NodeLambdaProps<S extends LambdaConfigSchema> {
   };
 }
 
-/** The zip of a Lambda package, built by `npm run build` (scripts/build-lambda.ts). */
+/** The zip of a Lambda package, built by `npm run build` (stacks/build/buildLambda.ts). */
 export function lambdaZipPath(packageName: string): string {
   return path.join(REPOSITORY_ROOT, 'packages', packageName, 'dist', `${packageName}.zip`);
 }

@@ -1,5 +1,5 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js';
-import { METRICS_NAMESPACE, type MetricName } from '@insightflow/lambda-handler';
+import { METRICS_NAMESPACE, type MetricName } from '@insightflow/shared-config';
 import { Construct } from 'constructs';
 import { notifyingAlarm } from './notifyingAlarm.js';
 

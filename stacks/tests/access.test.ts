@@ -14,7 +14,7 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { getTable, sqlType, tableNames } from '@insightflow/shared-config';
+import { instacartCatalog, sqlType } from '@insightflow/shared-config';
 import {
   type SecretsManagerStandIn,
   type SnowflakeTestServer,
@@ -45,6 +45,9 @@ import {
 import { deploymentFacts, type IamRequest, iamRequestsFor } from './access/iamRequests.js';
 import { serviceEdges } from './access/serviceEdges.js';
 import { EXAMPLE_SNOWFLAKE_ENV, synth } from './helpers/synth.js';
+
+/** The catalog the stacks under test are synthesised with. */
+const catalog = instacartCatalog();
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
@@ -152,8 +155,8 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     const rawBucket = deployed('s3-to-rds-sync').environment.RAW_BUCKET as string;
     await services.s3.send(new CreateBucketCommand({ Bucket: rawBucket }));
     snowflake = await startSnowflakeTestServer();
-    for (const table of tableNames()) {
-      const spec = getTable(table);
+    for (const table of catalog.tableNames()) {
+      const spec = catalog.table(table);
       await snowflake.duckdb.run(
         `CREATE TABLE ${table} (${spec.columns.map((c) => `${c.name} ${sqlType(c, 'duckdb')}`).join(', ')})`,
       );
@@ -193,9 +196,10 @@ describe('Access: every call the code makes, and every service edge, is allowed 
     });
     // The local Firehose runs the transformation in-process; the transformer functions' own
     // handlers run below, each with its deployed environment.
-    const { table } = streamTarget('orders');
+    const { table } = streamTarget(catalog, 'orders');
     delivery = await startLocalDeliveryStream({
       stream: 'orders',
+      catalog,
       streamName: deployed('stream-publisher').environment.DELIVERY_STREAM_NAME as string,
       store: new S3ObjectStore(deliveryS3, rawBucket),
       transform: (event) => transformFirehoseEvent(table, event),

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { getTable, LOCAL_DEFAULTS, sqlType, streamingPrefix, tableNames } from '@insightflow/shared-config';
+import { instacartCatalog, LOCAL_DEFAULTS, sqlType, streamingPrefix } from '@insightflow/shared-config';
 import {
   type SecretsManagerStandIn,
   type SnowflakeTestServer,
@@ -24,8 +24,11 @@ import {
 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamTarget, transformFirehoseEvent } from '../../packages/stream-transformer/src/index.js';
-import { METAFILE, UNSHIPPED_MODULES } from '../../scripts/build-lambda.js';
+import { METAFILE, UNSHIPPED_MODULES } from '../build/buildLambda.js';
 import { lambdaZipPath } from '../constructs/nodeLambda.js';
+
+/** The catalog the stacks under test are synthesised with. */
+const catalog = instacartCatalog();
 
 const run = promisify(execFile);
 const LAMBDAS = [
@@ -133,8 +136,8 @@ describe('Lambda bundles: the unpacked zips run against the local services', () 
     for (const name of LAMBDAS) execFileSync('unzip', ['-q', lambdaZipPath(name), '-d', path.join(root, name)]);
     s3 = await startTestS3();
     snowflake = await startSnowflakeTestServer();
-    for (const table of tableNames()) {
-      const spec = getTable(table);
+    for (const table of catalog.tableNames()) {
+      const spec = catalog.table(table);
       await snowflake.duckdb.run(
         `CREATE TABLE ${table} (${spec.columns.map((c) => `${c.name} ${sqlType(c, 'duckdb')}`).join(', ')})`,
       );
@@ -143,9 +146,10 @@ describe('Lambda bundles: the unpacked zips run against the local services', () 
       `INSERT INTO orders VALUES (7, 3, 'prior', 1, 2, 10, NULL), (41, 12, 'train', 2, 3, 11, 7), (9, 5, 'prior', 3, 1, 9, 2)`,
     );
     secrets = await startSecretsManagerStandIn({ [SECRET_ARN]: JSON.stringify({ password: 'bundle-test-only' }) });
-    const { table } = streamTarget('orders');
+    const { table } = streamTarget(catalog, 'orders');
     delivery = await startLocalDeliveryStream({
       stream: 'orders',
+      catalog,
       streamName,
       store: new S3ObjectStore(s3.client, raw),
       transform: (event) => transformFirehoseEvent(table, event),
@@ -216,7 +220,7 @@ describe('Lambda bundles: the unpacked zips run against the local services', () 
     expect(second).toMatchObject({ delivered: 3, firstOrderId: 46 });
     await delivery.flush();
     const rows = [];
-    for (const key of await s3.listKeys(raw, streamingPrefix('orders'))) {
+    for (const key of await s3.listKeys(raw, streamingPrefix(catalog, 'orders'))) {
       rows.push(
         ...(await s3.read(raw, key))
           .toString('utf8')

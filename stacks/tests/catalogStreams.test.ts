@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { instacartCatalog, useCatalog } from '@insightflow/shared-config';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { useConfiguredCatalog } from '../../scripts/configuredCatalog.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { readConfiguredCatalog } from '../build/configuredCatalog.js';
 import { EXAMPLE_SNOWFLAKE_ENV, type SynthesisedApp, synth } from './helpers/synth.js';
 import type { SynthStack } from './policies.js';
 
@@ -34,8 +33,7 @@ function synthWithCatalog(yaml: string, env: Record<string, string> = {}): Synth
   writeFileSync(file, yaml);
   vi.stubEnv('INSIGHTFLOW_CATALOG', file);
   try {
-    useConfiguredCatalog();
-    return synth(env);
+    return synth(env, readConfiguredCatalog());
   } finally {
     vi.unstubAllEnvs();
   }
@@ -49,7 +47,6 @@ describe('CDKTF app: synthesised with a catalog file of its own (INSIGHTFLOW_CAT
     app = synthWithCatalog(CATALOG, { ...EXAMPLE_SNOWFLAKE_ENV });
     noStreams = synthWithCatalog(CATALOG.replace(/streams:[\s\S]*$/, ''), { ...EXAMPLE_SNOWFLAKE_ENV });
   });
-  afterAll(() => useCatalog(instacartCatalog()));
 
   it("makes one delivery stream per catalog stream, writing under that stream's prefixes", () => {
     const streams = resourcesOf(stackOf(app, 'streaming-ingestion'), 'aws_kinesis_firehose_delivery_stream');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { buildLambda } from '../../scripts/build-lambda.js';
+import { buildLambda } from '../build/buildLambda.js';
+import { readConfiguredCatalog } from '../build/configuredCatalog.js';
 import { lambdaZipPath } from '../constructs/nodeLambda.js';
 
 /** The stacks consume the Lambda zips: build any that are missing (a fresh clone has none). */
@@ -14,6 +15,8 @@ export default async function buildMissingZips(): Promise<void> {
     'snowflake-loader',
     'database-roles',
   ]) {
-    if (!existsSync(lambdaZipPath(name))) await buildLambda(path.resolve(import.meta.dirname, '../../packages', name));
+    if (!existsSync(lambdaZipPath(name))) {
+      await buildLambda(path.resolve(import.meta.dirname, '../../packages', name), readConfiguredCatalog());
+    }
   }
 }

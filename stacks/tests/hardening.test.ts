@@ -5,7 +5,7 @@
  * trust policies tied to the account, KMS only through the service that needs it, delete markers
  * cleaned, Enhanced Monitoring, the state machine under the project key.
  */
-import { ConfigError, readStacksConfig } from '@insightflow/shared-config';
+import { ConfigError, instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_STACK } from '../account.js';
 import { environmentSettings } from '../config.js';
@@ -27,7 +27,7 @@ const statementsOf = (document: Block | undefined) => (document?.statement ?? []
 /** The ConfigError a stacks configuration raises, or a failure when it raises none. */
 function configError(env: Record<string, string>): ConfigError {
   try {
-    environmentSettings(readStacksConfig(env), () => undefined);
+    environmentSettings(instacartCatalog(), readStacksConfig(env), () => undefined);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;

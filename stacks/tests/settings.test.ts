@@ -1,4 +1,4 @@
-import { ConfigError, readStacksConfig } from '@insightflow/shared-config';
+import { ConfigError, instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import { environmentSettings } from '../config.js';
 import { EXAMPLE_SNOWFLAKE_ENV, synth } from './helpers/synth.js';
@@ -101,7 +101,8 @@ describe('Stacks configuration: no placeholders, every Snowflake value from conf
   });
 
   it('deploys the demo publisher in dev, and in prod only when INSIGHTFLOW_DEMO_PUBLISHER=true', () => {
-    const settings = (env: Record<string, string>) => environmentSettings(readStacksConfig(env), () => undefined);
+    const settings = (env: Record<string, string>) =>
+      environmentSettings(instacartCatalog(), readStacksConfig(env), () => undefined);
     expect(settings(EXAMPLE_SNOWFLAKE_ENV).demoPublisher).toBe(true);
     expect(settings({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_ENV: 'prod' }).demoPublisher).toBe(false);
     expect(functionNames(synth({ ...EXAMPLE_SNOWFLAKE_ENV, INSIGHTFLOW_ENV: 'prod' }))).not.toContain(

@@ -3,13 +3,13 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { activeCatalog, getTable, sqlType, type TableSpec, tableNames } from '@insightflow/shared-config';
+import { instacartCatalog, sqlType, type TableSpec } from '@insightflow/shared-config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildLambda } from '../../scripts/build-lambda.js';
-import { planStacks, writeTerraformCliConfig } from '../../scripts/plan-stacks.js';
 import { ACCOUNT_STACK } from '../account.js';
 import { STACK_NAMES } from '../app.js';
 import { BASTION_AMI_PARAMETER } from '../bastion.js';
+import { buildLambda } from '../build/buildLambda.js';
+import { planStacks, writeTerraformCliConfig } from '../build/planStacks.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
   PARQUET_STORAGE,
@@ -30,6 +30,9 @@ import {
 import { ATHENA_RESULTS_RETENTION_DAYS } from '../s3Buckets.js';
 import { EXAMPLE_SNOWFLAKE_ENV, type SynthesisedApp, synth } from './helpers/synth.js';
 import { POLICIES, type SynthStack } from './policies.js';
+
+/** The catalog the stacks under test are synthesised with. */
+const catalog = instacartCatalog();
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
@@ -172,7 +175,9 @@ describe('CDKTF app', () => {
   });
 
   it('fans ingest out over the tables, then crawls, then syncs while more remains', () => {
-    const definition = JSON.parse(pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a', 'b'] }));
+    const definition = JSON.parse(
+      pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a', 'b'] }, catalog.tableNames()),
+    );
     expect(definition.StartAt).toBe('IngestTables');
     expect(definition.States.IngestTables.Type).toBe('Map');
     expect(definition.States.IngestTables.ItemSelector['runAt.$']).toBe('$$.Execution.StartTime');
@@ -180,7 +185,9 @@ describe('CDKTF app', () => {
   });
 
   it('retries the Lambda tasks on transient Lambda errors and InsightFlow.Retryable only; InsightFlow.Terminal fails at once', () => {
-    const definition = JSON.parse(pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }));
+    const definition = JSON.parse(
+      pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }, catalog.tableNames()),
+    );
     const tasks: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts?: number }[] }> = {
       IngestTable: definition.States.IngestTables.ItemProcessor.States.IngestTable,
       CleanTable: definition.States.CleanTables.ItemProcessor.States.CleanTable,
@@ -203,7 +210,9 @@ describe('CDKTF app', () => {
   });
 
   it('bounds the sync loop: an execution whose sync always has more fails after MAX_SYNC_ROUNDS rounds', () => {
-    const definition = JSON.parse(pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }));
+    const definition = JSON.parse(
+      pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }, catalog.tableNames()),
+    );
     expect(definition.States.CleanTables.Next).toBe('StartSync');
     const endless = runStates(definition, 'StartSync', () => ({ Payload: { more: true, rows: 1 } }));
     expect(endless.end).toMatchObject({ Type: 'Fail', Error: SYNC_ROUNDS_EXCEEDED });
@@ -456,7 +465,7 @@ describe('CDKTF app', () => {
   describe('clean-layer: the clean tables, their workgroup and the function that builds them', () => {
     const cleanStack = () => stackOf(prod.stacks, 'clean-layer');
     const gluePartitionType = (table: string, column: string) =>
-      sqlType(getTable(table).columns.find((c) => c.name === column) as { type: string }, 'glue');
+      sqlType(catalog.table(table).columns.find((c) => c.name === column) as { type: string }, 'glue');
 
     it('declares one Parquet table per catalog table, columns and types from the catalog, partition columns as keys', () => {
       const tables = resourcesOf(cleanStack(), 'aws_glue_catalog_table');
@@ -464,8 +473,8 @@ describe('CDKTF app', () => {
         Object.values(tables)
           .map((t) => t.name)
           .sort(),
-      ).toEqual(tableNames().sort());
-      for (const spec of activeCatalog().tables) {
+      ).toEqual(catalog.tableNames().sort());
+      for (const spec of catalog.tables) {
         const table = tables[`table-${spec.name}`] as Block;
         const partitionBy = partitionColumns(spec);
         const storage = table.storage_descriptor as Block;
@@ -496,7 +505,7 @@ describe('CDKTF app', () => {
     });
 
     it('partitions orders by eval_set with an enum projection of its allowed values and a template per version', () => {
-      expect(partitionColumns(getTable('orders'))).toEqual(['eval_set']);
+      expect(partitionColumns(catalog.table('orders'))).toEqual(['eval_set']);
       const orders = resourcesOf(cleanStack(), 'aws_glue_catalog_table')['table-orders'] as Block;
       const parameters = orders.parameters as Record<string, string>;
       expect(parameters).toMatchObject({
@@ -607,7 +616,7 @@ describe('CDKTF app', () => {
         /:workgroup\/\$\{aws_athena_workgroup\.workgroup\.name\}"/,
       );
       const update = JSON.stringify(of('glue:UpdateTable').map((s) => s.resources));
-      for (const table of tableNames())
+      for (const table of catalog.tableNames())
         expect(update).toContain(`:table/\${aws_glue_catalog_database.database.name}/${table}"`);
       expect(update).not.toContain('scratch');
       expect(JSON.stringify(of('glue:DeleteTable').map((s) => s.resources))).not.toContain(
@@ -616,7 +625,9 @@ describe('CDKTF app', () => {
     });
 
     it('builds the clean tables after ingest and before the sync: ingest → crawl → clean → sync', () => {
-      const definition = JSON.parse(pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }));
+      const definition = JSON.parse(
+        pipelineDefinition({ ingest: 'i', clean: 'c', sync: 's', crawlers: ['a'] }, catalog.tableNames()),
+      );
       const order: string[] = [];
       for (let name: string | undefined = definition.StartAt; name && order.length < 20; ) {
         order.push(name);
@@ -809,15 +820,15 @@ describe('Lambda zips', () => {
       filter: (src) => !src.includes(`${path.sep}dist`) && !src.includes('node_modules'),
     });
     try {
-      const other = await buildLambda(path.join(packages, 'batch-ingest'));
-      const first = await buildLambda(probe);
-      const again = await buildLambda(probe);
+      const other = await buildLambda(path.join(packages, 'batch-ingest'), catalog);
+      const first = await buildLambda(probe, catalog);
+      const again = await buildLambda(probe, catalog);
       expect(again.sha256).toBe(first.sha256);
       const core = path.join(probe, 'src', 'transformRecords.ts');
       writeFileSync(core, readFileSync(core, 'utf8').replace("'data is not JSON'", "'data is not valid JSON'"));
-      const changed = await buildLambda(probe);
+      const changed = await buildLambda(probe, catalog);
       expect(changed.sha256).not.toBe(first.sha256);
-      expect((await buildLambda(path.join(packages, 'batch-ingest'))).sha256).toBe(other.sha256);
+      expect((await buildLambda(path.join(packages, 'batch-ingest'), catalog)).sha256).toBe(other.sha256);
     } finally {
       rmSync(probe, { recursive: true, force: true });
     }

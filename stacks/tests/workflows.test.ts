@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readStacksConfig } from '@insightflow/shared-config';
+import { instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ACCOUNT_STACK } from '../account.js';
@@ -229,8 +229,9 @@ const FULL_DEPLOYMENT_ENV = { INSIGHTFLOW_BASTION: 'true', ...EXAMPLE_SNOWFLAKE_
  */
 function manifestDependencies(): Record<string, string[]> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-workflow-manifest-'));
-  const settings = environmentSettings(readStacksConfig(FULL_DEPLOYMENT_ENV), () => undefined);
-  buildApp({ ...settings, account: { ...settings.account, ci: EXAMPLE_CI } }, outdir).synth();
+  const catalog = instacartCatalog();
+  const settings = environmentSettings(catalog, readStacksConfig(FULL_DEPLOYMENT_ENV), () => undefined);
+  buildApp({ ...settings, account: { ...settings.account, ci: EXAMPLE_CI } }, catalog, outdir).synth();
   accountStackJson = JSON.parse(readFileSync(path.join(outdir, 'stacks', ACCOUNT_STACK, 'cdk.tf.json'), 'utf8'));
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks as Record<
     string,

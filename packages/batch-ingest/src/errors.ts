@@ -1,5 +1,4 @@
-import { errorKindOf } from '@insightflow/lambda-handler';
-import { ErrorKind, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+import { InsightFlowError, type InsightFlowErrorOptions, kindOfAll } from '@insightflow/shared-config';
 
 /** Base error of the batch-ingest package. */
 export class BatchIngestError extends InsightFlowError {
@@ -41,9 +40,7 @@ export class TablesFailedError extends BatchIngestError {
     super(
       `Ingest failed for ${failures.map((f) => f.table).join(', ')}: ${failures.map((f) => f.error.message).join(' | ')}`,
       {
-        kind: failures.every((f) => errorKindOf(f.error) === ErrorKind.retryable)
-          ? ErrorKind.retryable
-          : ErrorKind.terminal,
+        kind: kindOfAll(failures.map((f) => f.error)),
         cause: failures[0]?.error,
       },
     );

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { readBatchIngestConfig, s3ClientOptions, TableNameSchema, tableNames } from '@insightflow/shared-config';
+import { type Catalog, readBatchIngestConfig, s3ClientOptions, tableNameSchema } from '@insightflow/shared-config';
 import { openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { InvalidIngestEventError, TablesFailedError } from './errors.js';
@@ -10,20 +10,21 @@ import { tableReporter } from './tableReporter.js';
 
 /**
  * A Step Functions Map item (`{"table": "orders", "runAt": …}`), a list of tables, or an
- * EventBridge scheduled event (whose `time` is the run's trigger time).
+ * EventBridge scheduled event (whose `time` is the run's trigger time); tables of `catalog`.
  */
-export const IngestEventSchema = z.looseObject({
-  table: TableNameSchema.optional(),
-  tables: z.array(TableNameSchema).min(1).optional(),
-  runAt: z.iso.datetime({ offset: true }).optional(),
-  time: z.iso.datetime({ offset: true }).optional(),
-  mode: z.enum(['auto', 'stream', 'unload']).optional(),
-  batchSize: z.number().int().positive().optional(),
-});
+export const ingestEventSchema = (catalog: Catalog) =>
+  z.looseObject({
+    table: tableNameSchema(catalog).optional(),
+    tables: z.array(tableNameSchema(catalog)).min(1).optional(),
+    runAt: z.iso.datetime({ offset: true }).optional(),
+    time: z.iso.datetime({ offset: true }).optional(),
+    mode: z.enum(['auto', 'stream', 'unload']).optional(),
+    batchSize: z.number().int().positive().optional(),
+  });
 
 /** Lambda entry point: export the event's tables (one per invocation under the orchestration). */
 export const handler = defineHandler(
-  { name: 'batch-ingest', eventSchema: IngestEventSchema, invalidEvent: (d) => new InvalidIngestEventError(d) },
+  { name: 'batch-ingest', eventSchema: ingestEventSchema, invalidEvent: (d) => new InvalidIngestEventError(d) },
   async ({ logger, tracer }) => {
     const config = readBatchIngestConfig();
     const s3 = tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config)));
@@ -36,10 +37,10 @@ export const handler = defineHandler(
     return { config, warehouse, store: new S3ObjectStore(s3, config.RAW_BUCKET), onTable: tableReporter(logger) };
   },
   async ({ table, tables, runAt, time, mode, batchSize }, { config, warehouse, store, onTable }, invocation) => {
-    const { logger, remainingMs } = invocation;
+    const { logger, remainingMs, catalog } = invocation;
     const result = await ingestTables(
-      { warehouse, store, ...(remainingMs ? { remainingMs } : {}) },
-      table ? [table] : (tables ?? tableNames()),
+      { catalog, warehouse, store, ...(remainingMs ? { remainingMs } : {}) },
+      table ? [table] : (tables ?? catalog.tableNames()),
       {
         runAt: new Date(runAt ?? time ?? Date.now()),
         mode: mode ?? config.INGEST_MODE,

@@ -1,11 +1,12 @@
 import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
 import {
+  type Catalog,
   columnNames,
-  getTable,
   type ManifestPart,
   type RunManifest,
   type TableName,
+  type TableSpec,
   truncateToMinute,
 } from '@insightflow/shared-config';
 import { exportLinesSql, exportQuerySql, type Warehouse } from '@insightflow/warehouse';
@@ -37,6 +38,8 @@ export interface IngestTableRequest {
 
 /** What ingestTable needs from outside. */
 export interface IngestDependencies {
+  /** The catalog whose tables are exported: their columns, and the names their runs' keys carry. */
+  catalog: Catalog;
   warehouse: Warehouse;
   /** The raw bucket. */
   store: ObjectStore;
@@ -70,21 +73,22 @@ const BUDGET_MARGIN_MS = 15_000;
 const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
 
 /** The query a run exports: the catalog's columns, in order, each rendered as lake text by the warehouse. */
-export function exportQuery(warehouse: Warehouse, table: TableName): string {
-  return exportQuerySql(getTable(table), warehouse.kind);
+export function exportQuery(warehouse: Warehouse, table: TableSpec): string {
+  return exportQuerySql(table, warehouse.kind);
 }
 
 /**
  * Exports one table to a run folder of the raw bucket and commits it with a manifest, written
- * last. A run whose manifest exists is not written again; a failed run leaves no manifest and
- * its stray parts are removed.
+ * last, that records the catalog's columns and hash. A run whose manifest exists is not written
+ * again; a failed run leaves no manifest and its stray parts are removed.
  */
 export async function ingestTable(deps: IngestDependencies, request: IngestTableRequest): Promise<TableIngestResult> {
   const { warehouse } = deps;
-  const lake = new Lake(deps.store);
+  const lake = new Lake(deps.store, deps.catalog);
   const now = deps.now ?? (() => new Date());
   const runAt = truncateToMinute(request.runAt);
   const { table } = request;
+  const spec = deps.catalog.table(table);
   const runFolder = lake.runFolder(table, runAt);
   const manifestKey = lake.manifestKey(table, runAt);
   const started = now();
@@ -123,8 +127,8 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
 
   // Stream mode reads rows the warehouse has already rendered as CSV lines; unload mode has the
   // warehouse write the files from the same values.
-  const query = mode === 'stream' ? exportLinesSql(getTable(table), warehouse.kind) : exportQuery(warehouse, table);
-  const columns = columnNames(getTable(table));
+  const query = mode === 'stream' ? exportLinesSql(spec, warehouse.kind) : exportQuery(warehouse, spec);
+  const columns = columnNames(spec);
   const controller = new AbortController();
   let parts: ManifestPart[];
   try {
@@ -149,7 +153,8 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
       source: warehouse.kind,
       query,
       columns,
-      schema: getTable(table).columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
+      schema: spec.columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
+      catalogHash: deps.catalog.hash,
       parts,
       rows: parts.reduce((n, p) => n + p.rows, 0),
       bytes: parts.reduce((n, p) => n + p.bytes, 0),

@@ -1,6 +1,6 @@
 import type { Lake, Refusal } from '@insightflow/lake';
 import {
-  activeCatalog,
+  type Catalog,
   type CleanPointer,
   cleanVersion,
   cleanVersionPrefix,
@@ -37,10 +37,11 @@ export interface CleanEngine {
   readonly name: string;
   build(request: CleanBuildRequest): Promise<CleanBuildOutcome>;
   /**
-   * Makes the version the one the engine's own catalog reads (Athena: the Glue table's location),
-   * before the pointer is written. Engines without a catalog of their own do nothing.
+   * Makes the version (its files under `prefix`) the one the engine's own catalog reads (Athena:
+   * the Glue table's location), before the pointer is written. Engines without a catalog of
+   * their own do nothing.
    */
-  publish(definition: CleanTableDefinition, version: string): Promise<void>;
+  publish(definition: CleanTableDefinition, version: string, prefix: string): Promise<void>;
 }
 
 /** One table's outcome. */
@@ -70,6 +71,8 @@ export interface CleanResult {
 
 /** What {@link buildCleanTables} works with. */
 export interface CleanDependencies {
+  /** The catalog whose tables are built: each table's definition, and the hash its pointer records. */
+  catalog: Catalog;
   lake: Lake;
   clean: CleanStore;
   engine: CleanEngine;
@@ -89,7 +92,8 @@ function nextVersion(now: Date, published: CleanPointer | undefined): string {
  * Builds one clean table when its inputs changed: the engine writes a new version beside the
  * published one, the engine's catalog and then the pointer move to it (the publish), and only
  * then are other versions deleted. Killed at any point before the pointer's PUT, the published
- * version is untouched and the rerun builds again from the same inputs.
+ * version is untouched and the rerun builds again from the same inputs. The pointer records the
+ * catalog's hash; a batch run written under another catalog is read by its own columns.
  */
 export async function buildCleanTable(
   dependencies: CleanDependencies,
@@ -97,7 +101,7 @@ export async function buildCleanTable(
   refused: Refusal[] = [],
 ): Promise<CleanTableResult> {
   const { lake, clean, engine } = dependencies;
-  const definition = cleanTableDefinition(activeCatalog().table(table));
+  const definition = cleanTableDefinition(dependencies.catalog.table(table));
   const inputs = await tableInputs(lake, table);
   refused.push(...inputs.refused);
   const problems: PointerProblem[] = [];
@@ -123,7 +127,7 @@ export async function buildCleanTable(
   if (hasNoInputs(inputs)) return { ...base, status: 'empty', version: undefined, rows: 0, files: 0, bytes: 0 };
 
   const version = nextVersion((dependencies.now ?? (() => new Date()))(), published);
-  const prefix = cleanVersionPrefix(table, version);
+  const prefix = cleanVersionPrefix(dependencies.catalog, table, version);
   let outcome: CleanBuildOutcome;
   try {
     outcome = await engine.build({ definition, inputs, version, prefix });
@@ -135,7 +139,7 @@ export async function buildCleanTable(
     });
   }
   const files = await clean.versionFiles(table, version);
-  await engine.publish(definition, version);
+  await engine.publish(definition, version, prefix);
   const pointer: CleanPointer = {
     table,
     version,
@@ -147,6 +151,7 @@ export async function buildCleanTable(
     inputs: inputList(inputs),
     schema: cleanSchema(definition).map(({ name, type }) => ({ name, type })),
     partitionBy: [...definition.partitionBy],
+    catalogHash: dependencies.catalog.hash,
     builtAt: new Date().toISOString(),
   };
   await clean.publish(pointer);
@@ -170,7 +175,7 @@ export async function buildCleanTable(
  */
 export async function buildCleanTables(
   dependencies: CleanDependencies,
-  tables: readonly TableName[] = activeCatalog().tableNames(),
+  tables: readonly TableName[] = dependencies.catalog.tableNames(),
 ): Promise<CleanResult> {
   const refused: Refusal[] = [];
   const results: CleanTableResult[] = [];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Lake, LakeWindow, Refusal } from '@insightflow/lake';
-import { activeCatalog, type CleanInput, type TableName } from '@insightflow/shared-config';
+import type { CleanInput, TableName } from '@insightflow/shared-config';
 import { type CleanTableDefinition, cleanSchema } from './cleanDefinition.js';
 
 /** The committed batch run a clean table is built from: the newest, as the sync's snapshot. */
@@ -55,11 +55,14 @@ async function newestIntactRun(lake: Lake, table: TableName, refused: Refusal[])
   }
 }
 
-/** The committed raw inputs of one table: its newest valid run and its streams' objects. */
+/**
+ * The committed raw inputs of one table: its newest valid run and the objects of the streams the
+ * lake's catalog feeds it from.
+ */
 export async function tableInputs(lake: Lake, table: TableName): Promise<TableInputs> {
   const refused: Refusal[] = [];
   const run = await newestIntactRun(lake, table, refused);
-  const streams = activeCatalog().streams.filter((s) => s.table === table);
+  const streams = lake.catalog.streams.filter((s) => s.table === table);
   const stream: StreamInput[] = [];
   for (const s of streams) {
     for (const object of await lake.streamingObjects(s.name, undefined, refused)) {

@@ -1,6 +1,7 @@
 import { Lake, LakeDocumentInvalidError, LakeDocumentMissingError } from '@insightflow/lake';
 import type { ObjectInfo, ObjectStore } from '@insightflow/object-store';
 import {
+  type Catalog,
   type CleanPointer,
   CleanPointerSchema,
   cleanPointerKey,
@@ -17,14 +18,19 @@ export interface PointerProblem {
 
 /**
  * The clean bucket as a repository: each table's published pointer, its versions' files, and the
- * clean-up of versions no pointer names. Keys come from the clean layout (`shared-config`).
+ * clean-up of versions no pointer names. Keys come from the clean layout (`shared-config`),
+ * checked against the catalog the store is opened with.
  */
 export class CleanStore {
   /** The clean bucket's JSON documents (the pointers), read and written as the lake's are. */
   private readonly documents: Lake;
 
-  public constructor(public readonly store: ObjectStore) {
-    this.documents = new Lake(store);
+  public constructor(
+    public readonly store: ObjectStore,
+    /** The catalog whose tables the clean layer holds. */
+    public readonly catalog: Catalog,
+  ) {
+    this.documents = new Lake(store, catalog);
   }
 
   public get bucket(): string {
@@ -33,7 +39,7 @@ export class CleanStore {
 
   /** The published pointer of a table; undefined when never published (or unreadable: `problems` says why). */
   public async pointer(table: TableName, problems: PointerProblem[] = []): Promise<CleanPointer | undefined> {
-    const key = cleanPointerKey(table);
+    const key = cleanPointerKey(this.catalog, table);
     try {
       return await this.documents.getJson(key, CleanPointerSchema);
     } catch (error) {
@@ -48,13 +54,13 @@ export class CleanStore {
 
   /** Publishes a version: the pointer is the one object a reader resolves, written last and in one PUT. */
   public async publish(pointer: CleanPointer): Promise<void> {
-    await this.documents.putJson(cleanPointerKey(pointer.table as TableName), pointer);
+    await this.documents.putJson(cleanPointerKey(this.catalog, pointer.table as TableName), pointer);
   }
 
   /** The Parquet files of one version (its rejects object apart), in key order. */
   public async versionFiles(table: TableName, version: string): Promise<ObjectInfo[]> {
     const files: ObjectInfo[] = [];
-    for await (const object of this.store.list(cleanVersionPrefix(table, version))) {
+    for await (const object of this.store.list(cleanVersionPrefix(this.catalog, table, version))) {
       if (object.key.endsWith('.parquet')) files.push(object);
     }
     return files;
@@ -65,10 +71,10 @@ export class CleanStore {
    * rebuild replaced, and what a build killed before its publish left behind. Returns the count.
    */
   public async removeOtherVersions(table: TableName, keep: string | undefined): Promise<number> {
-    const keepPrefix = keep === undefined ? undefined : cleanVersionPrefix(table, keep);
-    const pointerKey = cleanPointerKey(table);
+    const keepPrefix = keep === undefined ? undefined : cleanVersionPrefix(this.catalog, table, keep);
+    const pointerKey = cleanPointerKey(this.catalog, table);
     const stale: string[] = [];
-    for await (const object of this.store.list(cleanTablePrefix(table))) {
+    for await (const object of this.store.list(cleanTablePrefix(this.catalog, table))) {
       if (object.key === pointerKey || (keepPrefix && object.key.startsWith(keepPrefix))) continue;
       stale.push(object.key);
     }

@@ -1,5 +1,4 @@
-import { errorKindOf } from '@insightflow/lambda-handler';
-import { ErrorKind, InsightFlowError, type InsightFlowErrorOptions } from '@insightflow/shared-config';
+import { type ErrorKind, InsightFlowError, type InsightFlowErrorOptions, kindOfAll } from '@insightflow/shared-config';
 
 /** Base error of the clean layer. */
 export class CleanLayerError extends InsightFlowError {
@@ -47,9 +46,7 @@ export class CleanTablesFailedError extends CleanLayerError {
     super(
       `${failures.length} clean table(s) failed: ${failures.map((f) => `${f.table} (${f.error.message})`).join('; ')}`,
       {
-        kind: failures.every((f) => errorKindOf(f.error) === ErrorKind.retryable)
-          ? ErrorKind.retryable
-          : ErrorKind.terminal,
+        kind: kindOfAll(failures.map((f) => f.error)),
         cause: failures[0]?.error,
       },
     );

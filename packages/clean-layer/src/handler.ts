@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Lake } from '@insightflow/lake';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { readCleanLayerConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
+import { type Catalog, readCleanLayerConfig, s3ClientOptions, tableNameSchema } from '@insightflow/shared-config';
 import { z } from 'zod';
 import { AthenaCleanEngine } from './adapters/athenaCleanEngine.js';
 import { buildCleanTables } from './buildCleanTables.js';
@@ -12,14 +12,13 @@ import { CleanStore } from './cleanStore.js';
 import { InvalidCleanEventError } from './errors.js';
 
 /** `{}` builds every table whose raw inputs changed; `{"tables": [...]}` only those (the pipeline's Map sends one). */
-export const CleanEventSchema = z.looseObject({
-  tables: z.array(TableNameSchema).min(1).optional(),
-});
+export const cleanEventSchema = (catalog: Catalog) =>
+  z.looseObject({ tables: z.array(tableNameSchema(catalog)).min(1).optional() });
 
 /** Lambda entry point: build the clean (silver) tables with Athena, after ingest and before sync. */
 export const handler = defineHandler(
-  { name: 'clean-layer', eventSchema: CleanEventSchema, invalidEvent: (d) => new InvalidCleanEventError(d) },
-  ({ tracer }) => {
+  { name: 'clean-layer', eventSchema: cleanEventSchema, invalidEvent: (d) => new InvalidCleanEventError(d) },
+  ({ tracer, catalog }) => {
     const config = readCleanLayerConfig();
     const s3 = tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config)));
     const athena = tracer.captureAWSv3Client(new AthenaClient({ region: config.AWS_REGION }));
@@ -34,7 +33,8 @@ export const handler = defineHandler(
       database: config.CLEAN_DATABASE,
       scratchDatabase: config.CLEAN_SCRATCH_DATABASE,
     });
-    return { lake: new Lake(new S3ObjectStore(s3, config.RAW_BUCKET)), clean: new CleanStore(clean), engine };
+    const lake = new Lake(new S3ObjectStore(s3, config.RAW_BUCKET), catalog);
+    return { catalog, lake, clean: new CleanStore(clean, catalog), engine };
   },
   async ({ tables }, dependencies, { logger }) => {
     const result = await buildCleanTables(

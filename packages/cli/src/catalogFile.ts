@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Catalog, InsightFlowError, parseCatalogText, useCatalog } from '@insightflow/shared-config';
+import { Catalog, InsightFlowError, instacartCatalog, parseCatalogText } from '@insightflow/shared-config';
 
 /** The catalog file cannot be read. */
 export class CatalogFileError extends InsightFlowError {
@@ -24,7 +24,7 @@ export async function readCatalogFile(file: string): Promise<Catalog> {
   return new Catalog(parseCatalogText(text, file));
 }
 
-/** Makes the catalog in `file` the process's catalog; without a file the built-in one stays. */
-export async function useCatalogFile(file: string | undefined): Promise<void> {
-  if (file !== undefined) useCatalog(await readCatalogFile(file));
+/** The catalog a command runs with: the one in `file` (`--catalog`, `INSIGHTFLOW_CATALOG`), else the built-in one. */
+export async function readConfiguredCatalog(file: string | undefined): Promise<Catalog> {
+  return file === undefined ? instacartCatalog() : readCatalogFile(file);
 }

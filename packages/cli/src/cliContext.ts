@@ -1,11 +1,15 @@
 import { type HomeLayout, resolveHomeLayout } from '@insightflow/local-services';
-import { type CliConfig, readCliConfig } from '@insightflow/shared-config';
+import { type Catalog, type CliConfig, readCliConfig } from '@insightflow/shared-config';
 
-/** What every command gets: options, configuration and the output channels. */
+/** What every command gets: options, configuration, the catalog and the output channels. */
 export interface CliContext {
   home: HomeLayout;
   json: boolean;
   config: CliConfig;
+  /** The catalog the command runs with, read once by the program and handed to every core. */
+  catalog: Catalog;
+  /** The file it was read from; undefined for the built-in Instacart catalog. */
+  catalogFile: string | undefined;
   /** Human-readable messages and logs: always stderr, so stdout stays machine-readable. */
   info(message: string): void;
   /** A live status line on a terminal (stderr); nothing when stderr is not a terminal. */
@@ -24,14 +28,19 @@ export interface GlobalOptions {
   catalog?: string;
 }
 
-/** Builds the context from the global options and the environment. */
-export function createContext(options: GlobalOptions): CliContext {
+/** Builds the context from the global options, the environment and the catalog the program read. */
+export function createContext(
+  options: GlobalOptions,
+  catalog: { catalog: Catalog; file: string | undefined },
+): CliContext {
   const config = readCliConfig();
   const json = options.json ?? false;
   return {
     home: resolveHomeLayout(options.home ?? config.INSIGHTFLOW_HOME),
     json,
     config,
+    catalog: catalog.catalog,
+    catalogFile: catalog.file,
     info: (message) => process.stderr.write(`${message}\n`),
     progress: (message) => {
       if (process.stderr.isTTY)

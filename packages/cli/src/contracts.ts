@@ -26,11 +26,17 @@ export interface DataMovementDocument {
   [detail: string]: unknown;
 }
 
-/** Per catalog table (the active catalog's, so a record rather than fixed keys). */
+/** Per catalog table (the catalog in use, so a record rather than fixed keys). */
 const tableCounts = z.record(z.string(), count.nullable());
 
 /** `status --json`: what is there now. A null count means that part is not set up yet. */
 export const StatusResultSchema = z.object({
+  /** The catalog in use: its hash (what run manifests and clean pointers record), its file (null: built-in) and tables. */
+  catalog: z.object({
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+    file: z.string().nullable(),
+    tables: z.array(z.string()),
+  }),
   services: z.object({
     running: z.boolean(),
     target: z.enum(['local', 'aws']),

@@ -13,7 +13,7 @@ import {
 } from '@insightflow/clean-layer';
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { activeCatalog, type CleanPointer, type TableName } from '@insightflow/shared-config';
+import type { CleanPointer, TableName } from '@insightflow/shared-config';
 import type { CliContext } from './cliContext.js';
 import type { Endpoints } from './endpoints.js';
 
@@ -29,9 +29,11 @@ export interface LocalCleanLayer extends CleanDependencies {
 export function localCleanLayer(context: CliContext, endpoints: Endpoints): LocalCleanLayer {
   const raw = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
   const clean = new S3ObjectStore(endpoints.s3, context.config.CLEAN_BUCKET);
+  const { catalog } = context;
   return {
-    lake: new Lake(raw),
-    clean: new CleanStore(clean),
+    catalog,
+    lake: new Lake(raw, catalog),
+    clean: new CleanStore(clean, catalog),
     engine: new DuckDbCleanEngine({ raw, clean, memoryLimit: CLEAN_MEMORY_LIMIT }),
   };
 }
@@ -65,7 +67,7 @@ export async function verifyCleanTables(layer: LocalCleanLayer, tables: readonly
     if (!pointer) continue;
     pointers.push(pointer);
     const expected = await layer.engine.distinctKeys(
-      cleanTableDefinition(activeCatalog().table(table)),
+      cleanTableDefinition(layer.catalog.table(table)),
       await tableInputs(layer.lake, table),
     );
     checks.push({ table, expected, found: 0 });
@@ -95,7 +97,7 @@ export async function cleanStatus(
   for (const table of tables) {
     const pointer = await layer.clean.pointer(table);
     const inputs = await tableInputs(layer.lake, table);
-    const fingerprint = inputFingerprint(cleanTableDefinition(activeCatalog().table(table)), inputs);
+    const fingerprint = inputFingerprint(cleanTableDefinition(layer.catalog.table(table)), inputs);
     out[table] = {
       version: pointer?.version ?? null,
       rows: pointer?.rows ?? null,

@@ -1,5 +1,6 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Lake } from '@insightflow/lake';
 import {
   type DeliveryStats,
   ensureLocalDataStream,
@@ -7,7 +8,7 @@ import {
   startLocalDeliveryStream,
 } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { activeCatalog, InsightFlowError } from '@insightflow/shared-config';
+import { type Catalog, InsightFlowError } from '@insightflow/shared-config';
 import {
   type EventStream,
   FirehoseDeliveryStream,
@@ -29,13 +30,11 @@ const LOCAL_STREAM = localStreamName(DEMO_STREAM);
 
 /** `publish` sends the demo's order events: the catalog has no stream for them. */
 export class NoDemoStreamError extends InsightFlowError {
-  public constructor() {
+  public constructor(catalog: Catalog) {
     super(
       `publish sends the demo's order events on the catalog stream ${DEMO_STREAM} into table ${DEMO_STREAM}, ` +
         `which this catalog does not have (its streams: ${
-          activeCatalog()
-            .streams.map((s) => `${s.name} → ${s.table}`)
-            .join(', ') || 'none'
+          catalog.streams.map((s) => `${s.name} → ${s.table}`).join(', ') || 'none'
         }). ` +
         'Run it with the built-in catalog (no --catalog), or add that stream and table.',
       { kind: 'terminal' },
@@ -85,7 +84,7 @@ async function openLocalDataStreams(
   const client = localKinesisClient(endpoint, context.config.AWS_REGION);
   try {
     await atEdges([edge], async () => {
-      for (const stream of activeCatalog().streams) await ensureLocalDataStream(client, localStreamName(stream.name));
+      for (const stream of context.catalog.streams) await ensureLocalDataStream(client, localStreamName(stream.name));
     });
   } catch (error) {
     client.destroy();
@@ -107,7 +106,8 @@ export async function publishThroughLocalFirehose(
   endpoints: Endpoints,
   options: { events: number; rate?: number | undefined; failShare?: number; onBatch?: (p: PublishResult) => void },
 ): Promise<LocalPublishOutcome> {
-  if (activeCatalog().streams.find((s) => s.name === DEMO_STREAM)?.table !== DEMO_STREAM) throw new NoDemoStreamError();
+  const { catalog } = context;
+  if (catalog.streams.find((s) => s.name === DEMO_STREAM)?.table !== DEMO_STREAM) throw new NoDemoStreamError(catalog);
   const viaKinesis = context.config.INSIGHTFLOW_STREAM_SOURCE === 'kinesis';
   if (viaKinesis && options.failShare) {
     throw new InsightFlowError(
@@ -115,11 +115,12 @@ export async function publishThroughLocalFirehose(
         'the publisher puts to the data stream instead, which refuses none. Drop --fail-share, or unset INSIGHTFLOW_STREAM_SOURCE.',
     );
   }
-  const { table } = streamTarget(DEMO_STREAM);
+  const { table } = streamTarget(catalog, DEMO_STREAM);
   const store = new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET);
   const kinesis = viaKinesis ? await openLocalDataStreams(context, endpoints) : undefined;
   const delivery = await startLocalDeliveryStream({
     stream: DEMO_STREAM,
+    catalog,
     streamName: LOCAL_STREAM,
     store,
     transform: (event) => transformFirehoseEvent(table, event),
@@ -149,7 +150,7 @@ export async function publishThroughLocalFirehose(
   try {
     const { range, ...result } = await atEdges(edges, () =>
       publishBurst(
-        { store, stream, openWarehouse: () => openWarehouseFor(context, endpoints, '64MB') },
+        { lake: new Lake(store, catalog), stream, openWarehouse: () => openWarehouseFor(context, endpoints, '64MB') },
         options.events,
         {
           ...(options.rate ? { rate: options.rate } : {}),

@@ -1,12 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import {
-  isTableName,
-  parseWindowTimestamp,
-  readCliConfig,
-  type TableName,
-  tableNames,
-} from '@insightflow/shared-config';
-import { useCatalogFile } from './catalogFile.js';
+import { type Catalog, parseWindowTimestamp, readCliConfig, type TableName } from '@insightflow/shared-config';
+import { readConfiguredCatalog } from './catalogFile.js';
 import { type CliContext, createContext } from './cliContext.js';
 import { cleanCommand } from './commands/clean.js';
 import { discoverCommand, parseDiscoverTables } from './commands/discover.js';
@@ -23,14 +17,16 @@ import { upCommand } from './commands/up.js';
 import type { ExitCode } from './exitCodes.js';
 
 /** Parses `--tables a,b` against the catalog. */
-export function parseTables(value: string): TableName[] {
+export function parseTables(catalog: Catalog, value: string): TableName[] {
   const tables = value
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  const unknown = tables.filter((t) => !isTableName(t));
+  const unknown = tables.filter((t) => !catalog.has(t));
   if (tables.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown table ${unknown.join(', ') || '(none)'}; use ${tableNames().join(', ')}`);
+    throw new InvalidArgumentError(
+      `unknown table ${unknown.join(', ') || '(none)'}; use ${catalog.tableNames().join(', ')}`,
+    );
   }
   return tables as TableName[];
 }
@@ -56,9 +52,6 @@ function windowBound(value: string): string {
   return value;
 }
 
-const tablesOption = () =>
-  new Option('--tables <list>', 'comma-separated catalog tables (default: all of them)').argParser(parseTables);
-
 /** A command's implementation: takes the context and its own options, returns the exit code. */
 type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
 
@@ -69,6 +62,17 @@ type CommandAction<O> = (context: CliContext, options: O) => Promise<ExitCode>;
 export function buildProgram(
   onExit: (code: ExitCode) => void,
 ): Command<[], { home?: string; json?: true; verbose?: true; catalog?: string }> {
+  // The catalog of this run: read once, before the subcommand parses its options (so `--tables`
+  // is checked against it), then handed to the command in its context.
+  let configured: { catalog: Catalog; file: string | undefined } | undefined;
+  const catalog = () => {
+    if (!configured) throw new Error('The catalog is read before any command runs (the preSubcommand hook).');
+    return configured;
+  };
+  const tablesOption = () =>
+    new Option('--tables <list>', 'comma-separated catalog tables (default: all of them)').argParser((value) =>
+      parseTables(catalog().catalog, value),
+    );
   const program = new Command('insightflow')
     .description('InsightFlow: Snowflake → S3 lake → PostgreSQL, batch and streaming, locally or on AWS.')
     .version('0.1.0')
@@ -83,13 +87,14 @@ export function buildProgram(
     .showHelpAfterError('(run `insightflow --help` for usage)')
     // Before the subcommand parses its options, so `--tables` is checked against this catalog.
     .hook('preSubcommand', async () => {
-      await useCatalogFile(program.opts().catalog ?? readCliConfig().INSIGHTFLOW_CATALOG);
+      const file = program.opts().catalog ?? readCliConfig().INSIGHTFLOW_CATALOG;
+      configured = { catalog: await readConfiguredCatalog(file), file };
     });
 
   const run =
     <O>(action: CommandAction<O>) =>
     async (options: O) => {
-      onExit(await action(createContext(program.opts()), options));
+      onExit(await action(createContext(program.opts(), catalog()), options));
     };
 
   program

@@ -6,13 +6,14 @@ import {
   buildRunFolder,
   buildStreamingErrorFolder,
   buildStreamingFolder,
+  type Catalog,
   LakeKeyError,
   MANIFEST_FILE,
   parseManifestKey,
   parsePartKey,
   parseStreamingKey,
   type RunManifest,
-  RunManifestSchema,
+  runManifestSchema,
   streamingErrorPrefix,
   streamingPrefix,
   type TableName,
@@ -82,11 +83,11 @@ function firstIssue(error: z.ZodError): string {
  * The part of a manifest that is not a part of its own run — in another folder, of another
  * table, or not a part key at all — or undefined when every part belongs.
  */
-function foreignPart(manifest: RunManifest, table: TableName, manifestKey: string) {
+function foreignPart(catalog: Catalog, manifest: RunManifest, table: TableName, manifestKey: string) {
   const folder = manifestKey.slice(0, -MANIFEST_FILE.length);
   return manifest.parts.find((part) => {
     try {
-      const location = parsePartKey(part.key);
+      const location = parsePartKey(catalog, part.key);
       return location.table !== table || !part.key.startsWith(folder) || manifest.table !== table;
     } catch {
       return true;
@@ -97,14 +98,21 @@ function foreignPart(manifest: RunManifest, table: TableName, manifestKey: strin
 /**
  * The lake as a repository over the ObjectStore port: where batch runs are written and
  * committed, how readers find committed runs and streaming objects, and JSON documents read
- * with a schema. Keys come from the lake layout (`@insightflow/shared-config`); callers never
- * build or parse them.
+ * with a schema. Keys come from the lake layout (`@insightflow/shared-config`), checked against
+ * the catalog the lake is opened with; callers never build or parse them.
  */
 export class Lake {
+  /** The manifest schema of this catalog's runs: a manifest of another table is refused. */
+  private readonly manifestSchema: ReturnType<typeof runManifestSchema>;
+
   public constructor(
     /** The raw bucket. Exposed for streaming a part's bytes (`store.get`). */
     public readonly store: ObjectStore,
-  ) {}
+    /** The catalog whose tables and streams the lake's keys name. */
+    public readonly catalog: Catalog,
+  ) {
+    this.manifestSchema = runManifestSchema(catalog);
+  }
 
   /** The raw bucket's name. */
   public get bucket(): string {
@@ -171,7 +179,7 @@ export class Lake {
     writtenAt: Date,
     random: string,
   ): string {
-    return `${buildStreamingFolder(stream, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
+    return `${buildStreamingFolder(this.catalog, stream, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
   }
 
   /** The key of an object of a stream's records Firehose could not deliver (`processing-failed`, …). */
@@ -183,29 +191,29 @@ export class Lake {
     writtenAt: Date,
     random: string,
   ): string {
-    return `${buildStreamingErrorFolder(stream, errorType, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
+    return `${buildStreamingErrorFolder(this.catalog, stream, errorType, arrivedAt)}${buildFirehoseObjectName(deliveryStreamName, 1, writtenAt, random)}`;
   }
 
   // ── Batch runs: the writer's side ─────────────────────────────────────────────────────────
 
   /** The folder of one run of a table (with its trailing slash). */
   public runFolder(table: TableName, runAt: Date): string {
-    return buildRunFolder(table, runAt);
+    return buildRunFolder(this.catalog, table, runAt);
   }
 
   /** The key of a run's manifest: its commit marker. */
   public manifestKey(table: TableName, runAt: Date): string {
-    return buildManifestKey(table, runAt);
+    return buildManifestKey(this.catalog, table, runAt);
   }
 
   /** The key of part `part` (from 0) of a run. */
   public partKey(table: TableName, runAt: Date, part: number): string {
-    return buildPartKey({ table, runAt, part });
+    return buildPartKey(this.catalog, { table, runAt, part });
   }
 
   /** The run's scratch folder (`_unload/`), where a warehouse writes files before they become parts. */
   public scratchPrefix(table: TableName, runAt: Date): string {
-    return `${buildRunFolder(table, runAt)}${SCRATCH_FOLDER}`;
+    return `${this.runFolder(table, runAt)}${SCRATCH_FOLDER}`;
   }
 
   /**
@@ -213,7 +221,7 @@ export class Lake {
    * Throws {@link LakeDocumentInvalidError} when the manifest there is not a valid one.
    */
   public async committedRun(table: TableName, runAt: Date): Promise<RunManifest | undefined> {
-    return this.getJsonIfExists(buildManifestKey(table, runAt), RunManifestSchema);
+    return this.getJsonIfExists(this.manifestKey(table, runAt), this.manifestSchema);
   }
 
   private async keysUnder(prefix: string): Promise<string[]> {
@@ -232,8 +240,8 @@ export class Lake {
    * Throws {@link RunRefusedError}, deleting nothing, when the run is already committed.
    */
   public async beginRun(table: TableName, runAt: Date): Promise<void> {
-    const folder = buildRunFolder(table, runAt);
-    const manifestKey = buildManifestKey(table, runAt);
+    const folder = this.runFolder(table, runAt);
+    const manifestKey = this.manifestKey(table, runAt);
     const keys = await this.keysUnder(folder);
     if (keys.includes(manifestKey)) throw new RunRefusedError(manifestKey, 'the run is already committed');
     await this.store.delete(keys);
@@ -244,9 +252,9 @@ export class Lake {
    * a manifest that lists a part outside its own run folder or of another table.
    */
   public async commitRun(manifest: RunManifest): Promise<{ manifestKey: string }> {
-    const checked = RunManifestSchema.parse(manifest);
-    const manifestKey = buildManifestKey(checked.table, new Date(checked.runAt));
-    const foreign = foreignPart(checked, checked.table, manifestKey);
+    const checked = this.manifestSchema.parse(manifest);
+    const manifestKey = this.manifestKey(checked.table, new Date(checked.runAt));
+    const foreign = foreignPart(this.catalog, checked, checked.table, manifestKey);
     if (foreign) {
       throw new RunRefusedError(
         manifestKey,
@@ -264,7 +272,7 @@ export class Lake {
 
   /** Removes a failed attempt's parts and scratch: everything in the run folder. */
   public async abandonRun(table: TableName, runAt: Date): Promise<void> {
-    await this.deleteUnder(buildRunFolder(table, runAt));
+    await this.deleteUnder(this.runFolder(table, runAt));
   }
 
   // ── The readers' side ─────────────────────────────────────────────────────────────────────
@@ -280,10 +288,10 @@ export class Lake {
     refused: Refusal[] = [],
   ): Promise<{ runAt: Date; manifestKey: string }[]> {
     const runs: { runAt: Date; manifestKey: string }[] = [];
-    for await (const object of this.store.list(tablePrefix(table))) {
+    for await (const object of this.store.list(tablePrefix(this.catalog, table))) {
       if (!object.key.endsWith(`/${MANIFEST_FILE}`)) continue;
       try {
-        const { runAt } = parseManifestKey(object.key);
+        const { runAt } = parseManifestKey(this.catalog, object.key);
         if (isInWindow(runAt, window)) runs.push({ runAt, manifestKey: object.key });
       } catch (error) {
         refused.push({ key: object.key, reason: (error as Error).message });
@@ -303,12 +311,12 @@ export class Lake {
     refused: Refusal[],
   ): Promise<CommittedRun | undefined> {
     for (const run of await this.committedRuns(table, window, refused)) {
-      const parsed = await this.parseAt(run.manifestKey, RunManifestSchema);
+      const parsed = await this.parseAt(run.manifestKey, this.manifestSchema);
       if (!parsed.ok) {
         refused.push({ key: run.manifestKey, reason: `not a valid run manifest: ${parsed.reason}` });
         continue;
       }
-      const foreign = foreignPart(parsed.value, table, run.manifestKey);
+      const foreign = foreignPart(this.catalog, parsed.value, table, run.manifestKey);
       if (foreign) {
         refused.push({
           key: run.manifestKey,
@@ -332,9 +340,9 @@ export class Lake {
     refused: Refusal[],
   ): Promise<StreamingObject[]> {
     const objects: StreamingObject[] = [];
-    for await (const object of this.store.list(streamingPrefix(stream))) {
+    for await (const object of this.store.list(streamingPrefix(this.catalog, stream))) {
       try {
-        const { arrivedAt } = parseStreamingKey(object.key);
+        const { arrivedAt } = parseStreamingKey(this.catalog, object.key);
         if (isInWindow(arrivedAt, window))
           objects.push({ stream, key: object.key, etag: object.etag, size: object.size, arrivedAt });
       } catch (error) {
@@ -363,13 +371,13 @@ export class Lake {
   public async summary(tables: readonly TableName[], streams: readonly string[] = []): Promise<LakeSummary> {
     const batch: LakeSummary['batch'] = {};
     for (const table of tables) {
-      const counts = await this.countUnder(tablePrefix(table));
+      const counts = await this.countUnder(tablePrefix(this.catalog, table));
       batch[table] = { committedRuns: counts.manifests, objects: counts.others };
     }
     const streaming: LakeSummary['streaming'] = { objects: 0, errorObjects: 0, streams: {} };
     for (const stream of streams) {
-      const delivered = await this.countUnder(streamingPrefix(stream));
-      const errors = await this.countUnder(streamingErrorPrefix(stream));
+      const delivered = await this.countUnder(streamingPrefix(this.catalog, stream));
+      const errors = await this.countUnder(streamingErrorPrefix(this.catalog, stream));
       const counts = {
         objects: delivered.manifests + delivered.others,
         errorObjects: errors.manifests + errors.others,

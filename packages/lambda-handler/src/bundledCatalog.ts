@@ -1,15 +1,15 @@
-import { Catalog, useCatalog } from '@insightflow/shared-config';
+import { Catalog, instacartCatalog } from '@insightflow/shared-config';
 
-/** The catalog document `scripts/build-lambda.ts` compiles into a zip (esbuild `define`); absent elsewhere. */
+/** The catalog document `stacks/build/buildLambda.ts` compiles into a zip (esbuild `define`); absent elsewhere. */
 declare const __INSIGHTFLOW_CATALOG__: unknown;
 
 /**
- * In a zip built by `scripts/build-lambda.ts`, makes the catalog the stacks were synthesised with
- * the process's catalog. Outside a bundle (tests, the CLI) nothing is defined and the active
- * catalog stays as it is.
+ * The catalog a handler runs with. In a zip built by `stacks/build/buildLambda.ts`: the one the
+ * stacks were synthesised with, compiled in. Outside a bundle (tests, a handler called
+ * in-process): the built-in Instacart catalog.
  */
-export function useBundledCatalog(): void {
-  if (typeof __INSIGHTFLOW_CATALOG__ !== 'undefined') {
-    useCatalog(Catalog.fromDocument(__INSIGHTFLOW_CATALOG__, 'the catalog bundled into this function'));
-  }
+export function bundledCatalog(): Catalog {
+  return typeof __INSIGHTFLOW_CATALOG__ !== 'undefined'
+    ? Catalog.fromDocument(__INSIGHTFLOW_CATALOG__, 'the catalog bundled into this function')
+    : instacartCatalog();
 }

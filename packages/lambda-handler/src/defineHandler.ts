@@ -1,16 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { type InsightFlowError, readHandlerConfig } from '@insightflow/shared-config';
+import { type Catalog, errorKindOf, type InsightFlowError, readHandlerConfig } from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { useBundledCatalog } from './bundledCatalog.js';
-import { errorKindOf, InvalidEventError, InvocationError } from './errors.js';
+import { bundledCatalog } from './bundledCatalog.js';
+import { InvalidEventError, InvocationError } from './errors.js';
 import { type MetricFigures, publishFigures } from './handlerMetrics.js';
 
-/** The Powertools utilities a handler's setup and core use; one of each per container. */
+/** What a handler's setup and core are handed; one of each per container. */
 export interface HandlerTools {
   logger: Logger;
   tracer: Tracer;
+  /** The catalog the function runs with ({@link bundledCatalog}), read once per container. */
+  catalog: Catalog;
 }
 
 /** One invocation, as the core sees it. */
@@ -25,8 +27,11 @@ export interface Invocation extends HandlerTools {
 export interface HandlerDefinition<S extends z.ZodType> {
   /** The function's service name: its logs, traces and error messages carry it. */
   name: string;
-  /** The event; `undefined` is parsed as `{}`. */
-  eventSchema: S;
+  /**
+   * The event; `undefined` is parsed as `{}`. A function of the catalog when the event names
+   * catalog tables (`tableNameSchema(catalog)`).
+   */
+  eventSchema: S | ((catalog: Catalog) => S);
   /** The terminal error for an event the schema refuses; {@link InvalidEventError} by default. */
   invalidEvent?: (details: string) => InsightFlowError;
 }
@@ -40,7 +45,9 @@ export type LambdaHandler<R> = (event: unknown, context?: Context) => Promise<R>
 /**
  * Builds a Lambda entry point from the three things that differ between functions: the event
  * schema, the setup (read the configuration, build clients and adapters) and the core call.
- * It makes the catalog bundled into the zip (if any) the active one. Per invocation it parses the event (a refused event throws the definition's terminal error),
+ * It reads the function's catalog once ({@link bundledCatalog}) and hands it to the event schema,
+ * the setup and the core (`catalog` of {@link HandlerTools}). Per invocation it parses the event
+ * (a refused event throws the definition's terminal error),
  * runs the setup once per container (at the first invocation; a setup that fails is tried
  * again next time), adds the Lambda context to the logger, traces the invocation in its own
  * subsegment, and reports a failure under its kind's name (`InsightFlow.Retryable` /
@@ -57,9 +64,12 @@ export function defineHandler<S extends z.ZodType, D, R>(
   core: (event: z.output<S>, dependencies: D, invocation: Invocation) => Promise<R>,
   figures?: FiguresOf<R, D>,
 ): LambdaHandler<R> {
-  // Before any event is parsed: event schemas check table names against the active catalog.
-  useBundledCatalog();
-  const { name, eventSchema } = definition;
+  const catalog = bundledCatalog();
+  const { name } = definition;
+  const eventSchema =
+    typeof definition.eventSchema === 'function'
+      ? (definition.eventSchema as (catalog: Catalog) => S)(catalog)
+      : definition.eventSchema;
   const invalidEvent = definition.invalidEvent ?? ((details: string) => new InvalidEventError(name, details));
   const logger = new Logger({ serviceName: name });
   const tracer = new Tracer({ serviceName: name });
@@ -77,14 +87,14 @@ export function defineHandler<S extends z.ZodType, D, R>(
     try {
       const parsed = eventSchema.safeParse(event ?? {});
       if (!parsed.success) throw invalidEvent(z.prettifyError(parsed.error));
-      dependencies ??= Promise.resolve(setup({ logger, tracer })).catch((error: unknown) => {
+      dependencies ??= Promise.resolve(setup({ logger, tracer, catalog })).catch((error: unknown) => {
         dependencies = undefined;
         throw error;
       });
       const remainingMs = context ? () => context.getRemainingTimeInMillis() : undefined;
       const started = performance.now();
       const ready = await dependencies;
-      const result = await core(parsed.data, ready, { logger, tracer, context, remainingMs });
+      const result = await core(parsed.data, ready, { logger, tracer, catalog, context, remainingMs });
       tracer.addResponseAsMetadata(result, name);
       const seconds = (performance.now() - started) / 1000;
       environment ??= readHandlerConfig().INSIGHTFLOW_ENV;

@@ -1,14 +1,4 @@
-import { ErrorKind, InsightFlowError } from '@insightflow/shared-config';
-
-/**
- * The error *names* a failed invocation reports, by kind. Lambda reports a thrown error's name as
- * its `errorType`, and Step Functions matches its `Retry` / `Catch` rules on that name.
- */
-export const REPORTED_ERROR_NAMES = {
-  [ErrorKind.retryable]: 'InsightFlow.Retryable',
-  [ErrorKind.terminal]: 'InsightFlow.Terminal',
-} as const;
-export type ReportedErrorName = (typeof REPORTED_ERROR_NAMES)[keyof typeof REPORTED_ERROR_NAMES];
+import { type ErrorKind, InsightFlowError, REPORTED_ERROR_NAMES } from '@insightflow/shared-config';
 
 /** The invocation event is not one the function understands (the default when a handler names no error of its own). */
 export class InvalidEventError extends InsightFlowError {
@@ -28,28 +18,4 @@ export class InvocationError extends InsightFlowError {
     this.name = REPORTED_ERROR_NAMES[kind];
     if (cause instanceof Error && cause.stack) this.stack = cause.stack;
   }
-}
-
-/** Errors a JavaScript engine raises for a defect in the code: the same input repeats them. */
-const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError] as const;
-
-/**
- * Whether retrying the invocation can succeed. The rule:
- * 1. an {@link InsightFlowError} says so itself (`kind`);
- * 2. an AWS SDK service error is retryable when the SDK marks it so (`$retryable`, throttling)
- *    or the service is at fault (`$fault: 'server'`), and terminal when the request was at fault
- *    (access denied, validation);
- * 3. a programming error (TypeError, RangeError, ReferenceError, SyntaxError) is terminal;
- * 4. anything else — a dropped connection, a driver's error — is retryable: what we did not
- *    raise on purpose is most often a service or the network failing, and the orchestration's
- *    retries are bounded.
- */
-export function errorKindOf(error: unknown): ErrorKind {
-  if (error instanceof InsightFlowError) return error.kind;
-  if (typeof error === 'object' && error !== null && '$fault' in error) {
-    const sdk = error as { $fault?: string; $retryable?: unknown };
-    return sdk.$retryable || sdk.$fault === 'server' ? ErrorKind.retryable : ErrorKind.terminal;
-  }
-  if (PROGRAMMING_ERRORS.some((type) => error instanceof type)) return ErrorKind.terminal;
-  return ErrorKind.retryable;
 }

@@ -1,35 +1,5 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-
-/** The CloudWatch namespace of every InsightFlow metric. */
-export const METRICS_NAMESPACE = 'InsightFlow';
-
-/**
- * Every metric an InsightFlow handler publishes, and its unit: the one definition. Each name is a
- * field of the result the handler returns — the same figures the CLI prints with `--json` — so a
- * graph and a script read the same numbers.
- */
-export const METRIC_UNITS = {
-  /** Rows moved (loaded, ingested, delivered, synced, written clean). */
-  rows: MetricUnit.Count,
-  /** Bytes moved. */
-  bytes: MetricUnit.Bytes,
-  /** Rows rejected (quarantined with their reason). */
-  rejected: MetricUnit.Count,
-  /** Objects or runs refused (a key, manifest or header that does not fit the catalog). */
-  refused: MetricUnit.Count,
-  /** Seconds the work took. */
-  seconds: MetricUnit.Seconds,
-  /** The sync: age of the oldest lake object not yet loaded. */
-  lagSeconds: MetricUnit.Seconds,
-  /** The transformer: Firehose records by result. */
-  recordsOk: MetricUnit.Count,
-  recordsDropped: MetricUnit.Count,
-  recordsProcessingFailed: MetricUnit.Count,
-  /** The publisher: records sent, and entries Firehose refused that were sent again. */
-  recordsSent: MetricUnit.Count,
-  recordsResent: MetricUnit.Count,
-} as const;
-export type MetricName = keyof typeof METRIC_UNITS;
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from '@insightflow/shared-config';
 
 /** One set of figures: per table (dimension `table`) or, without a table, for the whole invocation. */
 export interface MetricFigures {

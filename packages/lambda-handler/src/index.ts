@@ -1,4 +1,4 @@
-export { useBundledCatalog } from './bundledCatalog.js';
+export { bundledCatalog } from './bundledCatalog.js';
 export {
   defineHandler,
   type FiguresOf,
@@ -7,17 +7,5 @@ export {
   type Invocation,
   type LambdaHandler,
 } from './defineHandler.js';
-export {
-  errorKindOf,
-  InvalidEventError,
-  InvocationError,
-  REPORTED_ERROR_NAMES,
-  type ReportedErrorName,
-} from './errors.js';
-export {
-  METRIC_UNITS,
-  METRICS_NAMESPACE,
-  type MetricFigures,
-  type MetricName,
-  publishFigures,
-} from './handlerMetrics.js';
+export { InvalidEventError, InvocationError } from './errors.js';
+export { type MetricFigures, publishFigures } from './handlerMetrics.js';

@@ -8,8 +8,7 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { Lake } from '@insightflow/lake';
-import type { ObjectStore } from '@insightflow/object-store';
+import type { Lake } from '@insightflow/lake';
 import { LOCAL_DELIVERY_STATE_PREFIX } from '@insightflow/shared-config';
 import { z } from 'zod';
 
@@ -62,8 +61,8 @@ export interface KinesisSourceOptions {
   client: KinesisClient;
   /** The data stream to read. */
   streamName: string;
-  /** The raw bucket: it holds the checkpoint. */
-  store: ObjectStore;
+  /** The lake of the raw bucket: it holds the checkpoint. */
+  lake: Lake;
   /** The delivery stream's name: one checkpoint per delivery stream. */
   deliveryStreamName: string;
   /** Writes one batch (transformation and objects); resolves once its objects are written. */
@@ -146,7 +145,7 @@ function toSourceRecord(shard: Pick<ShardReader, 'shardId' | 'start'>, record: K
 /** Starts reading `streamName` from its checkpoint (or every shard's start), delivering as it goes. */
 export async function startKinesisSource(options: KinesisSourceOptions): Promise<KinesisSource> {
   const { client, streamName } = options;
-  const lake = new Lake(options.store);
+  const { lake } = options;
   const checkpointKey = kinesisCheckpointKey(options.deliveryStreamName);
   const pollMs = options.pollMs ?? 100;
   let checkpoint: Checkpoint = (await lake.getJsonIfExists(checkpointKey, CheckpointSchema)) ?? {

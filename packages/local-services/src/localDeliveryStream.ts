@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Lake } from '@insightflow/lake';
 import type { ObjectStore } from '@insightflow/object-store';
+import type { Catalog } from '@insightflow/shared-config';
 import { FIREHOSE_LIMITS } from '@insightflow/shared-config';
 import type { FirehoseTransformationEvent, FirehoseTransformationResponse } from '@insightflow/stream-transformer';
 import {
@@ -37,6 +38,8 @@ export type TransformFunction = (event: FirehoseTransformationEvent) => Promise<
 export interface LocalDeliveryStreamOptions {
   /** The catalog stream it carries: where in the lake its objects go. */
   stream: string;
+  /** The catalog that stream is one of. */
+  catalog: Catalog;
   /** The delivery stream's name: what clients put records to, and the objects' name prefix. */
   streamName: string;
   /** The raw bucket. */
@@ -114,7 +117,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Starts the delivery stream on a free loopback port. */
 export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptions): Promise<LocalDeliveryStream> {
-  const lake = new Lake(options.store);
+  const lake = new Lake(options.store, options.catalog);
   const bufferBytes = options.bufferBytes ?? 1024 * 1024;
   const bufferMs = options.bufferMs ?? 1_000;
   const failShare = options.failShare ?? 0;
@@ -315,7 +318,7 @@ export async function startLocalDeliveryStream(options: LocalDeliveryStreamOptio
     source = await startKinesisSource({
       client: options.source.kinesis,
       streamName: options.source.streamName,
-      store: options.store,
+      lake,
       deliveryStreamName: options.streamName,
       bufferBytes,
       bufferMs,

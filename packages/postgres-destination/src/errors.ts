@@ -8,17 +8,6 @@ export class DestinationError extends InsightFlowError {
   }
 }
 
-/** An object's header or key does not match the catalog: nothing from it is executed. */
-export class ObjectRefusedError extends DestinationError {
-  public constructor(
-    public readonly key: string,
-    reason: string,
-  ) {
-    super(`Refused s3 object ${JSON.stringify(key)}: ${reason}. Nothing from it was loaded.`);
-    this.name = 'ObjectRefusedError';
-  }
-}
-
 /** The fast path found bad data and the caller asked for no row-by-row fallback. */
 export class CopyRefusedError extends DestinationError {
   public constructor(

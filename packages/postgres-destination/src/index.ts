@@ -4,14 +4,8 @@ export {
   type PostgresConnectionConfig,
   type PostgresUrlOptions,
 } from './connectPostgres.js';
-export { CopyRefusedError, DestinationError, ObjectRefusedError, PostgresConnectError } from './errors.js';
-export {
-  type LoadTarget,
-  loadCsvObject,
-  loadNdjsonObject,
-  type ObjectLoadResult,
-  type ObjectSource,
-} from './loadObject.js';
+export { CopyRefusedError, DestinationError, PostgresConnectError } from './errors.js';
+export { type LoadTarget, loadCsvObject, loadNdjsonObject, type ObjectSource } from './loadObject.js';
 export {
   copyColumns,
   type Migration,
@@ -23,15 +17,6 @@ export {
   SYNC_SCHEMA,
 } from './migrations.js';
 export { PostgresDestination } from './postgresDestination.js';
-export {
-  emptyOutcome,
-  objectIdentity,
-  type SnapshotToLoad,
-  type StreamObjectToLoad,
-  type SyncDestination,
-  type SyncState,
-  type UnitOutcome,
-} from './syncDestination.js';
 export {
   catalogShape,
   catalogTypeOf,

@@ -6,6 +6,8 @@ import {
   type CsvField,
   checkRecord,
   columnNames,
+  type ObjectLoadResult,
+  ObjectRefusedError,
   parseColumnType,
   quoteIdentifier,
   recordFromJson,
@@ -16,7 +18,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CopyRefusedError, ObjectRefusedError } from './errors.js';
+import { CopyRefusedError } from './errors.js';
 import { copyColumns, qualified } from './migrations.js';
 
 /** An object to load; `open` may be called again (the validating path re-reads it). */
@@ -37,16 +39,6 @@ export interface LoadTarget {
   kind: 'batch' | 'stream';
   /** The object's ledger row (`_loaded_objects.id`): every row loaded from it references it. */
   sourceId: number;
-}
-
-/** What loading one object did. */
-export interface ObjectLoadResult {
-  rows: number;
-  rejected: number;
-  /** Stream rows skipped because their order was already loaded (at-least-once delivery). */
-  duplicates: number;
-  /** `copy`: bytes straight into COPY. `validated`: row by row, bad rows to the rejects table. */
-  path: 'copy' | 'validated';
 }
 
 /** Rejects are written in batches of this many rows. */

@@ -1,31 +1,25 @@
 import type { ObjectStore } from '@insightflow/object-store';
 import {
+  type Catalog,
   columnNames,
-  getTable,
-  quoteIdentifier,
-  type TableName,
-  type TableShape,
-  type TableSpec,
-} from '@insightflow/shared-config';
-import type { ClientBase } from 'pg';
-import { CopyRefusedError, ObjectRefusedError } from './errors.js';
-import {
-  type LoadOptions,
-  loadCsvObject,
-  loadNdjsonObject,
-  type ObjectLoadResult,
-  type ObjectSource,
-} from './loadObject.js';
-import { migrate, qualified, rowsOfKind, SOURCE_ID_DEFAULT } from './migrations.js';
-import {
   emptyOutcome,
+  type ObjectLoadResult,
+  ObjectRefusedError,
   objectIdentity,
+  quoteIdentifier,
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncDestination,
   type SyncState,
+  type TableName,
+  type TableShape,
+  type TableSpec,
   type UnitOutcome,
-} from './syncDestination.js';
+} from '@insightflow/shared-config';
+import type { ClientBase } from 'pg';
+import { CopyRefusedError } from './errors.js';
+import { type LoadOptions, loadCsvObject, loadNdjsonObject, type ObjectSource } from './loadObject.js';
+import { migrate, qualified, rowsOfKind, SOURCE_ID_DEFAULT } from './migrations.js';
 import { ensureTable, prepareCatalogTables, runTable } from './tableSchema.js';
 
 /**
@@ -38,7 +32,7 @@ const BULK_MAINTENANCE_WORK_MEM = '256MB';
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * The sync's destination in PostgreSQL: the catalog's tables in the sync schema, the ledger of
+ * The sync's destination in PostgreSQL, the `SyncDestination` port's adapter: the catalog's tables in the sync schema, the ledger of
  * loaded objects (`_loaded_objects`, keyed by bucket, key and ETag), the snapshot of each table
  * (`_snapshots`) and the rejects. Every unit runs in one transaction holding the table's advisory
  * lock, so concurrent syncs serialise per table and a crash mid-unit leaves nothing of it.
@@ -47,15 +41,17 @@ export class PostgresDestination implements SyncDestination {
   /**
    * @param client a connected client; the destination runs its own transactions on it.
    * @param store the raw bucket, where the objects to load are read.
+   * @param catalog the catalog whose tables the destination holds, and whose policy evolves them.
    */
   public constructor(
     private readonly client: ClientBase,
     private readonly store: ObjectStore,
+    private readonly catalog: Catalog,
   ) {}
 
   public async migrate(): Promise<void> {
     await migrate(this.client);
-    await prepareCatalogTables(this.client);
+    await prepareCatalogTables(this.client, this.catalog);
   }
 
   public async readState(): Promise<SyncState> {
@@ -115,7 +111,7 @@ export class PostgresDestination implements SyncDestination {
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`insightflow_raw.${table}`]);
-      const { shape } = await ensureTable(client, getTable(table));
+      const { shape } = await ensureTable(client, this.catalog.table(table), this.catalog.schemaChanges);
       const result = await work(shape);
       await client.query('COMMIT');
       return result;
@@ -139,7 +135,7 @@ export class PostgresDestination implements SyncDestination {
     rebuilding: boolean,
   ): Promise<UnitOutcome> {
     const { client } = this;
-    const catalogTable = getTable(snapshot.table);
+    const catalogTable = this.catalog.table(snapshot.table);
     // The run's files hold the columns its manifest lists (a run written before a schema change still loads).
     const table = runTable(catalogTable, held, snapshot.columns ?? columnNames(catalogTable), snapshot.manifestKey);
     const outcome = emptyOutcome();
@@ -278,7 +274,7 @@ export class PostgresDestination implements SyncDestination {
   private async loadStreamRows(object: StreamObjectToLoad, outcome: UnitOutcome): Promise<void> {
     const sourceId = await this.ledgerRow(object.key, object.etag, object.table, 'stream', undefined);
     const loaded = await loadNdjsonObject(this.client, this.source(object.key), {
-      table: getTable(object.table),
+      table: this.catalog.table(object.table),
       kind: 'stream',
       sourceId,
     });

@@ -1,20 +1,20 @@
 import {
   type AppliedChange,
-  activeCatalog,
+  type Catalog,
   type ColumnShape,
   type ColumnSpec,
   createTableSql,
-  listTables,
+  ObjectRefusedError,
   planSchemaChange,
   quoteIdentifier,
   type SchemaChangePlan,
+  type SchemaChangePolicy,
   SchemaChangeRefusedError,
   sqlType,
   type TableShape,
   type TableSpec,
 } from '@insightflow/shared-config';
 import type { ClientBase } from 'pg';
-import { ObjectRefusedError } from './errors.js';
 import { PROVENANCE_COLUMN_NAMES, PROVENANCE_COLUMNS, qualified, SYNC_SCHEMA } from './migrations.js';
 
 /**
@@ -122,22 +122,27 @@ function alterSql(table: string, change: AppliedChange): string {
 }
 
 /** What the catalog's policy makes of the table; undefined when PostgreSQL does not have it yet. */
-export async function planTable(client: ClientBase, table: TableSpec): Promise<SchemaChangePlan | undefined> {
+export async function planTable(
+  client: ClientBase,
+  table: TableSpec,
+  policy: SchemaChangePolicy,
+): Promise<SchemaChangePlan | undefined> {
   const held = await readTableShape(client, table.name);
   if (!held) return undefined;
-  return planSchemaChange(table.name, held, catalogShape(table), activeCatalog().schemaChanges);
+  return planSchemaChange(table.name, held, catalogShape(table), policy);
 }
 
 /**
  * Brings one table to the catalog inside the caller's transaction: creates it when missing,
- * applies the changes the policy allows, or throws {@link SchemaChangeRefusedError} having
- * changed nothing. Returns the table's shape afterwards and the changes applied.
+ * applies the changes the catalog's policy allows, or throws {@link SchemaChangeRefusedError}
+ * having changed nothing. Returns the table's shape afterwards and the changes applied.
  */
 export async function ensureTable(
   client: ClientBase,
   table: TableSpec,
+  policy: SchemaChangePolicy,
 ): Promise<{ shape: TableShape; applied: AppliedChange[] }> {
-  const plan = await planTable(client, table);
+  const plan = await planTable(client, table, policy);
   if (!plan) {
     await client.query(createSyncTableSql(table));
     return { shape: catalogShape(table), applied: [] };
@@ -209,19 +214,19 @@ async function dropLegacyTable(client: ClientBase, table: string): Promise<boole
 const CREATE_LOCK = 0x1f5_5eee;
 
 /**
- * Before any load: creates the catalog's tables PostgreSQL lacks, and refuses, changing nothing
+ * Before any load: creates `catalog`'s tables PostgreSQL lacks, and refuses, changing nothing
  * else, when any table's change breaks the policy — so a refused change stops the sync before it
  * loads anything. The allowed changes are applied later, by {@link ensureTable}, in each table's
  * load transaction.
  */
-export async function prepareCatalogTables(client: ClientBase): Promise<void> {
+export async function prepareCatalogTables(client: ClientBase, catalog: Catalog): Promise<void> {
   const refused: SchemaChangePlan['refused'] = [];
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
-    for (const table of listTables()) {
+    for (const table of catalog.tables) {
       await dropLegacyTable(client, table.name);
-      const plan = await planTable(client, table);
+      const plan = await planTable(client, table, catalog.schemaChanges);
       if (!plan) await client.query(createSyncTableSql(table));
       else refused.push(...plan.refused);
     }

@@ -1,4 +1,4 @@
-import type { SyncDestination, UnitOutcome } from '@insightflow/postgres-destination';
+import type { SyncDestination, UnitOutcome } from '@insightflow/shared-config';
 import type { WorkUnit } from './planSync.js';
 
 /** Applies one planned unit: one transaction in the destination. */

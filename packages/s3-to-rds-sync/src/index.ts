@@ -10,8 +10,8 @@ export {
   type SyncPlan,
   type WorkUnit,
 } from './planSync.js';
+export { postgresSync } from './postgresSync.js';
 export {
-  postgresSync,
   type SyncDependencies,
   type SyncRequest,
   type SyncResult,

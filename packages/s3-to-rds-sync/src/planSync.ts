@@ -1,6 +1,10 @@
-import type { SnapshotToLoad, StreamObjectToLoad, SyncState } from '@insightflow/postgres-destination';
-import { objectIdentity } from '@insightflow/postgres-destination';
-import type { TableName } from '@insightflow/shared-config';
+import {
+  objectIdentity,
+  type SnapshotToLoad,
+  type StreamObjectToLoad,
+  type SyncState,
+  type TableName,
+} from '@insightflow/shared-config';
 
 /**
  * What to load.

@@ -1,16 +1,14 @@
-import { type CommittedRun, Lake, type LakeWindow, type Refusal } from '@insightflow/lake';
-import type { ObjectStore } from '@insightflow/object-store';
+import type { CommittedRun, Lake, LakeWindow, Refusal } from '@insightflow/lake';
 import {
+  type Catalog,
   type ObjectLoadResult,
   ObjectRefusedError,
-  PostgresDestination,
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncDestination,
+  type TableName,
   type UnitOutcome,
-} from '@insightflow/postgres-destination';
-import { activeCatalog, type TableName, tableNames } from '@insightflow/shared-config';
-import type { ClientBase } from 'pg';
+} from '@insightflow/shared-config';
 import { applyUnit } from './applyUnit.js';
 import { type LakeView, oldestPending, planSync, type SyncMode, type WorkUnit } from './planSync.js';
 
@@ -24,6 +22,8 @@ export interface SyncRequest {
 
 /** What the sync needs from outside. */
 export interface SyncDependencies {
+  /** The catalog synced: its tables, and the streams that feed them. */
+  catalog: Catalog;
   lake: Lake;
   destination: SyncDestination;
   /** Milliseconds left before the invocation must answer; unbounded when absent. */
@@ -66,11 +66,6 @@ export interface SyncResult {
   lagSeconds: Record<string, number>;
 }
 
-/** The lake of a raw bucket and the PostgreSQL destination on a connected client: the sync's adapters. */
-export function postgresSync(client: ClientBase, store: ObjectStore): Pick<SyncDependencies, 'lake' | 'destination'> {
-  return { lake: new Lake(store), destination: new PostgresDestination(client, store) };
-}
-
 const DEFAULT_DEADLINE_MARGIN_MS = 20_000;
 const DEFAULT_ROWS_PER_SECOND = 300_000;
 
@@ -91,7 +86,12 @@ function snapshotOf(run: CommittedRun): SnapshotToLoad {
  * every catalog stream feeding a requested table, each tagged with that table (several streams
  * may feed one table: their objects are merged in arrival order, then by key).
  */
-async function readLake(lake: Lake, tables: readonly TableName[], request: SyncRequest, refused: Refusal[]) {
+async function readLake(
+  { catalog, lake }: Pick<SyncDependencies, 'catalog' | 'lake'>,
+  tables: readonly TableName[],
+  request: SyncRequest,
+  refused: Refusal[],
+) {
   const window: LakeWindow | undefined =
     request.mode === 'window'
       ? { ...(request.since ? { since: request.since } : {}), ...(request.until ? { until: request.until } : {}) }
@@ -101,7 +101,7 @@ async function readLake(lake: Lake, tables: readonly TableName[], request: SyncR
     const run = await lake.newestCommittedRun(table, window, refused);
     if (run) runs.set(table, snapshotOf(run));
   }
-  const catalogStreams = activeCatalog().streams.filter((s) => tables.includes(s.table));
+  const catalogStreams = catalog.streams.filter((s) => tables.includes(s.table));
   const streams: StreamObjectToLoad[] = [];
   for (const { name, table } of catalogStreams) {
     for (const o of await lake.streamingObjects(name, window, refused)) {
@@ -120,8 +120,8 @@ async function readLake(lake: Lake, tables: readonly TableName[], request: SyncR
  * resumes where this one stopped (batch runs are atomic, streaming objects one by one).
  */
 export async function syncLake(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
-  const { lake, destination } = deps;
-  const tables = request.tables ?? tableNames();
+  const { destination } = deps;
+  const tables = request.tables ?? deps.catalog.tableNames();
   const margin = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   const rate = deps.rowsPerSecond ?? DEFAULT_ROWS_PER_SECOND;
   const available = () => (deps.remainingMs ? deps.remainingMs() - margin : undefined);
@@ -142,7 +142,7 @@ export async function syncLake(deps: SyncDependencies, request: SyncRequest): Pr
   for (const table of tables) tableResult(table);
 
   await destination.migrate();
-  const view = await readLake(lake, tables, request, result.refused);
+  const view = await readLake(deps, tables, request, result.refused);
   const state = await destination.readState();
   const remaining = available();
   const plan = planSync(

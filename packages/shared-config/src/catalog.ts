@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type CatalogSpec, type StreamSpec, type TableSpec, validateCatalog } from './catalogSchema.js';
 import { type SqlDialect, sqlType } from './columnTypes.js';
-import { UnknownStreamError, UnknownTableError } from './errors.js';
+import { InvalidIdentifierError, UnknownStreamError, UnknownTableError } from './errors.js';
 import { INSTACART_CATALOG } from './instacartCatalog.js';
 
 /**
- * A catalog table's name. Any string: which names exist is a fact of the active catalog
- * ({@link tableNames}, {@link isTableName}), not of the type system.
+ * A catalog table's name. Any string: which names exist is a fact of a catalog
+ * ({@link Catalog.has}, {@link tableNameSchema}), not of the type system.
  */
 export type TableName = string;
 
@@ -102,44 +102,11 @@ const builtIn = Catalog.fromDocument(INSTACART_CATALOG, 'the built-in Instacart 
 /** The built-in catalog: the Instacart demo's tables. */
 export const instacartCatalog = (): Catalog => builtIn;
 
-let active: Catalog = builtIn;
-
-/** Makes `catalog` the process's catalog. Entry points call it once, before any work. */
-export function useCatalog(catalog: Catalog): void {
-  active = catalog;
-}
-
-/** The process's catalog: the one set by {@link useCatalog}, or the built-in Instacart catalog. */
-export function activeCatalog(): Catalog {
-  return active;
-}
-
-/** The active catalog's table names, in load order. */
-export function tableNames(): string[] {
-  return active.tableNames();
-}
-
-/** True when `name` is one of the active catalog's tables. */
-export function isTableName(name: string): name is TableName {
-  return active.has(name);
-}
-
-/**
- * A table name of the active catalog, checked when parsed (so a catalog set later by
- * {@link useCatalog} counts); the message lists the valid names.
- */
-export const TableNameSchema = z.string().refine(isTableName, {
-  error: (issue) => `unknown table ${JSON.stringify(issue.input)}; use one of ${tableNames().join(', ')}`,
-});
-
-/** The active catalog's entry for `name`; throws {@link UnknownTableError} for any other name. */
-export function getTable(name: string): TableSpec {
-  return active.table(name);
-}
-
-/** Every table of the active catalog, in load order. */
-export function listTables(): readonly TableSpec[] {
-  return active.tables;
+/** A table name of `catalog`, checked when parsed; the message lists the valid names. */
+export function tableNameSchema(catalog: Catalog) {
+  return z.string().refine((name) => catalog.has(name), {
+    error: (issue) => `unknown table ${JSON.stringify(issue.input)}; use one of ${catalog.tableNames().join(', ')}`,
+  });
 }
 
 /** The table's column names in order: the CSV header and the COPY column list. */
@@ -152,9 +119,7 @@ export function columnNames(table: TableSpec): string[] {
  * check keeps it that way, since an identifier cannot be a bind parameter.
  */
 export function quoteIdentifier(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
-    throw new UnknownTableError(name, tableNames());
-  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new InvalidIdentifierError(name);
   return `"${name}"`;
 }
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { isTableName, type TableName, tableNames } from './catalog.js';
+import type { Catalog, TableName } from './catalog.js';
 import { LakeKeyError } from './errors.js';
 
 /**
  * The clean (silver) layout: where every object of the clean layer lives in the clean bucket, as a
- * pure function of (table, version). The one module that builds or parses clean keys.
+ * pure function of (table, version). The one module that builds or parses clean keys; each
+ * function takes the catalog it checks the table's name against.
  *
  *   tables/<table>/v=<version>/<partition>=<value>/…/<file>.parquet
  *   tables/<table>/v=<version>/_rejects.csv            (values that did not cast; absent when none)
@@ -31,12 +32,17 @@ export const CLEAN_PROVENANCE_COLUMNS = [
   { name: '_source_at', type: 'timestamp', description: 'When that raw object landed (its run or arrival time, UTC).' },
 ] as const;
 
+/** A catalog's hash as documents record it: SHA-256, hex. */
+const CATALOG_HASH = z.string().regex(/^[0-9a-f]{64}$/);
+
 /** A version: a UTC build time, `YYYYMMDDTHHMMSSmmmZ`, so versions sort by when they were built. */
 const VERSION_RE = /^\d{8}T\d{9}Z$/;
 const CLEAN_FORMAT = 'tables/<table>/v=<YYYYMMDDTHHMMSSmmmZ>/…';
 
-function assertTable(table: string, key: string): asserts table is TableName {
-  if (!isTableName(table)) throw new LakeKeyError(key, `unknown table (expected one of ${tableNames().join(', ')})`);
+function assertTable(catalog: Catalog, table: string, key: string): asserts table is TableName {
+  if (!catalog.has(table)) {
+    throw new LakeKeyError(key, `unknown table (expected one of ${catalog.tableNames().join(', ')})`);
+  }
 }
 
 /** The version name of a build started at `at`. */
@@ -45,22 +51,22 @@ export function cleanVersion(at: Date): string {
 }
 
 /** Prefix of everything of one clean table: `tables/<table>/`. */
-export function cleanTablePrefix(table: TableName): string {
-  assertTable(table, table);
+export function cleanTablePrefix(catalog: Catalog, table: TableName): string {
+  assertTable(catalog, table, table);
   return `${CLEAN_TABLES_PREFIX}${table}/`;
 }
 
 /** Prefix of one version of a clean table: `tables/<table>/v=<version>/`. */
-export function cleanVersionPrefix(table: TableName, version: string): string {
+export function cleanVersionPrefix(catalog: Catalog, table: TableName, version: string): string {
   if (!VERSION_RE.test(version)) {
     throw new LakeKeyError(version, 'a clean version is a UTC time YYYYMMDDTHHMMSSmmmZ', CLEAN_FORMAT);
   }
-  return `${cleanTablePrefix(table)}v=${version}/`;
+  return `${cleanTablePrefix(catalog, table)}v=${version}/`;
 }
 
 /** The key of a table's pointer, `tables/<table>/_current.json`. */
-export function cleanPointerKey(table: TableName): string {
-  return `${cleanTablePrefix(table)}${CLEAN_POINTER_FILE}`;
+export function cleanPointerKey(catalog: Catalog, table: TableName): string {
+  return `${cleanTablePrefix(catalog, table)}${CLEAN_POINTER_FILE}`;
 }
 
 /** One raw input of a build: an object key and its ETag, what the fingerprint is made of. */
@@ -81,6 +87,11 @@ export const CleanPointerSchema = z
     inputs: z.array(CleanInputSchema),
     schema: z.array(z.object({ name: z.string(), type: z.string() }).strict()),
     partitionBy: z.array(z.string()),
+    /**
+     * The hash of the catalog the version was built under (`Catalog.hash`); pointers written
+     * before this field existed lack it.
+     */
+    catalogHash: CATALOG_HASH.optional(),
     builtAt: z.iso.datetime(),
   })
   .strict();

@@ -85,6 +85,20 @@ export class UnknownTableError extends InsightFlowError {
   }
 }
 
+/**
+ * A SQL identifier that is not a catalog name. Identifiers come only from the catalog (they cannot
+ * be bind parameters), whose names are checked when it is read: reaching this is a defect.
+ */
+export class InvalidIdentifierError extends InsightFlowError {
+  public constructor(public readonly identifier: string) {
+    super(
+      `${JSON.stringify(identifier)} is not a catalog name (lower-case letters, digits and _, not starting with a digit), ` +
+        'so it is not quoted into SQL: SQL identifiers come only from the catalog. Check the name in the catalog, or what passed it.',
+    );
+    this.name = 'InvalidIdentifierError';
+  }
+}
+
 /** A stream name is not one of the catalog's streams. */
 export class UnknownStreamError extends InsightFlowError {
   public constructor(

@@ -1,19 +1,13 @@
 export { type S3ClientOptions, type S3Endpoint, s3ClientOptions } from './awsClients.js';
 export {
-  activeCatalog,
   Catalog,
   columnNames,
   createTableSql,
   dialectIdentifier,
-  getTable,
   instacartCatalog,
-  isTableName,
-  listTables,
   quoteIdentifier,
   type TableName,
-  TableNameSchema,
-  tableNames,
-  useCatalog,
+  tableNameSchema,
 } from './catalog.js';
 export {
   CATALOG_NAME_PATTERN,
@@ -106,12 +100,14 @@ export {
   type SyncConfig,
   SyncConfigSchema,
 } from './config.js';
+export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   ConfigError,
   type ConfigProblem,
   ErrorKind,
   InsightFlowError,
   type InsightFlowErrorOptions,
+  InvalidIdentifierError,
   LakeKeyError,
   UnknownStreamError,
   UnknownTableError,
@@ -150,9 +146,16 @@ export {
   tablePrefix,
   truncateToMinute,
 } from './lakeLayout.js';
+export { METRIC_UNITS, METRICS_NAMESPACE, type MetricName } from './metricNames.js';
 export { type OrderEvent, OrderEventSchema, type OrderRow, OrderRowSchema } from './orderEvent.js';
 export { type CsvField, checkField, checkRecord, type RowCheck, recordFromJson } from './rowValues.js';
-export { type ManifestPart, ManifestPartSchema, type RunManifest, RunManifestSchema } from './runManifest.js';
+export {
+  type ManifestPart,
+  ManifestPartSchema,
+  type RunManifest,
+  RunManifestSchema,
+  runManifestSchema,
+} from './runManifest.js';
 export {
   type AppliedChange,
   type ColumnShape,
@@ -165,3 +168,14 @@ export {
   SchemaChangeRefusedError,
   type TableShape,
 } from './schemaChanges.js';
+export {
+  emptyOutcome,
+  type ObjectLoadResult,
+  ObjectRefusedError,
+  objectIdentity,
+  type SnapshotToLoad,
+  type StreamObjectToLoad,
+  type SyncDestination,
+  type SyncState,
+  type UnitOutcome,
+} from './syncDestination.js';

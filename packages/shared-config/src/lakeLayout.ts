@@ -1,10 +1,12 @@
-import { activeCatalog, isTableName, type TableName, tableNames } from './catalog.js';
+import type { Catalog, TableName } from './catalog.js';
 import type { TableSpec } from './catalogSchema.js';
 import { LakeKeyError } from './errors.js';
 
 /**
  * The lake layout: where every object lives in the raw bucket, as a pure function of
  * (table, run time, part) or (stream, arrival time). All times are UTC and truncated to the minute.
+ * A function that builds or parses a key of a table or stream takes the catalog it checks the
+ * name against: a key never names a table or stream the catalog lacks.
  *
  *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<table>_part<N>.csv
  *   data/batch/<table>/year=YYYY/month=MM/day=DD/hhmm=HHMM/_manifest.json
@@ -19,9 +21,9 @@ export const BATCH_PREFIX = `${DATA_PREFIX}batch/`;
 /** Top-level prefix of everything Firehose delivers: every stream's objects and error records. */
 export const STREAMING_ROOT = `${DATA_PREFIX}streaming/`;
 
-function assertStream(stream: string, key: string): void {
-  if (!activeCatalog().hasStream(stream)) {
-    const known = activeCatalog().streams.map((s) => s.name);
+function assertStream(catalog: Catalog, stream: string, key: string): void {
+  if (!catalog.hasStream(stream)) {
+    const known = catalog.streams.map((s) => s.name);
     throw new LakeKeyError(
       key,
       `unknown stream ${JSON.stringify(stream)} (the catalog's streams: ${known.length > 0 ? known.join(', ') : 'none'})`,
@@ -31,8 +33,8 @@ function assertStream(stream: string, key: string): void {
 }
 
 /** Prefix under which Firehose delivers a catalog stream's transformed records: `data/streaming/<stream>/`. */
-export function streamingPrefix(stream: string): string {
-  assertStream(stream, stream);
+export function streamingPrefix(catalog: Catalog, stream: string): string {
+  assertStream(catalog, stream, stream);
   return `${STREAMING_ROOT}${stream}/`;
 }
 
@@ -40,8 +42,8 @@ export function streamingPrefix(stream: string): string {
  * Prefix under which Firehose delivers the records of a catalog stream it could not transform
  * or write: `data/streaming/<stream>_error/`.
  */
-export function streamingErrorPrefix(stream: string): string {
-  assertStream(stream, stream);
+export function streamingErrorPrefix(catalog: Catalog, stream: string): string {
+  assertStream(catalog, stream, stream);
   return `${STREAMING_ROOT}${stream}_error/`;
 }
 
@@ -69,10 +71,10 @@ export const MANIFEST_FILE = '_manifest.json';
  * Firehose's S3 prefix expressions for one catalog stream: Firehose substitutes the arrival time
  * (UTC) and, for errors, the error type.
  */
-export function firehosePrefixes(stream: string): { data: string; error: string } {
+export function firehosePrefixes(catalog: Catalog, stream: string): { data: string; error: string } {
   return {
-    data: `${streamingPrefix(stream)}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/`,
-    error: `${streamingErrorPrefix(stream)}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
+    data: `${streamingPrefix(catalog, stream)}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/`,
+    error: `${streamingErrorPrefix(catalog, stream)}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
   };
 }
 
@@ -120,33 +122,35 @@ function partitionPath(at: Date): string {
   return `year=${p.year}/month=${p.month}/day=${p.day}/hhmm=${p.hhmm}/`;
 }
 
-function assertTable(table: string, key: string): asserts table is TableName {
-  if (!isTableName(table)) throw new LakeKeyError(key, `unknown table (expected one of ${tableNames().join(', ')})`);
+function assertTable(catalog: Catalog, table: string, key: string): asserts table is TableName {
+  if (!catalog.has(table)) {
+    throw new LakeKeyError(key, `unknown table (expected one of ${catalog.tableNames().join(', ')})`);
+  }
 }
 
 /** Prefix of every run of a table: `data/batch/<table>/`. */
-export function tablePrefix(table: TableName): string {
-  assertTable(table, table);
+export function tablePrefix(catalog: Catalog, table: TableName): string {
+  assertTable(catalog, table, table);
   return `${BATCH_PREFIX}${table}/`;
 }
 
 /** The folder of one run of a table. */
-export function buildRunFolder(table: TableName, runAt: Date): string {
-  return `${tablePrefix(table)}${partitionPath(runAt)}`;
+export function buildRunFolder(catalog: Catalog, table: TableName, runAt: Date): string {
+  return `${tablePrefix(catalog, table)}${partitionPath(runAt)}`;
 }
 
 /** The key of one CSV part of a run. */
-export function buildPartKey(location: PartLocation): string {
+export function buildPartKey(catalog: Catalog, location: PartLocation): string {
   const { table, runAt, part } = location;
   if (!Number.isSafeInteger(part) || part < 0) {
     throw new LakeKeyError(String(part), 'the part number must be a whole number from 0');
   }
-  return `${buildRunFolder(table, runAt)}${table}_part${part}.csv`;
+  return `${buildRunFolder(catalog, table, runAt)}${table}_part${part}.csv`;
 }
 
 /** The key of a run's manifest, written last: the run's commit marker. */
-export function buildManifestKey(table: TableName, runAt: Date): string {
-  return `${buildRunFolder(table, runAt)}${MANIFEST_FILE}`;
+export function buildManifestKey(catalog: Catalog, table: TableName, runAt: Date): string {
+  return `${buildRunFolder(catalog, table, runAt)}${MANIFEST_FILE}`;
 }
 
 const PARTITION = String.raw`year=(\d{4})/month=(\d{2})/day=(\d{2})/hhmm=(\d{4})/`;
@@ -190,46 +194,51 @@ function matchPartition(m: RegExpExecArray, key: string): Date {
 }
 
 /** Parses a run folder key (with its trailing slash). */
-export function parseRunFolder(key: string): { table: TableName; runAt: Date } {
+export function parseRunFolder(catalog: Catalog, key: string): { table: TableName; runAt: Date } {
   const m = RUN_FOLDER_RE.exec(key);
   if (!m) throw new LakeKeyError(key, 'not a batch run folder');
   const table = m[1] as string;
-  assertTable(table, key);
+  assertTable(catalog, table, key);
   return { table, runAt: matchPartition(m, key) };
 }
 
 /** Parses a batch part key; the inverse of {@link buildPartKey}. */
-export function parsePartKey(key: string): PartLocation {
+export function parsePartKey(catalog: Catalog, key: string): PartLocation {
   const m = PART_RE.exec(key);
   if (!m) throw new LakeKeyError(key, 'not a batch part key');
   const table = m[1] as string;
-  assertTable(table, key);
+  assertTable(catalog, table, key);
   if (m[6] !== table) throw new LakeKeyError(key, `the file is named for ${m[6]} but sits in ${table}'s folder`);
   return { table, runAt: matchPartition(m, key), part: Number(m[7]) };
 }
 
 /** Parses a manifest key; the inverse of {@link buildManifestKey}. */
-export function parseManifestKey(key: string): { table: TableName; runAt: Date } {
+export function parseManifestKey(catalog: Catalog, key: string): { table: TableName; runAt: Date } {
   const m = MANIFEST_RE.exec(key);
   if (!m) throw new LakeKeyError(key, 'not a batch manifest key');
   const table = m[1] as string;
-  assertTable(table, key);
+  assertTable(catalog, table, key);
   return { table, runAt: matchPartition(m, key) };
 }
 
 /** The folder Firehose writes a stream's records into for a given arrival time. */
-export function buildStreamingFolder(stream: string, arrivedAt: Date): string {
-  return `${streamingPrefix(stream)}${partitionPath(arrivedAt)}`;
+export function buildStreamingFolder(catalog: Catalog, stream: string, arrivedAt: Date): string {
+  return `${streamingPrefix(catalog, stream)}${partitionPath(arrivedAt)}`;
 }
 
 /**
  * The error folder Firehose writes a stream's failed records into, for an error type such as
  * `processing-failed`.
  */
-export function buildStreamingErrorFolder(stream: string, errorType: string, arrivedAt: Date): string {
+export function buildStreamingErrorFolder(
+  catalog: Catalog,
+  stream: string,
+  errorType: string,
+  arrivedAt: Date,
+): string {
   if (!/^[a-z-]+$/.test(errorType)) throw new LakeKeyError(errorType, 'not a Firehose error output type');
   const p = partitionTime(arrivedAt);
-  return `${streamingErrorPrefix(stream)}${errorType}/year=${p.year}/month=${p.month}/day=${p.day}/`;
+  return `${streamingErrorPrefix(catalog, stream)}${errorType}/year=${p.year}/month=${p.month}/day=${p.day}/`;
 }
 
 /**
@@ -255,11 +264,14 @@ const STREAMING_FORMAT =
   "Streaming objects look like data/streaming/<stream>/year=YYYY/month=MM/day=DD/hhmm=HHMM/<name> (UTC), <stream> one of the catalog's streams.";
 
 /** Parses a streaming object key into its catalog stream and arrival minute. */
-export function parseStreamingKey(key: string): { stream: string; arrivedAt: Date; objectName: string } {
+export function parseStreamingKey(
+  catalog: Catalog,
+  key: string,
+): { stream: string; arrivedAt: Date; objectName: string } {
   const m = STREAMING_RE.exec(key);
   if (!m) throw new LakeKeyError(key, 'not a streaming object key', STREAMING_FORMAT);
   const stream = m[1] as string;
-  assertStream(stream, key);
+  assertStream(catalog, stream, key);
   const objectName = m[6] as string;
   if (objectName.startsWith('.')) throw new LakeKeyError(key, 'hidden object names are not data', STREAMING_FORMAT);
   const [, , year, month, day, hhmm] = m as unknown as [string, string, string, string, string, string];

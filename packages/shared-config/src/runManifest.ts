@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TableNameSchema } from './catalog.js';
+import { type Catalog, tableNameSchema } from './catalog.js';
 
 /**
  * A batch run's manifest, written last into its run folder: the run's commit marker. Readers
@@ -21,10 +21,10 @@ export const ManifestPartSchema = z.object({
 });
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
-/** The manifest document. */
+/** The manifest document, its table any name (see {@link runManifestSchema} for a catalog's). */
 export const RunManifestSchema = z.object({
   version: z.literal(1),
-  table: TableNameSchema,
+  table: z.string().min(1),
   /** The run's trigger time (UTC, to the minute): the partition folders' values. */
   runAt: z.iso.datetime(),
   mode: z.enum(['stream', 'unload']),
@@ -40,6 +40,14 @@ export const RunManifestSchema = z.object({
    * change still loads after it.
    */
   schema: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })).optional(),
+  /**
+   * The hash of the catalog the run was written under (`Catalog.hash`); runs written before this
+   * field existed lack it. A reader under another catalog still loads the run by `columns`/`schema`.
+   */
+  catalogHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   parts: z.array(ManifestPartSchema),
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
@@ -47,3 +55,8 @@ export const RunManifestSchema = z.object({
   finishedAt: z.iso.datetime(),
 });
 export type RunManifest = z.infer<typeof RunManifestSchema>;
+
+/** The manifest document of a run of one of `catalog`'s tables: what readers and the writer check. */
+export function runManifestSchema(catalog: Catalog) {
+  return RunManifestSchema.extend({ table: tableNameSchema(catalog) });
+}

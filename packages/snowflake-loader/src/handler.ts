@@ -1,19 +1,18 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineHandler } from '@insightflow/lambda-handler';
-import { readSnowflakeLoaderConfig, s3ClientOptions, TableNameSchema } from '@insightflow/shared-config';
+import { type Catalog, readSnowflakeLoaderConfig, s3ClientOptions, tableNameSchema } from '@insightflow/shared-config';
 import { describeCatalogTableChange, openWarehouse } from '@insightflow/warehouse';
 import { z } from 'zod';
 import { InvalidLoadEventError } from './errors.js';
 import { loadStagedFiles } from './loadStagedFiles.js';
 
 /** `{}` (or a scheduled event) loads every table; `{"tables": [...]}` loads those. */
-export const LoadEventSchema = z.looseObject({
-  tables: z.array(TableNameSchema).min(1).optional(),
-});
+export const loadEventSchema = (catalog: Catalog) =>
+  z.looseObject({ tables: z.array(tableNameSchema(catalog)).min(1).optional() });
 
 /** Lambda entry point: load the staged files named by the event. */
 export const handler = defineHandler(
-  { name: 'snowflake-loader', eventSchema: LoadEventSchema, invalidEvent: (d) => new InvalidLoadEventError(d) },
+  { name: 'snowflake-loader', eventSchema: loadEventSchema, invalidEvent: (d) => new InvalidLoadEventError(d) },
   async ({ logger, tracer }) => {
     const config = readSnowflakeLoaderConfig();
     const s3 = tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config)));
@@ -26,8 +25,8 @@ export const handler = defineHandler(
     });
     return { stage, warehouse };
   },
-  async ({ tables }, { stage, warehouse }, { logger }) => {
-    const summary = await loadStagedFiles(warehouse, stage, tables, (report) =>
+  async ({ tables }, { stage, warehouse }, { logger, catalog }) => {
+    const summary = await loadStagedFiles(warehouse, catalog, stage, tables, (report) =>
       logger.info('staged file', { ...report, problems: report.problems.slice(0, 5) }),
     );
     for (const change of summary.schemaChanges)

@@ -1,4 +1,4 @@
-import { getTable, stageKey, type TableName, tableNames } from '@insightflow/shared-config';
+import { type Catalog, stageKey, type TableName } from '@insightflow/shared-config';
 import type { CatalogTableChange, FileLoadReport, Warehouse } from '@insightflow/warehouse';
 
 /** Where the staged files are: `s3://bucket/<catalog stage key>`, re-rooted at `prefix` (see `stageKey`). */
@@ -26,7 +26,7 @@ export interface LoadSummary {
 }
 
 /**
- * Creates the catalog's missing tables and evolves the others by the catalog's `schemaChanges`
+ * Creates `catalog`'s missing tables and evolves the others by the catalog's `schemaChanges`
  * policy (a refused change throws `SchemaChangeRefusedError` before anything is changed or
  * loaded), then loads each table's stage: the file its `stage` key
  * names, or every `.csv`/`.csv.gz` file under its `stage` prefix (ending in `/`), in key order,
@@ -35,11 +35,12 @@ export interface LoadSummary {
  */
 export async function loadStagedFiles(
   warehouse: Warehouse,
+  catalog: Catalog,
   stage: StageLocation,
-  tables: readonly TableName[] = tableNames(),
+  tables: readonly TableName[] = catalog.tableNames(),
   onFile: (report: FileLoadReport) => void = () => undefined,
 ): Promise<LoadSummary> {
-  const schemaChanges = await warehouse.ensureCatalogTables();
+  const schemaChanges = await warehouse.ensureCatalogTables(catalog);
   const summary: LoadSummary = {
     schemaChanges,
     tables: {},
@@ -50,10 +51,11 @@ export async function loadStagedFiles(
     filesRejected: 0,
   };
   for (const table of tables) {
+    const spec = catalog.table(table);
     const reports = await warehouse.loadStage({
-      table,
+      table: spec,
       bucket: stage.bucket,
-      location: stageKey(getTable(table), stage.prefix),
+      location: stageKey(spec, stage.prefix),
     });
     const entry = { rows: 0, rejected: 0, files: [] as FileLoadReport[] };
     summary.tables[table] = entry;

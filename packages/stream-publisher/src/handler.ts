@@ -1,6 +1,7 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Lake } from '@insightflow/lake';
 import { defineHandler } from '@insightflow/lambda-handler';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { type PublisherDestination, readStreamPublisherConfig, s3ClientOptions } from '@insightflow/shared-config';
@@ -49,13 +50,13 @@ export const handler = defineHandler(
     eventSchema: PublishEventSchema,
     invalidEvent: (details) => new PublishError(`The stream-publisher event is invalid: ${details}`),
   },
-  ({ tracer }) => {
+  ({ tracer, catalog }) => {
     const config = readStreamPublisherConfig();
     const s3 = tracer.captureAWSv3Client(new S3Client(s3ClientOptions(config)));
     const stream = eventStreamFor(config.destination, config.AWS_REGION, (client) => tracer.captureAWSv3Client(client));
-    const store = new S3ObjectStore(s3, config.RAW_BUCKET);
+    const lake = new Lake(new S3ObjectStore(s3, config.RAW_BUCKET), catalog);
     // No warehouse client: the first order id continues from the lake's orders (lakeOrderRange).
-    return { config, burst: { store, stream } };
+    return { config, burst: { lake, stream } };
   },
   async ({ events, rate }, { config, burst }, { logger }) => {
     const { range, ...result } = await publishBurst(burst, events ?? config.PUBLISH_EVENTS, {

@@ -1,5 +1,4 @@
-import { Lake, type Refusal } from '@insightflow/lake';
-import type { ObjectStore } from '@insightflow/object-store';
+import type { Lake, Refusal } from '@insightflow/lake';
 import { ErrorKind } from '@insightflow/shared-config';
 import { parse } from 'csv-parse';
 import { PublishError } from './errors.js';
@@ -22,9 +21,9 @@ function foldMax(current: number, field: string | undefined): number {
  * watermark yet, so the Lambda needs no warehouse client (nor its SDK) to find where its order
  * ids start.
  */
-export async function lakeOrderRange(store: ObjectStore): Promise<{ maxOrderId: number; maxUserId: number }> {
+export async function lakeOrderRange(lake: Lake): Promise<{ maxOrderId: number; maxUserId: number }> {
   const refused: Refusal[] = [];
-  const run = await new Lake(store).newestCommittedRun(ORDERS_TABLE, undefined, refused);
+  const run = await lake.newestCommittedRun(ORDERS_TABLE, undefined, refused);
   if (!run) {
     const passedOver =
       refused.length > 0 ? ` (passed over: ${refused.map((r) => `${r.key}: ${r.reason}`).join('; ')})` : '';
@@ -47,7 +46,7 @@ export async function lakeOrderRange(store: ObjectStore): Promise<{ maxOrderId: 
   const [orderIdAt, userIdAt] = indexes as [number, number];
   for (const part of parts) {
     // Streamed record by record: memory does not grow with the part.
-    const records = (await store.get(part.key)).body.pipe(parse({ from_line: 2, relax_column_count: true }));
+    const records = (await lake.store.get(part.key)).body.pipe(parse({ from_line: 2, relax_column_count: true }));
     for await (const record of records as AsyncIterable<string[]>) {
       maxOrderId = foldMax(maxOrderId, record[orderIdAt]);
       maxUserId = foldMax(maxUserId, record[userIdAt]);

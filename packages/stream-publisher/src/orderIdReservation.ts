@@ -1,5 +1,4 @@
-import { Lake } from '@insightflow/lake';
-import type { ObjectStore } from '@insightflow/object-store';
+import type { Lake } from '@insightflow/lake';
 import { PUBLISHER_STATE_PREFIX } from '@insightflow/shared-config';
 import { z } from 'zod';
 import type { OrderIdRange } from './orderEvents.js';
@@ -16,11 +15,10 @@ const WatermarkSchema = z.object({ nextOrderId: z.number().int().positive(), max
  * gives it a reserved concurrency of 1).
  */
 export async function reserveOrderIds(
-  store: ObjectStore,
+  lake: Lake,
   count: number,
   firstRange: () => Promise<{ maxOrderId: number; maxUserId: number }>,
 ): Promise<OrderIdRange> {
-  const lake = new Lake(store);
   // A missing watermark means the first run (HEAD answers absent); a garbled one is an error.
   let current = await lake.getJsonIfExists(WATERMARK_KEY, WatermarkSchema);
   if (!current) {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@insightflow/object-store';
+import type { Lake } from '@insightflow/lake';
 import type { Warehouse } from '@insightflow/warehouse';
 import type { EventStream } from './eventStream.js';
 import { lakeOrderRange } from './lakeOrderRange.js';
@@ -9,8 +9,8 @@ import { warehouseOrderRange } from './warehouseRange.js';
 
 /** What {@link publishBurst} publishes with. */
 export interface BurstDependencies {
-  /** The raw bucket, which holds the order-id watermark. */
-  store: ObjectStore;
+  /** The raw bucket: it holds the order-id watermark, and the batch runs of `orders`. */
+  lake: Lake;
   /** Firehose (Direct PUT) or the Kinesis data stream in front of it. */
   stream: EventStream;
   /**
@@ -38,8 +38,8 @@ export async function publishBurst(
   options: PublishOptions = {},
 ): Promise<BurstResult> {
   const { openWarehouse } = deps;
-  const range = await reserveOrderIds(deps.store, count, async () => {
-    if (!openWarehouse) return lakeOrderRange(deps.store);
+  const range = await reserveOrderIds(deps.lake, count, async () => {
+    if (!openWarehouse) return lakeOrderRange(deps.lake);
     const warehouse = await openWarehouse();
     try {
       return await warehouseOrderRange(warehouse);

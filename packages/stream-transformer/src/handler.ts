@@ -24,9 +24,9 @@ export const handler = defineHandler(
     eventSchema: FirehoseTransformationEventSchema,
     invalidEvent: (details) => new InvalidFirehoseEventError(details),
   },
-  () => {
+  ({ catalog }) => {
     const config = readStreamTransformerConfig();
-    return { config, target: streamTarget(config.STREAM_NAME) };
+    return { config, target: streamTarget(catalog, config.STREAM_NAME) };
   },
   async (event, { config, target }, { logger }): Promise<FirehoseTransformationResponse> => {
     const { records, summary } = transformRecords(target.table, event.records, config.MAX_RESPONSE_BYTES);

@@ -1,7 +1,7 @@
 import { KinesisFirehoseRecordSchema } from '@aws-lambda-powertools/parser/schemas';
 import type { KinesisFireHoseEvent, KinesisFirehoseRecord } from '@aws-lambda-powertools/parser/types';
 import {
-  activeCatalog,
+  type Catalog,
   partitionTime,
   recordFromJson,
   type StreamSpec,
@@ -42,9 +42,8 @@ export interface StreamTarget {
   table: TableSpec;
 }
 
-/** The active catalog's stream `name` and its table; throws `UnknownStreamError` for another name. */
-export function streamTarget(name: string): StreamTarget {
-  const catalog = activeCatalog();
+/** `catalog`'s stream `name` and its table; throws `UnknownStreamError` for another name. */
+export function streamTarget(catalog: Catalog, name: string): StreamTarget {
   const stream = catalog.stream(name);
   return { stream, table: catalog.table(stream.table) };
 }

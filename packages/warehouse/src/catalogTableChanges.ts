@@ -7,12 +7,11 @@ import {
   type RefusedChange,
   type SchemaChangePolicy,
   sqlType,
-  type TableName,
   type TableShape,
   type TableSpec,
 } from '@insightflow/shared-config';
 import { mapSourceType, parseTypeName, SNOWFLAKE_MAX_VARCHAR_LENGTH } from './sourceTypes.js';
-import type { SourceColumn, SourceTable, Warehouse } from './warehouse.js';
+import type { CatalogTableChange, SourceColumn, SourceTable, Warehouse } from './warehouse.js';
 
 /**
  * How `ensureCatalogTables()` evolves the warehouse's catalog tables: it reads what each table
@@ -23,9 +22,6 @@ import type { SourceColumn, SourceTable, Warehouse } from './warehouse.js';
  */
 
 type Dialect = Warehouse['kind'];
-
-/** One thing `ensureCatalogTables()` did to a catalog table. */
-export type CatalogTableChange = { table: TableName } & (AppliedChange | { kind: 'create' });
 
 /** What `ensureCatalogTables()` is about to do: the tables to create and each table's changes. */
 export interface CatalogTablesPlan {

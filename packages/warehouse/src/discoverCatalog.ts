@@ -124,7 +124,7 @@ export function discoverCatalog(
 }
 
 /** Reads the warehouse's information schema and turns it into a catalog document. */
-export async function discoverWarehouseCatalog(
+export async function discoverCatalogFromWarehouse(
   warehouse: Warehouse,
   options: DiscoverOptions = {},
 ): Promise<DiscoveryResult> {

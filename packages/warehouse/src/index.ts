@@ -11,20 +11,21 @@ export {
   type CatalogTable,
   PLAIN_CATALOG_TYPES,
 } from './catalogDocument.js';
-export { type CatalogTableChange, describeCatalogTableChange } from './catalogTableChanges.js';
+export { describeCatalogTableChange } from './catalogTableChanges.js';
 export {
   type DiscoverOptions,
   type DiscoveryProblem,
   type DiscoveryResult,
   describeProblem,
   discoverCatalog,
-  discoverWarehouseCatalog,
+  discoverCatalogFromWarehouse,
 } from './discoverCatalog.js';
 export { kindForSqlState, WarehouseError } from './errors.js';
 export { exportColumnSql, exportLinesSql, exportQuerySql } from './exportColumns.js';
 export { openWarehouse, SnowflakeSecretSchema, type WarehouseConfig, type WarehouseStages } from './openWarehouse.js';
 export { DUCKDB_TYPE_MAP, mapSourceType, SNOWFLAKE_TYPE_MAP, type TypeMapping } from './sourceTypes.js';
 export {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceColumn,

@@ -1,5 +1,4 @@
-import type { SqlDialect, TableName } from '@insightflow/shared-config';
-import type { CatalogTableChange } from './catalogTableChanges.js';
+import type { AppliedChange, Catalog, SqlDialect, TableName, TableSpec } from '@insightflow/shared-config';
 
 /**
  * The Warehouse port: what InsightFlow needs from a SQL warehouse (Snowflake on AWS, DuckDB
@@ -12,7 +11,8 @@ export type WarehouseRow = readonly (string | number | boolean | bigint | null)[
 
 /** A staged source file to load into a catalog table. */
 export interface StagedFile {
-  table: TableName;
+  /** The catalog table it loads into: its columns and types are what the file is checked against. */
+  table: TableSpec;
   bucket: string;
   /** Object key of the file (CSV with a header row; `.gz` means gzip). */
   key: string;
@@ -23,7 +23,8 @@ export const STAGED_FILE_PATTERN = /\.csv(\.gz)?$/;
 
 /** A table's stage: one staged file, or every `.csv`/`.csv.gz` file under a prefix. */
 export interface StagedSource {
-  table: TableName;
+  /** The catalog table it loads into. */
+  table: TableSpec;
   bucket: string;
   /** An object key (one file), or a key prefix ending in `/` (every staged file under it, in key order). */
   location: string;
@@ -95,6 +96,9 @@ export interface SourceTable {
   primaryKey: string[];
 }
 
+/** One thing `ensureCatalogTables()` did to a catalog table. */
+export type CatalogTableChange = { table: TableName } & (AppliedChange | { kind: 'create' });
+
 /** A SQL warehouse. */
 export interface Warehouse {
   /** Which adapter this is, and so the SQL dialect its queries are written in. */
@@ -111,7 +115,7 @@ export interface Warehouse {
   /** Has the warehouse itself write a query's result as CSV files (with a header) in the object store. */
   unload(request: UnloadRequest): Promise<UnloadedFile[]>;
   /**
-   * Creates the catalog's tables that are missing and evolves the ones it has, by the active
+   * Creates `catalog`'s tables that are missing and evolves the ones it has, by the
    * catalog's `schemaChanges` policy (`planSchemaChange()` in shared-config). It reads each
    * table's columns and primary key from the information schema (the tables DuckDB creates have
    * no key, so there the declared key is taken as held: nothing in DuckDB reads it), and compares
@@ -127,7 +131,7 @@ export interface Warehouse {
    * or replaces a table or a column. Returns what it did, one entry per table created or change
    * applied (`describeCatalogTableChange()` writes each as a line).
    */
-  ensureCatalogTables(): Promise<CatalogTableChange[]>;
+  ensureCatalogTables(catalog: Catalog): Promise<CatalogTableChange[]>;
   /**
    * Loads one staged file into its table, once: a file loaded before is skipped. DuckDB matches
    * columns by the header's names; Snowflake's single-file COPY takes them in catalog order.

@@ -17,7 +17,9 @@
 import { InsightFlowError } from '@insightflow/shared-config';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID } from './deployedApp.js';
-import type { DeploymentFacts, IamRequest } from './iamRequests.js';
+import type { CatalogTable, DeploymentFacts, IamRequest } from './iamRequest.js';
+
+export type { CatalogTable } from './iamRequest.js';
 
 /** A query whose statement the access test cannot model yet. */
 export class UnmappedQueryError extends InsightFlowError {
@@ -28,14 +30,6 @@ export class UnmappedQueryError extends InsightFlowError {
     );
     this.name = 'UnmappedQueryError';
   }
-}
-
-/** A catalog table a query may name: where its objects are, and whether Athena lists its partitions in Glue. */
-export interface CatalogTable {
-  /** `s3://bucket/prefix/`: the prefix a query scans. */
-  location: string;
-  /** Partition keys without partition projection: Athena reads the partitions from Glue (`GetPartitions`). */
-  gluePartitions: boolean;
 }
 
 /** The KMS actions any client of an encrypted Data Catalog needs on its key (Glue and Athena guides). */

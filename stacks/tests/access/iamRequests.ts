@@ -5,39 +5,12 @@
  * answers 403 instead of 404, and "not there yet" becomes a crash).
  */
 import { InsightFlowError } from '@insightflow/shared-config';
-import { athenaRequestsFor, type CatalogTable, createdTables, glueRequestsFor } from './athenaRequests.js';
+import { athenaRequestsFor, createdTables, glueRequestsFor } from './athenaRequests.js';
 import type { RecordedRequest } from './awsRequestRecorder.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
+import type { DeploymentFacts, IamRequest } from './iamRequest.js';
 
-/** One authorisation IAM makes. */
-export interface IamRequest {
-  principal: string;
-  action: string;
-  resource: string;
-  context: Record<string, string | string[]>;
-  /** Why this is checked: the SDK call, or the service edge, it comes from. */
-  because: string;
-}
-
-/** What the mapping needs to know of the deployment: its KMS keys by what they encrypt, its workgroups and tables. */
-export interface DeploymentFacts {
-  /** Bucket name → ARN of its default SSE-KMS key. */
-  bucketKeys: Map<string, string>;
-  /** Secret ARN → ARN of its KMS key. */
-  secretKeys: Map<string, string>;
-  /** Kinesis data stream ARN → ARN of the KMS key its records are encrypted with. */
-  streamKeys: Map<string, string>;
-  /** Secret ARN → the tags the service that made it put on it (RDS tags its master secret with the instance). */
-  secretTags: Map<string, Record<string, string>>;
-  /** The key the Glue Data Catalog is encrypted with, when it is. */
-  catalogKey?: string;
-  /** Athena workgroup name → its enforced result location (`s3://…/`). */
-  workgroups: Map<string, { outputLocation: string }>;
-  /** `database.table` → the table: the declared Glue tables and the tables the recorded queries created. */
-  tables: Map<string, CatalogTable>;
-  /** Athena query id → the workgroup the recorded request started it in. */
-  queryWorkgroups: Map<string, string>;
-}
+export type { DeploymentFacts, IamRequest } from './iamRequest.js';
 
 /**
  * Reads which key encrypts which bucket, secret and the Data Catalog, the workgroups and the

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readStacksConfig } from '@insightflow/shared-config';
+import { type Catalog, instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../../app.js';
 import { EXAMPLE_CI, environmentSettings } from '../../config.js';
 import type { SynthStack } from '../policies.js';
@@ -17,15 +17,19 @@ export interface SynthesisedApp {
 }
 
 /**
- * Synthesises the app for the given stacks configuration into a temporary directory. Without a
- * repository and state bucket of their own, the account stack's CI roles get example ones (as
- * in `npm run plan`), so every test sees them.
+ * Synthesises the app for the given stacks configuration and catalog into a temporary directory.
+ * Without a repository and state bucket of their own, the account stack's CI roles get example
+ * ones (as in `npm run plan`), so every test sees them.
  */
-export function synth(env: Record<string, string> = {}): SynthesisedApp {
+export function synth(env: Record<string, string> = {}, catalog: Catalog = instacartCatalog()): SynthesisedApp {
   const outdir = mkdtempSync(path.join(tmpdir(), 'insightflow-synth-'));
   const warnings: string[] = [];
-  const settings = environmentSettings(readStacksConfig(env), (m) => warnings.push(m));
-  buildApp({ ...settings, account: { ...settings.account, ci: settings.account.ci ?? EXAMPLE_CI } }, outdir).synth();
+  const settings = environmentSettings(catalog, readStacksConfig(env), (m) => warnings.push(m));
+  buildApp(
+    { ...settings, account: { ...settings.account, ci: settings.account.ci ?? EXAMPLE_CI } },
+    catalog,
+    outdir,
+  ).synth();
   const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'))
     .stacks as SynthesisedApp['manifest'];
   const stacks = Object.entries(manifest).map(([name, s]) => ({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
 import type { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { getTable, sqlType, stageKey, type TableName } from '@insightflow/shared-config';
+import { instacartCatalog, sqlType, stageKey, type TableName } from '@insightflow/shared-config';
 import type { TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 
@@ -14,13 +14,11 @@ export async function loadedWarehouse(s3: TestS3, scale: number): Promise<DuckDb
   await writeStagedTables({ store: new S3ObjectStore(s3.client, 'insightflow-stage'), prefix: 'instacart/', plan });
   const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-ingest-'));
   const warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
-  await warehouse.ensureCatalogTables();
+  const catalog = instacartCatalog();
+  await warehouse.ensureCatalogTables(catalog);
   for (const table of Object.keys(plan.rows)) {
-    await warehouse.loadStagedFile({
-      table,
-      bucket: 'insightflow-stage',
-      key: stageKey(getTable(table)),
-    });
+    const spec = catalog.table(table);
+    await warehouse.loadStagedFile({ table: spec, bucket: 'insightflow-stage', key: stageKey(spec) });
   }
   return warehouse;
 }
@@ -38,7 +36,7 @@ export async function multisetDifference(
 ): Promise<{ missing: number; extra: number; partRows: number }> {
   const manifest = await lake.committedRun(table, runAt);
   if (!manifest) throw new Error(`${table} has no committed run at ${runAt.toISOString()}`);
-  const spec = getTable(manifest.table);
+  const spec = lake.catalog.table(manifest.table);
   const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-parts-'));
   const files: string[] = [];
   for (const part of manifest.parts) {

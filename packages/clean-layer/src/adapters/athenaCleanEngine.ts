@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetTableCommand, type GlueClient, type TableInput, UpdateTableCommand } from '@aws-sdk/client-glue';
 import type { ObjectStore } from '@insightflow/object-store';
-import { CLEAN_REJECTS_FILE, cleanVersionPrefix, ErrorKind, type TableName } from '@insightflow/shared-config';
+import { CLEAN_REJECTS_FILE, ErrorKind } from '@insightflow/shared-config';
 import { stringify } from 'csv-stringify/sync';
 import type { CleanBuildOutcome, CleanBuildRequest, CleanEngine } from '../buildCleanTables.js';
 import {
@@ -219,7 +219,7 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
    * Moves the declared table to the new version: its location and, when partitioned, its
    * projection's location template, in one UpdateTable. Athena readers switch at once.
    */
-  public async publish(definition: CleanTableDefinition, version: string): Promise<void> {
+  public async publish(definition: CleanTableDefinition, _version: string, prefix: string): Promise<void> {
     const { glue, database, clean } = this.options;
     const { Table: table } = await glue.send(new GetTableCommand({ DatabaseName: database, Name: definition.table }));
     if (!table?.StorageDescriptor) {
@@ -227,7 +227,7 @@ LOCATION ${literal(`s3://${rawBucket}/${folder}/`)}`,
         `The Glue table ${database}.${definition.table} has no storage descriptor: deploy the clean-layer stack, which declares it.`,
       );
     }
-    const location = `s3://${clean.bucket}/${cleanVersionPrefix(definition.table as TableName, version)}`;
+    const location = `s3://${clean.bucket}/${prefix}`;
     const parameters = { ...(table.Parameters ?? {}) };
     if (definition.partitionBy.length > 0) {
       parameters['storage.location.template'] =

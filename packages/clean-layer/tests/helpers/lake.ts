@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { LOCAL_DEFAULTS, type TableName } from '@insightflow/shared-config';
+import { type Catalog, instacartCatalog, LOCAL_DEFAULTS, type TableName } from '@insightflow/shared-config';
 import { startTestS3, type TestS3, writeTestRun } from '@insightflow/testkit';
 import {
   attachCleanTables,
@@ -16,6 +16,8 @@ import {
 
 /** A real S3 API server with the raw and clean buckets, and the clean layer's parts over it. */
 export interface CleanFixture {
+  /** The catalog the fixture's lake, clean store and builds use: the built-in one unless given. */
+  catalog: Catalog;
   s3: TestS3;
   raw: S3ObjectStore;
   clean: CleanStore;
@@ -26,19 +28,21 @@ export interface CleanFixture {
   stop(): Promise<void>;
 }
 
-export async function startCleanFixture(): Promise<CleanFixture> {
+export async function startCleanFixture(catalog: Catalog = instacartCatalog()): Promise<CleanFixture> {
   const s3 = await startTestS3([LOCAL_DEFAULTS.rawBucket, LOCAL_DEFAULTS.cleanBucket]);
   const raw = new S3ObjectStore(s3.client, LOCAL_DEFAULTS.rawBucket);
   const cleanObjects = new S3ObjectStore(s3.client, LOCAL_DEFAULTS.cleanBucket);
-  const clean = new CleanStore(cleanObjects);
-  const lake = new Lake(raw);
+  const clean = new CleanStore(cleanObjects, catalog);
+  const lake = new Lake(raw, catalog);
   const engine = new DuckDbCleanEngine({ raw, clean: cleanObjects, memoryLimit: '128MB', threads: 2 });
   return {
+    catalog,
     s3,
     raw,
     clean,
     lake,
-    build: (tables, now) => buildCleanTables({ lake, clean, engine, ...(now ? { now: () => now } : {}) }, tables),
+    build: (tables, now) =>
+      buildCleanTables({ catalog, lake, clean, engine, ...(now ? { now: () => now } : {}) }, tables),
     async rows(table, orderBy) {
       const pointer = await clean.pointer(table);
       if (!pointer) throw new Error(`${table} has no published clean version`);
@@ -59,15 +63,15 @@ export async function startCleanFixture(): Promise<CleanFixture> {
   };
 }
 
-/** Writes a committed batch run of `table` (parts as CSV lines under the header); returns its manifest key. */
+/** Writes a committed batch run of the built-in catalog's `table` (parts as CSV lines under the header); returns its manifest key. */
 export async function writeRun(raw: S3ObjectStore, table: TableName, runAt: Date, parts: string[][]): Promise<string> {
   await writeTestRun(raw, table, runAt, parts);
-  return new Lake(raw).manifestKey(table, runAt);
+  return new Lake(raw, instacartCatalog()).manifestKey(table, runAt);
 }
 
 /** Writes a streaming object of the `orders` stream as Firehose would: one NDJSON row per line. */
 export async function writeStreamObject(raw: S3ObjectStore, at: Date, rows: object[], tail: string): Promise<string> {
-  const key = new Lake(raw).streamingObjectKey('orders', 'insightflow-test-orders', at, at, tail);
+  const key = new Lake(raw, instacartCatalog()).streamingObjectKey('orders', 'insightflow-test-orders', at, at, tail);
   await raw.put(key, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return key;
 }

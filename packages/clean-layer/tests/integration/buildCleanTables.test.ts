@@ -1,4 +1,4 @@
-import { Lake } from '@insightflow/lake';
+import { Catalog, instacartCatalog } from '@insightflow/shared-config';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CleanFixture, startCleanFixture, streamedOrder, writeRun, writeStreamObject } from '../helpers/lake.js';
 
@@ -70,6 +70,8 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
   it('writes nothing when rerun without new inputs, and rebuilds (replacing the old version) when an input changes', async () => {
     await writeRun(f.raw, 'aisles', RUN_AT, [['1,fresh fruits', '2,"tea, herbal"']]);
     const first = await f.build(['aisles']);
+    // The published version records the catalog it was built under.
+    expect((await f.clean.pointer('aisles'))?.catalogHash).toBe(f.catalog.hash);
     const before = await f.s3.listKeys(f.clean.bucket);
     const again = await f.build(['aisles']);
     expect(again.tables[0]).toMatchObject({ status: 'unchanged', version: first.tables[0]?.version });
@@ -96,7 +98,7 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
   it('refuses a run whose part was overwritten after its commit, and builds from the run before it', async () => {
     await writeRun(f.raw, 'aisles', new Date('2026-11-30T09:00:00Z'), [['1,older', '2,run']]);
     const manifest = await writeRun(f.raw, 'aisles', RUN_AT, [['1,newer']]);
-    const part = new Lake(f.raw).partKey('aisles', RUN_AT, 0);
+    const part = f.lake.partKey('aisles', RUN_AT, 0);
     await f.raw.put(part, 'aisle_id,aisle\n1,"unterminated\n');
     const result = await f.build(['aisles']);
     expect(result.refused).toEqual([
@@ -108,7 +110,7 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
 
   it('quarantines a streamed line that is not a JSON row, with its object and line, and keeps the others', async () => {
     await writeRun(f.raw, 'orders', RUN_AT, [['1,1,prior,1,1,6,']]);
-    const key = new Lake(f.raw).streamingObjectKey(
+    const key = f.lake.streamingObjectKey(
       'orders',
       'insightflow-test-orders',
       new Date('2026-11-30T10:05:00Z'),
@@ -126,5 +128,42 @@ describe('clean layer on DuckDB, over the real S3 API server', () => {
     expect(rejects).toContain(`${key},2,,"{""order_id"": 3, broken",not a JSON object of the row`);
     expect(rejects).toContain(`${key},3,,"[1,2]",not a JSON object of the row`);
     expect((await f.rows('orders', 'order_id')).map((r) => r.order_id)).toEqual([1, 2, 4]);
+  });
+});
+
+describe('clean layer on DuckDB, under a catalog other than the one a run was written under', () => {
+  /** The built-in catalog with a nullable `note` added to aisles: a later schema change. */
+  const built = instacartCatalog().document;
+  const evolved = Catalog.fromDocument(
+    {
+      ...built,
+      tables: built.tables.map((t) =>
+        t.name === 'aisles' ? { ...t, columns: [...t.columns, { name: 'note', type: 'text', nullable: true }] } : t,
+      ),
+    },
+    'the Instacart catalog with aisles.note',
+  );
+  let f: CleanFixture;
+  beforeAll(async () => {
+    f = await startCleanFixture(evolved);
+  });
+  afterAll(async () => f?.stop());
+
+  it("reads the run by its own recorded columns (the new column NULL) and records the build's catalog hash", async () => {
+    await writeRun(f.raw, 'aisles', RUN_AT, [['1,fresh fruits', '2,soups']]);
+    const manifest = await f.lake.committedRun('aisles', RUN_AT);
+    expect(manifest?.catalogHash).toBe(instacartCatalog().hash);
+    expect(manifest?.columns).toEqual(['aisle_id', 'aisle']);
+    expect(evolved.hash).not.toBe(instacartCatalog().hash);
+
+    const result = await f.build(['aisles']);
+    expect(result.tables[0]).toMatchObject({ status: 'built', rows: 2, rejects: 0 });
+    expect((await f.rows('aisles', 'aisle_id')).map((r) => [r.aisle_id, r.aisle, r.note])).toEqual([
+      [1, 'fresh fruits', null],
+      [2, 'soups', null],
+    ]);
+    const pointer = await f.clean.pointer('aisles');
+    expect(pointer?.catalogHash).toBe(evolved.hash);
+    expect(pointer?.schema.map((c) => c.name)).toContain('note');
   });
 });

@@ -1,4 +1,4 @@
-import { activeCatalog } from '@insightflow/shared-config';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { describe, expect, it } from 'vitest';
 import {
   CleanDialect,
@@ -8,7 +8,7 @@ import {
   renderRejectsSelect,
 } from '../../src/index.js';
 
-const orders = cleanTableDefinition(activeCatalog().table('orders'));
+const orders = cleanTableDefinition(instacartCatalog().table('orders'));
 
 describe('one clean definition per table, rendered per dialect', () => {
   it('puts provenance after the catalog columns and partition columns last, as Hive writers and the Glue table want', () => {
@@ -31,7 +31,7 @@ describe('one clean definition per table, rendered per dialect', () => {
   });
 
   it('uses a spilling DISTINCT ON in DuckDB for a table without a stream, and keeps every row of a keyless table', () => {
-    const products = cleanTableDefinition(activeCatalog().table('products'));
+    const products = cleanTableDefinition(instacartCatalog().table('products'));
     expect(renderCleanSelect(products, CleanDialect.duckdb, { stream: false })).toContain(
       'SELECT DISTINCT ON ("product_id")',
     );

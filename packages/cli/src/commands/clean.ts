@@ -1,4 +1,4 @@
-import { CLEAN_REJECTS_FILE, type TableName, tableNames } from '@insightflow/shared-config';
+import { CLEAN_REJECTS_FILE, type TableName } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
 import { withEndpoints } from '../endpoints.js';
@@ -17,7 +17,7 @@ export interface CleanOptions {
  * values were rejected (they are in each version's `_rejects.csv`).
  */
 export async function cleanCommand(context: CliContext, options: CleanOptions): Promise<ExitCode> {
-  const tables = options.tables ?? tableNames();
+  const tables = options.tables ?? context.catalog.tableNames();
   const result = await withEndpoints(context, (endpoints) =>
     buildLocalClean(localCleanLayer(context, endpoints), tables, (table) =>
       context.progress(`clean ${table.table}: ${table.status}, ${table.rows.toLocaleString('en')} rows`),

@@ -4,7 +4,7 @@ import {
   type CatalogDocument,
   type DiscoveryResult,
   describeProblem,
-  discoverWarehouseCatalog,
+  discoverCatalogFromWarehouse,
   type Warehouse,
 } from '@insightflow/warehouse';
 import { Document, isMap, isSeq } from 'yaml';
@@ -83,7 +83,7 @@ export async function discoverCommand(
   dependencies: DiscoverDependencies = configuredWarehouse,
 ): Promise<ExitCode> {
   const result = await dependencies.withWarehouse(context, (warehouse) =>
-    discoverWarehouseCatalog(warehouse, { tables: options.tables }),
+    discoverCatalogFromWarehouse(warehouse, { tables: options.tables }),
   );
   if (result.missingTables.length > 0) {
     context.info(

@@ -1,6 +1,6 @@
 import { type IngestMode, ingestTables } from '@insightflow/batch-ingest';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { type TableName, tableNames } from '@insightflow/shared-config';
+import type { TableName } from '@insightflow/shared-config';
 import type { CliContext } from '../cliContext.js';
 import type { DataMovementDocument } from '../contracts.js';
 import { explainEdgeFailure } from '../edgeErrors.js';
@@ -29,6 +29,7 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
       let rows = 0;
       const ingested = await ingestTables(
         {
+          catalog: context.catalog,
           warehouse,
           store: new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET),
           onPart: (part) => {
@@ -36,7 +37,7 @@ export async function ingestCommand(context: CliContext, options: IngestOptions)
             context.progress(`ingest: ${part.key} (${rows.toLocaleString('en')} rows so far)`);
           },
         },
-        options.tables ?? tableNames(),
+        options.tables ?? context.catalog.tableNames(),
         { runAt, mode: options.mode, batchSize: options.batchSize },
       );
       // A table that failed at an edge (its table missing in the warehouse, the bucket gone) says so.

@@ -23,7 +23,7 @@ export async function loadCommand(context: CliContext, options: LoadOptions): Pr
   const summary = await withEndpoints(context, async (endpoints) => {
     const warehouse = await openWarehouseFor(context, endpoints, '1GB');
     try {
-      return await loadStagedFiles(warehouse, stage, options.tables, (report) =>
+      return await loadStagedFiles(warehouse, context.catalog, stage, options.tables, (report) =>
         context.progress(`load ${report.table}: ${report.status}, ${report.rowsLoaded.toLocaleString('en')} rows`),
       );
     } finally {

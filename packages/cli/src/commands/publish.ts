@@ -43,7 +43,7 @@ export async function publishCommand(context: CliContext, options: PublishOption
     document,
     [
       `Published ${result.delivered.toLocaleString('en')} order events (ids ${range.firstOrderId}…${range.firstOrderId + options.events - 1}) in ${result.calls} calls, ${result.resent} entries resent.`,
-      `Delivered ${stats.ok.toLocaleString('en')} rows in ${stats.objects.length} objects under s3://${context.config.RAW_BUCKET}/${streamingPrefix(DEMO_STREAM)}; ${stats.processingFailed} failed, ${stats.dropped} dropped as duplicates.`,
+      `Delivered ${stats.ok.toLocaleString('en')} rows in ${stats.objects.length} objects under s3://${context.config.RAW_BUCKET}/${streamingPrefix(context.catalog, DEMO_STREAM)}; ${stats.processingFailed} failed, ${stats.dropped} dropped as duplicates.`,
     ].join('\n'),
   );
   return stats.processingFailed > 0 ? ExitCode.rejected : ExitCode.ok;

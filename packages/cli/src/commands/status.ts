@@ -2,7 +2,7 @@ import { Lake } from '@insightflow/lake';
 import { findRunningServices } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { qualified, SYNC_SCHEMA } from '@insightflow/postgres-destination';
-import { activeCatalog, tableNames } from '@insightflow/shared-config';
+import type { Catalog } from '@insightflow/shared-config';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import type pg from 'pg';
 import type { CliContext } from '../cliContext.js';
@@ -13,15 +13,15 @@ import { ExitCode } from '../exitCodes.js';
 import { cleanStatus, localCleanLayer } from '../localClean.js';
 
 type TableCounts = StatusResult['warehouse'];
-const emptyCounts = (): TableCounts =>
-  Object.fromEntries(tableNames().map((t) => [t, null])) as Record<string, number | null>;
+const emptyCounts = (catalog: Catalog): TableCounts =>
+  Object.fromEntries(catalog.tableNames().map((t) => [t, null])) as Record<string, number | null>;
 
-async function warehouseCounts(path: string): Promise<TableCounts> {
-  const counts = emptyCounts();
+async function warehouseCounts(catalog: Catalog, path: string): Promise<TableCounts> {
+  const counts = emptyCounts(catalog);
   if (!(await DuckDbWarehouse.exists(path))) return counts;
   const warehouse = await DuckDbWarehouse.open({ path, readOnly: true });
   try {
-    for (const table of tableNames()) counts[table] = (await warehouse.countRows(table)) ?? null;
+    for (const table of catalog.tableNames()) counts[table] = (await warehouse.countRows(table)) ?? null;
   } finally {
     await warehouse.close();
   }
@@ -41,7 +41,7 @@ interface PostgresCounts {
 }
 
 async function postgresCounts(context: CliContext, endpoints: Endpoints): Promise<PostgresCounts> {
-  const counts = emptyCounts();
+  const counts = emptyCounts(context.catalog);
   if (!endpoints.databaseUrl) return { counts, reachable: false };
   let client: pg.Client;
   try {
@@ -55,7 +55,7 @@ async function postgresCounts(context: CliContext, endpoints: Endpoints): Promis
       [SYNC_SCHEMA],
     );
     const present = new Set(rows.map((r) => r.table_name));
-    for (const table of tableNames()) {
+    for (const table of context.catalog.tableNames()) {
       if (!present.has(table)) continue;
       const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(table)}`);
       counts[table] = Number(result.rows[0]?.n ?? 0);
@@ -72,9 +72,10 @@ async function lakeSummary(
   endpoints: Endpoints,
 ): Promise<{ lake: StatusResult['lake']; problem?: string }> {
   try {
-    const lake = await new Lake(new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET)).summary(
-      tableNames(),
-      activeCatalog().streams.map((s) => s.name),
+    const { catalog } = context;
+    const lake = await new Lake(new S3ObjectStore(endpoints.s3, context.config.RAW_BUCKET), catalog).summary(
+      catalog.tableNames(),
+      catalog.streams.map((s) => s.name),
     );
     return { lake };
   } catch (error) {
@@ -94,10 +95,10 @@ function formatClean(bucket: string, clean: NonNullable<StatusResult['clean']>):
 const START_SERVICES = 'start them with `npx insightflow up`';
 const NOT_RUNNING = `The local services are not running: ${START_SERVICES}.`;
 
-function formatCounts(title: string, counts: TableCounts): string {
-  const lines = tableNames().map(
-    (t) => `  ${t.padEnd(22)} ${counts[t] === null ? '—' : counts[t]?.toLocaleString('en')}`,
-  );
+function formatCounts(catalog: Catalog, title: string, counts: TableCounts): string {
+  const lines = catalog
+    .tableNames()
+    .map((t) => `  ${t.padEnd(22)} ${counts[t] === null ? '—' : counts[t]?.toLocaleString('en')}`);
   return [title, ...lines].join('\n');
 }
 
@@ -118,17 +119,19 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
     ? await withEndpoints(context, async (endpoints) => ({
         s3Endpoint: endpoints.s3Endpoint ?? null,
         lakeResult: await lakeSummary(context, endpoints),
-        clean: await cleanStatus(localCleanLayer(context, endpoints), tableNames()).catch(() => null),
+        clean: await cleanStatus(localCleanLayer(context, endpoints), context.catalog.tableNames()).catch(() => null),
         pgResult: await postgresCounts(context, endpoints),
       }))
     : {
         clean: null,
         lakeResult: { lake: null, problem: NOT_RUNNING },
-        pgResult: { counts: emptyCounts(), reachable: false, problem: NOT_RUNNING },
+        pgResult: { counts: emptyCounts(context.catalog), reachable: false, problem: NOT_RUNNING },
         s3Endpoint: null,
       };
   const { lake } = lakeResult;
+  const { catalog, catalogFile } = context;
   const status: StatusResult = {
+    catalog: { hash: catalog.hash, file: catalogFile ?? null, tables: catalog.tableNames() },
     services: {
       running,
       target: context.config.INSIGHTFLOW_TARGET,
@@ -146,7 +149,7 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
       ...(local ? { pids: [local.state.pid, local.state.s3.pid, local.state.postgres.pid] } : {}),
       ...(running ? {} : { nextStep: '`npx insightflow up` starts the local S3 API server and PostgreSQL' }),
     },
-    warehouse: await warehouseCounts(warehousePath),
+    warehouse: await warehouseCounts(catalog, warehousePath),
     postgres: pgResult.counts,
     lake,
     clean,
@@ -157,8 +160,9 @@ export async function statusCommand(context: CliContext): Promise<ExitCode> {
       running
         ? `Services: running (S3 ${s3Endpoint ?? 'AWS'}, PostgreSQL ${pgResult.reachable ? 'reachable' : 'unreachable'})`
         : `Services: not running (${START_SERVICES})`,
-      formatCounts('Warehouse (DuckDB) rows:', status.warehouse),
-      formatCounts('PostgreSQL rows:', status.postgres),
+      `Catalog: ${catalogFile ?? 'the built-in Instacart catalog'} (hash ${catalog.hash.slice(0, 12)}, ${catalog.tables.length} table${catalog.tables.length === 1 ? '' : 's'})`,
+      formatCounts(catalog, 'Warehouse (DuckDB) rows:', status.warehouse),
+      formatCounts(catalog, 'PostgreSQL rows:', status.postgres),
       ...(running && pgResult.problem ? [`PostgreSQL: not reachable: ${pgResult.problem}`] : []),
       lake
         ? `Lake (${lake.bucket}): ${Object.values(lake.batch).reduce((n, t) => n + t.committedRuns, 0)} committed batch runs, ${lake.streaming.objects} streaming objects`

@@ -49,7 +49,7 @@ export async function syncCommand(context: CliContext, options: SyncOptions): Pr
       // No invocation deadline here: one process syncs until nothing is left.
       return await syncUntilDone(
         {
-          ...postgresSync(client, store),
+          ...postgresSync(client, store, context.catalog),
           onObject: (table, key, loaded) =>
             context.progress(`sync ${table}: ${loaded.rows.toLocaleString('en')} rows from ${key}`),
         },

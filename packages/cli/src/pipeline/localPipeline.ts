@@ -3,7 +3,7 @@ import { type GenerationPlan, writeStagedTables } from '@insightflow/instacart-g
 import { S3ObjectStore } from '@insightflow/object-store';
 import { qualified, rowsOfKind } from '@insightflow/postgres-destination';
 import { postgresSync, syncUntilDone } from '@insightflow/s3-to-rds-sync';
-import { DEFAULT_STAGE_PREFIX, InsightFlowError, type TableName, tableNames } from '@insightflow/shared-config';
+import { DEFAULT_STAGE_PREFIX, InsightFlowError, type TableName } from '@insightflow/shared-config';
 import { loadStagedFiles } from '@insightflow/snowflake-loader';
 import type pg from 'pg';
 import type { CliContext } from '../cliContext.js';
@@ -64,14 +64,15 @@ const load: PipelineStage<LocalRun> = {
   name: 'load',
   nextStep: 'fix the staged file named above, then run `insightflow load`',
   async run(run) {
-    const bar = run.bars.bar('load', tableNames().length, 'files');
+    const bar = run.bars.bar('load', run.context.catalog.tableNames().length, 'files');
     const warehouse = await openWarehouseFor(run.context, run.endpoints, '1GB');
     try {
       let files = 0;
       const summary = await loadStagedFiles(
         warehouse,
+        run.context.catalog,
         { bucket: run.context.config.STAGE_BUCKET, prefix: DEFAULT_STAGE_PREFIX },
-        tableNames(),
+        run.context.catalog.tableNames(),
         (report) => bar.update(++files, `${report.table} ${report.status}`),
       );
       return { rows: summary.rows, files: summary.filesLoaded, rejected: summary.rejected };
@@ -91,6 +92,7 @@ const ingest: PipelineStage<LocalRun> = {
       let rows = 0;
       const result = await ingestTables(
         {
+          catalog: run.context.catalog,
           warehouse,
           store: raw(run),
           onPart: (part) => {
@@ -98,7 +100,7 @@ const ingest: PipelineStage<LocalRun> = {
             bar.update(rows, part.key.split('/').pop());
           },
         },
-        tableNames(),
+        run.context.catalog.tableNames(),
         { runAt: new Date(), mode: 'auto', batchSize: 1_000_000 },
       );
       if (result.failures.length > 0) throw result.failures[0]?.error;
@@ -130,10 +132,12 @@ const clean: PipelineStage<LocalRun> = {
   name: 'clean',
   nextStep: 'run `insightflow clean --tables <table>` for the table named above: the previous version stays published',
   async run(run) {
-    const bar = run.bars.bar('clean', tableNames().length, 'tables');
+    const bar = run.bars.bar('clean', run.context.catalog.tableNames().length, 'tables');
     let done = 0;
-    const result = await buildLocalClean(localCleanLayer(run.context, run.endpoints), tableNames(), (table) =>
-      bar.update(++done, `${table.table} ${table.status}`),
+    const result = await buildLocalClean(
+      localCleanLayer(run.context, run.endpoints),
+      run.context.catalog.tableNames(),
+      (table) => bar.update(++done, `${table.table} ${table.status}`),
     );
     return {
       rows: result.rows,
@@ -150,7 +154,10 @@ const sync: PipelineStage<LocalRun> = {
     const bar = run.bars.bar('sync', 1, 'objects');
     let objects = 0;
     const result = await syncUntilDone(
-      { ...postgresSync(run.database, raw(run)), onObject: (table) => bar.update(++objects, table) },
+      {
+        ...postgresSync(run.database, raw(run), run.context.catalog),
+        onObject: (table) => bar.update(++objects, table),
+      },
       { mode: 'incremental' },
     );
     bar.done(`${objects} objects`);
@@ -165,7 +172,7 @@ const verify: PipelineStage<LocalRun> = {
     const warehouse = await openWarehouseFor(run.context, run.endpoints, '64MB');
     const checks: VerificationCheck[] = [];
     try {
-      for (const table of tableNames()) {
+      for (const table of run.context.catalog.tableNames()) {
         const expected = (await warehouse.countRows(table)) ?? 0;
         const { rows } = await run.database.query<{ n: string }>(
           `SELECT count(*) AS n FROM ${qualified(table)} WHERE ${rowsOfKind(table, 'batch')}`,
@@ -182,7 +189,10 @@ const verify: PipelineStage<LocalRun> = {
     );
     checks.push({ table: 'orders (stream)', expected: published.delivered, found: Number(rows[0]?.n ?? 0) });
     // The clean layer: each table's Parquet, read back, holds one row per distinct key of its raw inputs.
-    for (const check of await verifyCleanTables(localCleanLayer(run.context, run.endpoints), tableNames())) {
+    for (const check of await verifyCleanTables(
+      localCleanLayer(run.context, run.endpoints),
+      run.context.catalog.tableNames(),
+    )) {
       checks.push({ ...check, table: `${check.table} (clean)` });
     }
     const failed = checks.filter((c) => c.expected !== c.found);

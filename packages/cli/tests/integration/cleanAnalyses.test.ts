@@ -6,7 +6,7 @@ import { attachCleanTables } from '@insightflow/clean-layer';
 import { findRunningServices, resolveHomeLayout } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { SYNC_SCHEMA } from '@insightflow/postgres-destination';
-import { CleanPointerSchema, cleanPointerKey, LOCAL_DEFAULTS, tableNames } from '@insightflow/shared-config';
+import { CleanPointerSchema, cleanPointerKey, instacartCatalog, LOCAL_DEFAULTS } from '@insightflow/shared-config';
 import { localS3Client } from '@insightflow/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +62,9 @@ describe('Analyses over the clean Parquet (DuckDB) and over PostgreSQL after syn
     const s3 = localS3Client(services.s3Endpoint, { credentials: services.s3Credentials });
     const clean = new S3ObjectStore(s3, LOCAL_DEFAULTS.cleanBucket);
     const pointers = [];
-    for (const table of tableNames()) {
-      const { body } = await clean.get(cleanPointerKey(table));
+    const catalog = instacartCatalog();
+    for (const table of catalog.tableNames()) {
+      const { body } = await clean.get(cleanPointerKey(catalog, table));
       pointers.push(
         CleanPointerSchema.parse(JSON.parse(await body.toArray().then((c) => Buffer.concat(c).toString()))),
       );

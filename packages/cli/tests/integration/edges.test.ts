@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { resolveHomeLayout } from '@insightflow/local-services';
+import { Catalog, instacartCatalog, parseCatalogText } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import pg from 'pg';
@@ -364,6 +367,30 @@ describe('Command: insightflow status — says how to start what is not running'
     expect(status.services.running).toBe(false);
     expect(status.services.nextStep).toMatch(/npx insightflow up/);
     expect(status.services.postgres.problem).toMatch(/npx insightflow up/);
+  });
+
+  it('shows the catalog in use and its hash (what run manifests and clean pointers record), in text and --json', async () => {
+    const home = await makeTempHome();
+    const file = path.join(home, 'shipments.yaml');
+    const yaml =
+      'tables:\n  - name: shipments\n    primaryKey: [shipment_id]\n    columns:\n      - { name: shipment_id, type: bigint, nullable: false }\n';
+    await writeFile(file, yaml);
+    const env = { INSIGHTFLOW_TARGET: 'local', DATABASE_URL: '', S3_ENDPOINT: '' };
+    const [builtIn, ownFile, human] = await Promise.all([
+      runCli(['--home', home, '--json', 'status'], env),
+      runCli(['--home', home, '--json', '--catalog', file, 'status'], env),
+      runCli(['--home', home, '--catalog', file, 'status'], env),
+    ]);
+    expect(StatusResultSchema.parse(JSON.parse(builtIn.stdout)).catalog).toEqual({
+      hash: instacartCatalog().hash,
+      file: null,
+      tables: instacartCatalog().tableNames(),
+    });
+    const shipments = new Catalog(parseCatalogText(yaml, file));
+    const status = StatusResultSchema.parse(JSON.parse(ownFile.stdout));
+    expect(status.catalog).toEqual({ hash: shipments.hash, file, tables: ['shipments'] });
+    expect(status.warehouse).toEqual({ shipments: null });
+    expect(human.stdout).toContain(`Catalog: ${file} (hash ${shipments.hash.slice(0, 12)}, 1 table)`);
   });
 
   it('a configured PostgreSQL that is down: the report names DATABASE_URL, the endpoint and the next step', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ingestTable } from '@insightflow/batch-ingest';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
-import { activeCatalog, Catalog, useCatalog } from '@insightflow/shared-config';
+import { Catalog } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { DuckDbWarehouse, exportQuerySql } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,15 +162,12 @@ function postgresText(column: ColumnCase): string {
 describe('Exact values: every type, hostile values, DuckDB → lake CSV → PostgreSQL (real DuckDB, S3 API server, PostgreSQL)', () => {
   let services: TestServices;
   let warehouse: DuckDbWarehouse;
-  let previous: Catalog;
 
   beforeAll(async () => {
-    previous = activeCatalog();
-    useCatalog(CATALOG);
     services = await startTestServices();
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-exact-'));
     warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: services.s3 });
-    await warehouse.ensureCatalogTables();
+    await warehouse.ensureCatalogTables(CATALOG);
     const rows = Array.from({ length: ROWS }, (_, i) => {
       const values = COLUMNS.map((column) => column.values[i]?.[0] ?? 'NULL');
       // The key: beyond 2^53 too.
@@ -181,19 +178,25 @@ describe('Exact values: every type, hostile values, DuckDB → lake CSV → Post
   afterAll(async () => {
     await warehouse?.close();
     await services?.stop();
-    if (previous) useCatalog(previous);
   });
 
   it("a staged file in the lake's CSV form loads into the warehouse with every value intact", async () => {
     // The parts of a batch run are staged files like any other: load them into a second warehouse.
     const store = new S3ObjectStore(services.s3, RAW);
     const runAt = new Date(Date.UTC(2026, 10, 23, 13, 0));
-    const ingested = await ingestTable({ warehouse, store }, { table: TABLE, runAt, mode: 'stream', batchSize: 4 });
+    const ingested = await ingestTable(
+      { catalog: CATALOG, warehouse, store },
+      { table: TABLE, runAt, mode: 'stream', batchSize: 4 },
+    );
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-exact-staged-'));
     const second = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: services.s3 });
     try {
-      await second.ensureCatalogTables();
-      const reports = await second.loadStage({ table: TABLE, bucket: RAW, location: ingested.runFolder });
+      await second.ensureCatalogTables(CATALOG);
+      const reports = await second.loadStage({
+        table: CATALOG.table(TABLE),
+        bucket: RAW,
+        location: ingested.runFolder,
+      });
       expect(reports.map((r) => r.status)).toEqual(reports.map(() => 'loaded'));
       const query = `${exportQuerySql(CATALOG.table(TABLE), 'duckdb')} ORDER BY 1`;
       const rows = async (w: DuckDbWarehouse) => {
@@ -211,12 +214,15 @@ describe('Exact values: every type, hostile values, DuckDB → lake CSV → Post
     it(`${mode} mode: every value arrives in PostgreSQL exactly`, async () => {
       const store = new S3ObjectStore(services.s3, RAW);
       const runAt = new Date(Date.UTC(2026, 10, 23, 14, 5 + index));
-      const ingested = await ingestTable({ warehouse, store }, { table: TABLE, runAt, mode, batchSize: 4 });
+      const ingested = await ingestTable(
+        { catalog: CATALOG, warehouse, store },
+        { table: TABLE, runAt, mode, batchSize: 4 },
+      );
       expect(ingested.rows).toBe(ROWS);
 
       const client = await services.connect();
       try {
-        const result = await syncLake(postgresSync(client, store), { mode: 'incremental' });
+        const result = await syncLake(postgresSync(client, store, CATALOG), { mode: 'incremental' });
         expect(result.rejected).toBe(0);
         expect(result.rows).toBe(ROWS);
         await client.query("SET TIME ZONE 'UTC'");

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { activeCatalog, Catalog, useCatalog } from '@insightflow/shared-config';
+import { Catalog } from '@insightflow/shared-config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempHome, runCli } from '../helpers/runCli.js';
 
@@ -26,30 +26,26 @@ describe('Command: insightflow load, schema changes in the warehouse (real DuckD
     await writeFile(adding, catalogYaml('integer', '\n      - { name: note, type: text }'));
     // The warehouse as a load with qty integer left it.
     const { DuckDbWarehouse } = await import('@insightflow/warehouse');
-    const previous = activeCatalog();
-    useCatalog(
-      Catalog.fromDocument(
-        {
-          tables: [
-            {
-              name: 'shipments',
-              columns: [
-                { name: 'shipment_id', type: 'bigint', nullable: false },
-                { name: 'qty', type: 'integer' },
-              ],
-            },
-          ],
-        },
-        'the first catalog',
-      ),
+    const first = Catalog.fromDocument(
+      {
+        tables: [
+          {
+            name: 'shipments',
+            columns: [
+              { name: 'shipment_id', type: 'bigint', nullable: false },
+              { name: 'qty', type: 'integer' },
+            ],
+          },
+        ],
+      },
+      'the first catalog',
     );
     const warehouse = await DuckDbWarehouse.open({ path: path.join(home, 'warehouse.duckdb') });
     try {
-      await warehouse.ensureCatalogTables();
+      await warehouse.ensureCatalogTables(first);
       await warehouse.execute('INSERT INTO shipments VALUES (1, 2000000000)');
     } finally {
       await warehouse.close();
-      useCatalog(previous);
     }
   });
 

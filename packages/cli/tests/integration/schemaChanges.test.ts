@@ -3,15 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ingestTable } from '@insightflow/batch-ingest';
+import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
 import { postgresSync, syncLake } from '@insightflow/s3-to-rds-sync';
-import {
-  activeCatalog,
-  Catalog,
-  type CatalogDocument,
-  SchemaChangeRefusedError,
-  useCatalog,
-} from '@insightflow/shared-config';
+import { Catalog, type CatalogDocument, RunManifestSchema, SchemaChangeRefusedError } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,18 +54,19 @@ describe('Schema changes, evolve policy: DuckDB → lake → PostgreSQL (real Du
   let services: TestServices;
   let warehouse: DuckDbWarehouse;
   let store: S3ObjectStore;
-  let previous: Catalog;
   let minute = 0;
 
-  const ingest = async () =>
+  /** Ingests shipments under `catalog`: the run's manifest records its columns and hash. */
+  const ingest = async (catalog: Catalog) =>
     ingestTable(
-      { warehouse, store },
+      { catalog, warehouse, store },
       { table: 'shipments', runAt: new Date(Date.UTC(2026, 10, 23, 14, minute++)), mode: 'stream', batchSize: 100 },
     );
-  const sync = async () => {
+  /** Syncs the lake under `catalog`. */
+  const sync = async (catalog: Catalog) => {
     const client = await services.connect();
     try {
-      return await syncLake(postgresSync(client, store), { mode: 'incremental' });
+      return await syncLake(postgresSync(client, store, catalog), { mode: 'incremental' });
     } finally {
       await client.end();
     }
@@ -89,30 +85,31 @@ describe('Schema changes, evolve policy: DuckDB → lake → PostgreSQL (real Du
   };
 
   beforeAll(async () => {
-    previous = activeCatalog();
     services = await startTestServices();
     store = new S3ObjectStore(services.s3, RAW);
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-schema-'));
     warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: services.s3 });
-    useCatalog(V1);
-    await warehouse.ensureCatalogTables();
+    await warehouse.ensureCatalogTables(V1);
     await warehouse.execute(`INSERT INTO shipments VALUES (1, 32767, 'ten chars!', 12345678.91), (2, NULL, '', NULL)`);
-    await ingest();
-    await sync();
+    await ingest(V1);
+    await sync(V1);
   }, 120_000);
   afterAll(async () => {
     await warehouse?.close();
     await services?.stop();
-    if (previous) useCatalog(previous);
   });
 
   it('an added column and three widenings flow through; rows synced before hold NULL in the new column', async () => {
-    // A run ingested before the change but synced after it: it loads by its own manifest's columns.
+    // A run ingested before the change but synced after it: written under V1's hash, it loads by
+    // its own manifest's columns under V2.
     await warehouse.execute(`INSERT INTO shipments VALUES (3, -32768, 'short', 0.01)`);
-    await ingest();
-    useCatalog(V2);
-    await warehouse.ensureCatalogTables();
-    const beforeNewRun = await sync();
+    const older = await ingest(V1);
+    const olderManifest = await new Lake(store, V2).getJson(older.manifestKey, RunManifestSchema);
+    expect(olderManifest.catalogHash).toBe(V1.hash);
+    expect(olderManifest.catalogHash).not.toBe(V2.hash);
+    expect(olderManifest.columns).toEqual(['shipment_id', 'qty', 'label', 'price']);
+    await warehouse.ensureCatalogTables(V2);
+    const beforeNewRun = await sync(V2);
     expect(beforeNewRun.refused).toEqual([]);
     expect(
       await services.query(`SELECT shipment_id::int AS id, note FROM insightflow_raw.shipments ORDER BY 1`),
@@ -125,8 +122,8 @@ describe('Schema changes, evolve policy: DuckDB → lake → PostgreSQL (real Du
     await warehouse.execute(
       `INSERT INTO shipments (shipment_id, qty, label, price, note) VALUES (4, 2000000000, 'twenty characters!!!', 9999999999.99, 'added, "quoted"')`,
     );
-    await ingest();
-    const after = await sync();
+    await ingest(V2);
+    const after = await sync(V2);
     expect(after.rejected).toBe(0);
     const types = await services.query<{ attname: string; type: string }>(
       `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
@@ -151,36 +148,33 @@ describe('Schema changes, evolve policy: DuckDB → lake → PostgreSQL (real Du
   });
 
   it('a narrowing is refused by the warehouse and by the sync, naming table, column and both types; PostgreSQL is unchanged', async () => {
-    useCatalog(V3);
     const before = await fingerprint();
-    const refusal = await sync().catch((error: unknown) => error);
+    const refusal = await sync(V3).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(SchemaChangeRefusedError);
     expect((refusal as Error).message).toMatch(/in PostgreSQL; nothing was changed/);
     expect((refusal as Error).message).toMatch(/shipments\.qty: integer → smallint: a narrowing could lose values/);
     expect((refusal as Error).message).toMatch(/sync with --mode full/);
     expect(await fingerprint()).toBe(before);
 
-    const warehouseRefusal = await warehouse.ensureCatalogTables().catch((error: unknown) => error);
+    const warehouseRefusal = await warehouse.ensureCatalogTables(V3).catch((error: unknown) => error);
     expect(warehouseRefusal).toBeInstanceOf(SchemaChangeRefusedError);
     expect((warehouseRefusal as Error).message).toMatch(/shipments\.qty/);
   });
 
   it('freeze refuses even an added column, and says how to let it through', async () => {
-    useCatalog(
-      catalog(
-        [
-          { name: 'shipment_id', type: 'bigint', nullable: false },
-          { name: 'qty', type: 'integer' },
-          { name: 'label', type: 'varchar(20)' },
-          { name: 'price', type: 'decimal(12,2)' },
-          { name: 'note', type: 'text' },
-          { name: 'carrier', type: 'text' },
-        ],
-        'freeze',
-      ),
+    const frozen = catalog(
+      [
+        { name: 'shipment_id', type: 'bigint', nullable: false },
+        { name: 'qty', type: 'integer' },
+        { name: 'label', type: 'varchar(20)' },
+        { name: 'price', type: 'decimal(12,2)' },
+        { name: 'note', type: 'text' },
+        { name: 'carrier', type: 'text' },
+      ],
+      'freeze',
     );
     const before = await fingerprint();
-    const refusal = await sync().catch((error: unknown) => error);
+    const refusal = await sync(frozen).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(SchemaChangeRefusedError);
     expect((refusal as Error).message).toMatch(
       /shipments\.carrier: \(absent\) → text: a column was added; set schemaChanges: evolve/,

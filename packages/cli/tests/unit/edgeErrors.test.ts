@@ -4,7 +4,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { startLocalDeliveryStream } from '@insightflow/local-services';
 import { ObjectStoreError, S3ObjectStore } from '@insightflow/object-store';
-import { SchemaChangeRefusedError } from '@insightflow/shared-config';
+import { instacartCatalog, SchemaChangeRefusedError } from '@insightflow/shared-config';
 import { WarehouseError } from '@insightflow/warehouse';
 import { describe, expect, it } from 'vitest';
 import { type Edge, EdgeError, EdgeService, explainEdgeFailure, hostAndPort } from '../../src/edgeErrors.js';
@@ -73,6 +73,7 @@ describe('Function: explainEdgeFailure()', () => {
     const store = new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'insightflow-raw-bucket');
     const delivery = await startLocalDeliveryStream({
       stream: 'orders',
+      catalog: instacartCatalog(),
       streamName: 'insightflow-local-orders',
       store,
       transform: async () => ({ records: [] }),

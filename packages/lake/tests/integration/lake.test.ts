@@ -1,5 +1,5 @@
 import { S3ObjectStore } from '@insightflow/object-store';
-import { Catalog, instacartCatalog, type RunManifest, type TableName, useCatalog } from '@insightflow/shared-config';
+import { Catalog, instacartCatalog, type RunManifest, type TableName } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -40,7 +40,7 @@ describe('Class: Lake (real S3 API server)', () => {
 
   beforeAll(async () => {
     s3 = await startTestS3();
-    lake = new Lake(new S3ObjectStore(s3.client, RAW));
+    lake = new Lake(new S3ObjectStore(s3.client, RAW), instacartCatalog());
   });
   afterAll(async () => {
     await s3?.stop();
@@ -240,30 +240,44 @@ describe('Class: Lake (real S3 API server)', () => {
         },
         'two streams',
       );
-      beforeAll(() => useCatalog(twoStreams));
-      afterAll(() => useCatalog(instacartCatalog()));
 
       it("lists each stream's objects under its own prefix, and counts them per stream", async () => {
         const at = new Date('2026-05-03T12:00:00Z');
-        const shipment = lake.streamingObjectKey('shipment_updates', 'insightflow-dev-shipment_updates', at, at, 's1');
-        const click = lake.streamingObjectKey('clicks', 'insightflow-dev-clicks', at, at, 'c1');
-        const failed = lake.streamingErrorKey('clicks', 'processing-failed', 'insightflow-dev-clicks', at, at, 'e1');
-        for (const key of [shipment, click, failed]) await lake.store.put(key, '{}\n');
+        const streamsLake = new Lake(lake.store, twoStreams);
+        const shipment = streamsLake.streamingObjectKey(
+          'shipment_updates',
+          'insightflow-dev-shipment_updates',
+          at,
+          at,
+          's1',
+        );
+        const click = streamsLake.streamingObjectKey('clicks', 'insightflow-dev-clicks', at, at, 'c1');
+        const failed = streamsLake.streamingErrorKey(
+          'clicks',
+          'processing-failed',
+          'insightflow-dev-clicks',
+          at,
+          at,
+          'e1',
+        );
+        for (const key of [shipment, click, failed]) await streamsLake.store.put(key, '{}\n');
         expect(click).toMatch(
           /^data\/streaming\/clicks\/year=2026\/month=05\/day=03\/hhmm=1200\/insightflow-dev-clicks-1-/,
         );
         expect(failed).toMatch(/^data\/streaming\/clicks_error\/processing-failed\/year=2026\/month=05\/day=03\//);
 
-        expect((await lake.streamingObjects('shipment_updates', undefined, [])).map((o) => [o.stream, o.key])).toEqual([
-          ['shipment_updates', shipment],
-        ]);
-        expect((await lake.streamingObjects('clicks', undefined, [])).map((o) => o.key)).toEqual([click]);
-        const summary = await lake.summary(['shipments', 'events'], ['shipment_updates', 'clicks']);
+        expect(
+          (await streamsLake.streamingObjects('shipment_updates', undefined, [])).map((o) => [o.stream, o.key]),
+        ).toEqual([['shipment_updates', shipment]]);
+        expect((await streamsLake.streamingObjects('clicks', undefined, [])).map((o) => o.key)).toEqual([click]);
+        const summary = await streamsLake.summary(['shipments', 'events'], ['shipment_updates', 'clicks']);
         expect(summary.streaming).toEqual({
           objects: 2,
           errorObjects: 1,
           streams: { shipment_updates: { objects: 1, errorObjects: 0 }, clicks: { objects: 1, errorObjects: 1 } },
         });
+        // The lake opened with the Instacart catalog knows no such stream, whatever another lake knows.
+        await expect(lake.streamingObjects('clicks', undefined, [])).rejects.toThrow(/unknown stream "clicks"/);
       });
     });
   });

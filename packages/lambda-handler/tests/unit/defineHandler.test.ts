@@ -1,8 +1,14 @@
-import { ErrorKind, InsightFlowError } from '@insightflow/shared-config';
+import {
+  type Catalog,
+  ErrorKind,
+  InsightFlowError,
+  instacartCatalog,
+  tableNameSchema,
+} from '@insightflow/shared-config';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineHandler, errorKindOf, InvalidEventError, type InvocationError } from '../../src/index.js';
+import { defineHandler, InvalidEventError, type InvocationError } from '../../src/index.js';
 
 const EventSchema = z.object({ n: z.number().int() });
 
@@ -28,6 +34,32 @@ describe('Function: defineHandler()', () => {
     );
     expect(await handler({ n: 1 }, context('a'))).toEqual({ sum: 11, remaining: 1_234 });
     expect(await handler({ n: 2 })).toEqual({ sum: 12, remaining: undefined });
+  });
+
+  it('hands one catalog (outside a bundle, the built-in one) to the event schema, the setup and the core', async () => {
+    const seen: Catalog[] = [];
+    const handler = defineHandler(
+      {
+        name: 'probe',
+        eventSchema: (catalog) => {
+          seen.push(catalog);
+          return z.object({ table: tableNameSchema(catalog) });
+        },
+      },
+      ({ catalog }) => {
+        seen.push(catalog);
+        return {};
+      },
+      async ({ table }, _, { catalog }) => {
+        seen.push(catalog);
+        return catalog.table(table).primaryKey;
+      },
+    );
+    expect(await handler({ table: 'aisles' })).toEqual(['aisle_id']);
+    expect(seen).toHaveLength(3);
+    for (const catalog of seen) expect(catalog).toBe(instacartCatalog());
+    // The schema checks names against that catalog.
+    await expect(handler({ table: 'shipments' })).rejects.toThrow(/unknown table "shipments"; use one of aisles/);
   });
 
   it('refuses an invalid event with a terminal error naming the handler, before any setup', async () => {
@@ -81,20 +113,5 @@ describe('Function: defineHandler()', () => {
     });
     const terminal = new InsightFlowError('no such table');
     await expect(failWith(terminal)({})).rejects.toMatchObject({ name: 'InsightFlow.Terminal', cause: terminal });
-  });
-});
-
-describe('Function: errorKindOf()', () => {
-  it.each([
-    ['a retryable InsightFlowError', new InsightFlowError('x', { kind: ErrorKind.retryable }), ErrorKind.retryable],
-    ['a terminal InsightFlowError', new InsightFlowError('x'), ErrorKind.terminal],
-    ['an SDK throttling error', Object.assign(new Error('slow'), { $fault: 'client', $retryable: {} }), 'retryable'],
-    ['an SDK server fault', Object.assign(new Error('oops'), { $fault: 'server' }), ErrorKind.retryable],
-    ['an SDK access denial', Object.assign(new Error('denied'), { $fault: 'client' }), ErrorKind.terminal],
-    ['a TypeError (a defect)', new TypeError('x is undefined'), ErrorKind.terminal],
-    ['a dropped connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'retryable'],
-    ['a thrown string', 'boom', ErrorKind.retryable],
-  ])('classifies %s', (_, error, kind) => {
-    expect(errorKindOf(error)).toBe(kind);
   });
 });

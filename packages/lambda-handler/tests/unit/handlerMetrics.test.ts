@@ -1,6 +1,7 @@
+import { METRICS_NAMESPACE } from '@insightflow/shared-config';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { defineHandler, METRICS_NAMESPACE } from '../../src/index.js';
+import { defineHandler } from '../../src/index.js';
 
 /** The EMF documents written to stdout while `work` runs (Powertools Metrics writes them there). */
 async function emfDocuments(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {

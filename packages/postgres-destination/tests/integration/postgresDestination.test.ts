@@ -1,11 +1,12 @@
 import { S3ObjectStore } from '@insightflow/object-store';
-import { columnNames, getTable, tableNames } from '@insightflow/shared-config';
+import { columnNames, instacartCatalog, objectIdentity } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrations, objectIdentity, PostgresDestination, SYNC_SCHEMA } from '../../src/index.js';
+import { migrate, migrations, PostgresDestination, SYNC_SCHEMA } from '../../src/index.js';
 
 const RAW = 'insightflow-raw-bucket';
+const catalog = instacartCatalog();
 const RUN = new Date('2026-11-23T14:05:00Z');
 
 describe('Adapter: PostgresDestination (real PostgreSQL and S3 API server)', () => {
@@ -18,7 +19,7 @@ describe('Adapter: PostgresDestination (real PostgreSQL and S3 API server)', () 
     services = await startTestServices();
     client = await services.connect();
     store = new S3ObjectStore(services.s3, RAW);
-    destination = new PostgresDestination(client, store);
+    destination = new PostgresDestination(client, store, catalog);
   });
   afterAll(async () => {
     await client?.end();
@@ -35,13 +36,16 @@ describe('Adapter: PostgresDestination (real PostgreSQL and S3 API server)', () 
       [SYNC_SCHEMA],
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining([...tableNames(), '_loaded_objects', '_rejects']),
+      expect.arrayContaining([...catalog.tableNames(), '_loaded_objects', '_rejects']),
     );
   });
 
   it('replaces a snapshot in one transaction, then skips the same run (another sync got there first)', async () => {
     const key = 'data/batch/aisles/year=2026/month=11/day=23/hhmm=1405/aisles_part0.csv';
-    const info = await store.put(key, `${columnNames(getTable('aisles')).join(',')}\n1,"fresh ""herbs"", cut"\n2,""\n`);
+    const info = await store.put(
+      key,
+      `${columnNames(catalog.table('aisles')).join(',')}\n1,"fresh ""herbs"", cut"\n2,""\n`,
+    );
     const snapshot = {
       table: 'aisles' as const,
       runAt: RUN,

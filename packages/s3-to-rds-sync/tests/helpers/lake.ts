@@ -1,5 +1,6 @@
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
+import { type Catalog, instacartCatalog } from '@insightflow/shared-config';
 import { type TestServices, writeTestRun } from '@insightflow/testkit';
 import { postgresSync, type SyncDependencies, type SyncRequest, type SyncResult, syncLake } from '../../src/index.js';
 
@@ -21,8 +22,14 @@ export function orderLines(n: number, first = 1): string[] {
 /** Writes a committed batch run: parts (CSV bodies without header) and, last, the manifest. */
 export const writeRun = writeTestRun;
 
-/** Writes a streaming object as Firehose would: NDJSON orders rows under the streaming prefix. */
-export async function writeStreamingObject(store: S3ObjectStore, at: Date, orderIds: number[], tail?: string) {
+/** Writes a streaming object as Firehose would: NDJSON orders rows under the streaming prefix of `catalog`'s orders stream. */
+export async function writeStreamingObject(
+  store: S3ObjectStore,
+  at: Date,
+  orderIds: number[],
+  tail?: string,
+  catalog: Catalog = instacartCatalog(),
+) {
   const lines = orderIds.map((id) =>
     JSON.stringify({
       order_id: id,
@@ -34,12 +41,19 @@ export async function writeStreamingObject(store: S3ObjectStore, at: Date, order
       days_since_prior_order: id % 5 === 0 ? null : 4,
     }),
   );
-  return writeStreamRows(store, 'orders', at, lines, tail ?? `${orderIds[0]}`);
+  return writeStreamRows(store, 'orders', at, lines, tail ?? `${orderIds[0]}`, catalog);
 }
 
-/** Writes a streaming object of catalog stream `stream` as Firehose would: the NDJSON lines given. */
-export async function writeStreamRows(store: S3ObjectStore, stream: string, at: Date, lines: string[], tail: string) {
-  const key = new Lake(store).streamingObjectKey(stream, `insightflow-test-${stream}`, at, at, tail);
+/** Writes a streaming object of `catalog`'s stream `stream` as Firehose would: the NDJSON lines given. */
+export async function writeStreamRows(
+  store: S3ObjectStore,
+  stream: string,
+  at: Date,
+  lines: string[],
+  tail: string,
+  catalog: Catalog = instacartCatalog(),
+) {
+  const key = new Lake(store, catalog).streamingObjectKey(stream, `insightflow-test-${stream}`, at, at, tail);
   await store.put(key, `${lines.join('\n')}\n`);
   return key;
 }
@@ -53,15 +67,16 @@ export async function resetAll(services: TestServices): Promise<void> {
   await store.delete(keys);
 }
 
-/** One sync of the test services' lake into their PostgreSQL, on a connection of its own. */
+/** One sync of the test services' lake into their PostgreSQL under `catalog`, on a connection of its own. */
 export async function syncOnce(
   services: TestServices,
   request: SyncRequest = { mode: 'incremental' },
   extra: Pick<SyncDependencies, 'remainingMs' | 'onObject'> = {},
+  catalog: Catalog = instacartCatalog(),
 ): Promise<SyncResult> {
   const client = await services.connect();
   try {
-    return await syncLake({ ...postgresSync(client, rawStore(services)), ...extra }, request);
+    return await syncLake({ ...postgresSync(client, rawStore(services), catalog), ...extra }, request);
   } finally {
     await client.end();
   }

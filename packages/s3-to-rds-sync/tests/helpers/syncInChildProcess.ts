@@ -5,7 +5,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_S3_CREDENTIALS } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { s3ClientOptions } from '@insightflow/shared-config';
+import { instacartCatalog, s3ClientOptions } from '@insightflow/shared-config';
 import pg from 'pg';
 import { postgresSync, syncLake } from '../../src/index.js';
 
@@ -16,7 +16,7 @@ const s3 = new S3Client({
   credentials: LOCAL_S3_CREDENTIALS,
 });
 const store = new S3ObjectStore(s3, 'insightflow-raw-bucket');
-const result = await syncLake(postgresSync(client, store), { mode: 'incremental' });
+const result = await syncLake(postgresSync(client, store, instacartCatalog()), { mode: 'incremental' });
 process.stdout.write(JSON.stringify(result));
 await client.end();
 s3.destroy();

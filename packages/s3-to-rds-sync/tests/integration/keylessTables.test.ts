@@ -1,12 +1,5 @@
 import { rowsOfKind } from '@insightflow/postgres-destination';
-import {
-  Catalog,
-  type CatalogDocument,
-  INSTACART_CATALOG,
-  instacartCatalog,
-  useCatalog,
-  validateCatalog,
-} from '@insightflow/shared-config';
+import { Catalog, type CatalogDocument, INSTACART_CATALOG, validateCatalog } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncRequest, SyncResult } from '../../src/index.js';
@@ -39,21 +32,20 @@ function keylessCatalog(): Catalog {
 
 describe('Function: syncLake() on a table without a primary key (real PostgreSQL and S3 API server)', () => {
   let services: TestServices;
+  const catalog = keylessCatalog();
   /** How each object of the last sync was loaded: `copy` or `validated`. */
   let paths: string[] = [];
 
   const sync = (request?: SyncRequest): Promise<SyncResult> => {
     paths = [];
-    return syncOnce(services, request, { onObject: (_, __, result) => paths.push(result.path) });
+    return syncOnce(services, request, { onObject: (_, __, result) => paths.push(result.path) }, catalog);
   };
   const count = (table: string, where?: string) => countRows(services, table, where);
 
   beforeAll(async () => {
     services = await startTestServices();
-    useCatalog(keylessCatalog());
   });
   afterAll(async () => {
-    useCatalog(instacartCatalog());
     await services?.stop();
   });
   beforeEach(async () => {
@@ -74,7 +66,7 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
     const store = rawStore(services);
     const lines = orderLines(20);
     lines.push(lines[4] as string, lines[4] as string, '5,9,prior,1,1,1,1');
-    await writeRun(store, 'orders', T1, [lines, orderLines(10)]);
+    await writeRun(store, 'orders', T1, [lines, orderLines(10)], { catalog });
     const first = await sync();
     expect(first.tables.orders).toMatchObject({ rows: 33, rejected: 0, duplicates: 0, filesLoaded: 2 });
     expect(paths).toEqual(['copy', 'copy']);
@@ -88,12 +80,12 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
 
   it('replaces the whole snapshot with a newer run, and a run that fails midway leaves the old one intact', async () => {
     const store = rawStore(services);
-    await writeRun(store, 'orders', T1, [[...orderLines(50), ...orderLines(50)]]);
+    await writeRun(store, 'orders', T1, [[...orderLines(50), ...orderLines(50)]], { catalog });
     await sync();
     expect(await count('orders')).toBe(100);
 
     // A newer run whose second part changed after it was committed: refused, nothing of it lands.
-    const broken = await writeRun(store, 'orders', T2, [orderLines(30), orderLines(30)]);
+    const broken = await writeRun(store, 'orders', T2, [orderLines(30), orderLines(30)], { catalog });
     await store.put((broken.parts[1] as { key: string }).key, 'order_id\n1\n', 'text/csv');
     const refused = await sync();
     expect(refused.refused.map((r) => r.reason).join('\n')).toMatch(/changed after its run was committed/);
@@ -106,9 +98,9 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
     ).toBe(100);
 
     await resetAll(services);
-    await writeRun(store, 'orders', T1, [[...orderLines(50), ...orderLines(50)]]);
+    await writeRun(store, 'orders', T1, [[...orderLines(50), ...orderLines(50)]], { catalog });
     await sync();
-    await writeRun(store, 'orders', T2, [[...orderLines(7), ...orderLines(7)]]);
+    await writeRun(store, 'orders', T2, [[...orderLines(7), ...orderLines(7)]], { catalog });
     const newer = await sync();
     expect(newer.tables.orders).toMatchObject({ rows: 14, snapshot: T2.toISOString() });
     expect(await count('orders')).toBe(14);
@@ -124,7 +116,7 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
     const store = rawStore(services);
     const lines = [...orderLines(10), ...orderLines(10)];
     lines[14] = '5,7,prior,1,9,10,5'; // order_dow 9 > 6 (file line 16)
-    await writeRun(store, 'orders', T1, [lines]);
+    await writeRun(store, 'orders', T1, [lines], { catalog });
     const result = await sync();
     expect(result.tables.orders).toMatchObject({ rows: 19, rejected: 1, duplicates: 0 });
     expect(paths).toEqual(['validated']);
@@ -143,15 +135,15 @@ describe('Function: syncLake() on a table without a primary key (real PostgreSQL
 
   it('appends every streamed row, redeliveries included, and keeps them when the snapshot is replaced', async () => {
     const store = rawStore(services);
-    await writeRun(store, 'orders', T1, [orderLines(10)]);
-    await writeStreamingObject(store, T1, [1001, 1002, 1003]);
-    await writeStreamingObject(store, T2, [1002, 1003, 1004]);
+    await writeRun(store, 'orders', T1, [orderLines(10)], { catalog });
+    await writeStreamingObject(store, T1, [1001, 1002, 1003], undefined, catalog);
+    await writeStreamingObject(store, T2, [1002, 1003, 1004], undefined, catalog);
     const result = await sync();
     expect(result.tables.orders).toMatchObject({ rows: 16, duplicates: 0, filesLoaded: 3 });
     expect(await count('orders', rowsOfKind('orders', 'stream'))).toBe(6);
     expect(await count('orders', 'order_id = 1002')).toBe(2);
 
-    await writeRun(store, 'orders', T2, [[...orderLines(5), ...orderLines(5)]]);
+    await writeRun(store, 'orders', T2, [[...orderLines(5), ...orderLines(5)]], { catalog });
     expect((await sync()).tables.orders).toMatchObject({ rows: 10, rejected: 0 });
     expect(paths).toEqual(['copy']);
     expect(await count('orders', rowsOfKind('orders', 'batch'))).toBe(10);

@@ -1,4 +1,4 @@
-import { Catalog, instacartCatalog, useCatalog } from '@insightflow/shared-config';
+import { Catalog } from '@insightflow/shared-config';
 import { startTestServices, type TestServices } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countRows, rawStore, resetAll, syncOnce, writeStreamRows } from '../helpers/lake.js';
@@ -36,13 +36,12 @@ const shipment = (id: number) =>
 
 describe('Function: syncLake() with several catalog streams (real PostgreSQL and S3 API server)', () => {
   let services: TestServices;
+  const catalog = streamsCatalog();
 
   beforeAll(async () => {
     services = await startTestServices();
-    useCatalog(streamsCatalog());
   });
   afterAll(async () => {
-    useCatalog(instacartCatalog());
     await services?.stop();
   });
   beforeEach(async () => {
@@ -51,11 +50,11 @@ describe('Function: syncLake() with several catalog streams (real PostgreSQL and
 
   it("loads every stream's objects into its own table, exactly once", async () => {
     const store = rawStore(services);
-    await writeStreamRows(store, 'shipment_updates', T1, [shipment(1), shipment(2)], 'a');
-    await writeStreamRows(store, 'clicks', T1, ['{"kind":"click"}', '{"kind":"click"}'], 'b');
-    await writeStreamRows(store, 'views', T2, ['{"kind":"view"}'], 'c');
+    await writeStreamRows(store, 'shipment_updates', T1, [shipment(1), shipment(2)], 'a', catalog);
+    await writeStreamRows(store, 'clicks', T1, ['{"kind":"click"}', '{"kind":"click"}'], 'b', catalog);
+    await writeStreamRows(store, 'views', T2, ['{"kind":"view"}'], 'c', catalog);
 
-    const first = await syncOnce(services);
+    const first = await syncOnce(services, undefined, {}, catalog);
     expect(first.tables.shipments).toMatchObject({ rows: 2, rejected: 0, filesLoaded: 1 });
     // A keyless table appends: two streams feed it, a repeated row stays.
     expect(first.tables.events).toMatchObject({ rows: 3, rejected: 0, filesLoaded: 2 });
@@ -64,7 +63,7 @@ describe('Function: syncLake() with several catalog streams (real PostgreSQL and
     expect(await countRows(services, 'events', `kind = 'view'`)).toBe(1);
     expect(await countRows(services, 'shipments', `amount = 12.34`)).toBe(2);
 
-    const again = await syncOnce(services);
+    const again = await syncOnce(services, undefined, {}, catalog);
     expect(again.rows).toBe(0);
     expect(again.tables.events).toMatchObject({ filesLoaded: 0, filesSkipped: 2 });
     expect(again.tables.shipments).toMatchObject({ filesLoaded: 0, filesSkipped: 1 });
@@ -72,15 +71,15 @@ describe('Function: syncLake() with several catalog streams (real PostgreSQL and
 
   it("syncs only the requested tables' streams, and rebuilds a streamed table from all its streams", async () => {
     const store = rawStore(services);
-    await writeStreamRows(store, 'shipment_updates', T1, [shipment(1)], 'a');
-    await writeStreamRows(store, 'clicks', T1, ['{"kind":"click"}'], 'b');
-    await writeStreamRows(store, 'views', T2, ['{"kind":"view"}'], 'c');
+    await writeStreamRows(store, 'shipment_updates', T1, [shipment(1)], 'a', catalog);
+    await writeStreamRows(store, 'clicks', T1, ['{"kind":"click"}'], 'b', catalog);
+    await writeStreamRows(store, 'views', T2, ['{"kind":"view"}'], 'c', catalog);
 
-    const only = await syncOnce(services, { mode: 'incremental', tables: ['events'] });
+    const only = await syncOnce(services, { mode: 'incremental', tables: ['events'] }, {}, catalog);
     expect(Object.keys(only.tables)).toEqual(['events']);
     expect(only.tables.events).toMatchObject({ rows: 2, filesLoaded: 2 });
 
-    const full = await syncOnce(services, { mode: 'full' });
+    const full = await syncOnce(services, { mode: 'full' }, {}, catalog);
     expect(full.tables.events).toMatchObject({ rows: 2, filesLoaded: 2 });
     expect(full.tables.shipments).toMatchObject({ rows: 1, filesLoaded: 1 });
     expect(await countRows(services, 'events')).toBe(2);

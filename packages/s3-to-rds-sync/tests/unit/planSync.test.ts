@@ -1,10 +1,11 @@
 import {
+  instacartCatalog,
   objectIdentity,
   type SnapshotToLoad,
   type StreamObjectToLoad,
   type SyncState,
-} from '@insightflow/postgres-destination';
-import { type TableName, tableNames } from '@insightflow/shared-config';
+  type TableName,
+} from '@insightflow/shared-config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type LakeView, oldestPending, planSync, type SyncMode, type SyncPlan } from '../../src/planSync.js';
@@ -14,8 +15,11 @@ const minute = (n: number) => new Date(Date.UTC(2026, 10, 1) + n * 60_000);
 /** A lake view and a destination state drawn at random, the state partly caught up with the lake. */
 const scenario = fc
   .record({
-    runMinutes: fc.dictionary(fc.constantFrom(...tableNames()), fc.integer({ min: 0, max: 500 })),
-    snapshotMinutes: fc.dictionary(fc.constantFrom(...tableNames()), fc.integer({ min: 0, max: 500 })),
+    runMinutes: fc.dictionary(fc.constantFrom(...instacartCatalog().tableNames()), fc.integer({ min: 0, max: 500 })),
+    snapshotMinutes: fc.dictionary(
+      fc.constantFrom(...instacartCatalog().tableNames()),
+      fc.integer({ min: 0, max: 500 }),
+    ),
     streamSizes: fc.array(fc.integer({ min: 1, max: 5_000_000 }), { maxLength: 30 }),
     loadedShare: fc.double({ min: 0, max: 1, noNaN: true }),
     rows: fc.integer({ min: 1, max: 40_000_000 }),
@@ -58,7 +62,7 @@ const plan = (s: Scenario) =>
   planSync(
     s.lake,
     s.state,
-    { mode: s.mode, tables: tableNames() },
+    { mode: s.mode, tables: instacartCatalog().tableNames() },
     {
       rowsPerSecond: 300_000,
       ...(s.budgetMs === undefined ? {} : { remainingMs: s.budgetMs }),
@@ -155,7 +159,7 @@ describe('Function: planSync() (pure: no database, no lake)', () => {
     const result = planSync(
       { runs: new Map([['order_products_prior', snapshot]]), streams: [], streamTables: ['orders'] },
       { snapshots: new Map(), loadedObjects: new Set() },
-      { mode: 'incremental', tables: tableNames() },
+      { mode: 'incremental', tables: instacartCatalog().tableNames() },
       { rowsPerSecond: 300_000, remainingMs: 1_000 },
     );
     expect(result.units.map((u) => u.kind)).toEqual(['snapshot']);
@@ -260,7 +264,7 @@ describe('Function: oldestPending() — what the sync lag is the age of', () => 
         const unbounded = planSync(
           s.lake,
           s.state,
-          { mode: 'incremental', tables: tableNames() },
+          { mode: 'incremental', tables: instacartCatalog().tableNames() },
           { rowsPerSecond: 300_000 },
         );
         expect(oldestPending(s.lake, s.state, unbounded.units)).toEqual(new Map());

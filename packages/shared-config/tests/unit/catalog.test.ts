@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
   columnNames,
   createTableSql,
-  getTable,
-  listTables,
+  InvalidIdentifierError,
+  instacartCatalog,
   OrderEventSchema,
   OrderRowSchema,
   quoteIdentifier,
-  tableNames,
   UnknownTableError,
 } from '../../src/index.js';
 
-describe('Table catalog', () => {
+const catalog = instacartCatalog();
+
+describe('The built-in catalog: instacartCatalog()', () => {
   it('holds the six Instacart tables with their staged files', () => {
-    expect(listTables().map((t) => [t.name, t.stage])).toEqual([
+    expect(catalog.tables.map((t) => [t.name, t.stage])).toEqual([
       ['aisles', 'instacart/aisles.csv'],
       ['departments', 'instacart/departments.csv'],
       ['products', 'instacart/products.csv'],
@@ -24,31 +25,32 @@ describe('Table catalog', () => {
   });
 
   it('spells days_since_prior_order correctly and keeps it nullable', () => {
-    const column = getTable('orders').columns.find((c) => c.name === 'days_since_prior_order');
+    const column = catalog.table('orders').columns.find((c) => c.name === 'days_since_prior_order');
     expect(column).toMatchObject({ nullable: true, min: 0, max: 30 });
   });
 
   it('gives every table a primary key made of its own columns', () => {
-    for (const table of listTables()) {
+    for (const table of catalog.tables) {
       expect(table.primaryKey.length).toBeGreaterThan(0);
       for (const key of table.primaryKey) expect(columnNames(table)).toContain(key);
     }
   });
 
   it('refuses an unknown table with the known ones in the message', () => {
-    expect(() => getTable('users')).toThrow(UnknownTableError);
-    expect(() => getTable('users')).toThrow(/aisles, departments/);
+    expect(() => catalog.table('users')).toThrow(UnknownTableError);
+    expect(() => catalog.table('users')).toThrow(/aisles, departments/);
   });
 
   it('quotes only identifier-shaped names', () => {
     expect(quoteIdentifier('order_id')).toBe('"order_id"');
     for (const hostile of ['a"b', 'x; drop table y', 'A', '', '1a']) {
-      expect(() => quoteIdentifier(hostile)).toThrow();
+      expect(() => quoteIdentifier(hostile)).toThrow(InvalidIdentifierError);
     }
+    expect(() => quoteIdentifier('a"b')).toThrow(/"a\\"b" is not a catalog name/);
   });
 
   it('writes PostgreSQL DDL with types, nullability and the key', () => {
-    const sql = createTableSql(getTable('orders'), 'postgres', { qualifiedName: '"insightflow_raw"."orders"' });
+    const sql = createTableSql(catalog.table('orders'), 'postgres', { qualifiedName: '"insightflow_raw"."orders"' });
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS "insightflow_raw"."orders"');
     expect(sql).toContain('"days_since_prior_order" real,');
     expect(sql).toContain('"order_dow" smallint NOT NULL');
@@ -56,7 +58,7 @@ describe('Table catalog', () => {
   });
 
   it('writes Snowflake DDL with unquoted (upper-case) names throughout, the key included', () => {
-    const sql = createTableSql(getTable('orders'), 'snowflake');
+    const sql = createTableSql(catalog.table('orders'), 'snowflake');
     expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS ORDERS \(/);
     expect(sql).toContain('ORDER_DOW NUMBER(5,0) NOT NULL');
     expect(sql).toContain('PRIMARY KEY (ORDER_ID)');
@@ -64,7 +66,7 @@ describe('Table catalog', () => {
   });
 
   it('lists table names in load order, dimensions first', () => {
-    expect(tableNames().indexOf('products')).toBeLessThan(tableNames().indexOf('order_products_prior'));
+    expect(catalog.tableNames().indexOf('products')).toBeLessThan(catalog.tableNames().indexOf('order_products_prior'));
   });
 });
 

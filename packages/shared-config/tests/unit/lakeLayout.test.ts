@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildFirehoseObjectName,
   buildManifestKey,
@@ -19,11 +19,10 @@ import {
   parseWindowTimestamp,
   streamingErrorPrefix,
   streamingPrefix,
-  tableNames,
-  useCatalog,
 } from '../../src/index.js';
 
-const tableArb = fc.constantFrom(...tableNames());
+const catalog = instacartCatalog();
+const tableArb = fc.constantFrom(...catalog.tableNames());
 // Any minute from year 1000 to 9999, UTC.
 const minuteArb = fc
   .integer({ min: Date.UTC(1000, 0, 1) / 60_000, max: Date.UTC(9999, 11, 31, 23, 59) / 60_000 })
@@ -32,14 +31,14 @@ const partArb = fc.integer({ min: 0, max: 999_999_999 });
 
 describe('Function: buildPartKey()', () => {
   it('writes the documented layout in UTC, whatever the local time zone', () => {
-    const key = buildPartKey({ table: 'orders', runAt: new Date('2026-11-23T14:05:59.999+11:00'), part: 3 });
+    const key = buildPartKey(catalog, { table: 'orders', runAt: new Date('2026-11-23T14:05:59.999+11:00'), part: 3 });
     expect(key).toBe('data/batch/orders/year=2026/month=11/day=23/hhmm=0305/orders_part3.csv');
   });
 
   it('round-trips through parsePartKey for every table, minute and part number', () => {
     fc.assert(
       fc.property(tableArb, minuteArb, partArb, (table, runAt, part) => {
-        const parsed = parsePartKey(buildPartKey({ table, runAt, part }));
+        const parsed = parsePartKey(catalog, buildPartKey(catalog, { table, runAt, part }));
         expect(parsed).toEqual({ table, runAt, part });
       }),
     );
@@ -49,20 +48,22 @@ describe('Function: buildPartKey()', () => {
     fc.assert(
       fc.property(tableArb, minuteArb, fc.integer({ min: 0, max: 59_999 }), (table, runAt, ms) => {
         const later = new Date(runAt.getTime() + ms);
-        expect(buildRunFolder(table, later)).toBe(buildRunFolder(table, runAt));
+        expect(buildRunFolder(catalog, table, later)).toBe(buildRunFolder(catalog, table, runAt));
       }),
     );
   });
 
   it('refuses a negative or fractional part number', () => {
-    expect(() => buildPartKey({ table: 'orders', runAt: new Date(), part: -1 })).toThrow(LakeKeyError);
-    expect(() => buildPartKey({ table: 'orders', runAt: new Date(), part: 1.5 })).toThrow(LakeKeyError);
+    expect(() => buildPartKey(catalog, { table: 'orders', runAt: new Date(), part: -1 })).toThrow(LakeKeyError);
+    expect(() => buildPartKey(catalog, { table: 'orders', runAt: new Date(), part: 1.5 })).toThrow(LakeKeyError);
   });
 
   it('refuses an unknown table and an invalid date', () => {
     // biome-ignore lint/suspicious/noExplicitAny: a caller outside TypeScript's reach
-    expect(() => buildPartKey({ table: 'users' as any, runAt: new Date(), part: 0 })).toThrow(/unknown table/);
-    expect(() => buildPartKey({ table: 'orders', runAt: new Date('nope'), part: 0 })).toThrow(/not a valid date/);
+    expect(() => buildPartKey(catalog, { table: 'users' as any, runAt: new Date(), part: 0 })).toThrow(/unknown table/);
+    expect(() => buildPartKey(catalog, { table: 'orders', runAt: new Date('nope'), part: 0 })).toThrow(
+      /not a valid date/,
+    );
   });
 });
 
@@ -70,7 +71,7 @@ describe('Function: parsePartKey()', () => {
   const valid = 'data/batch/aisles/year=2026/month=02/day=28/hhmm=2359/aisles_part0.csv';
 
   it('accepts a well-formed key', () => {
-    expect(parsePartKey(valid)).toEqual({ table: 'aisles', runAt: new Date('2026-02-28T23:59:00Z'), part: 0 });
+    expect(parsePartKey(catalog, valid)).toEqual({ table: 'aisles', runAt: new Date('2026-02-28T23:59:00Z'), part: 0 });
   });
 
   it.each([
@@ -90,7 +91,7 @@ describe('Function: parsePartKey()', () => {
     ['a NUL byte', valid.replace('aisles_part0', 'aisles\u0000_part0')],
     ['an empty string', ''],
   ])('refuses %s', (_, key) => {
-    expect(() => parsePartKey(key)).toThrow(LakeKeyError);
+    expect(() => parsePartKey(catalog, key)).toThrow(LakeKeyError);
   });
 
   it('never accepts a key that buildPartKey would not produce', () => {
@@ -98,18 +99,18 @@ describe('Function: parsePartKey()', () => {
       fc.property(fc.string({ maxLength: 120 }), (key) => {
         let parsed: ReturnType<typeof parsePartKey>;
         try {
-          parsed = parsePartKey(key);
+          parsed = parsePartKey(catalog, key);
         } catch (error) {
           expect(error).toBeInstanceOf(LakeKeyError);
           return;
         }
-        expect(buildPartKey(parsed)).toBe(key);
+        expect(buildPartKey(catalog, parsed)).toBe(key);
       }),
     );
   });
 
   it('names the key and the expected form in its error', () => {
-    expect(() => parsePartKey('data/batch/users/x.csv')).toThrow(
+    expect(() => parsePartKey(catalog, 'data/batch/users/x.csv')).toThrow(
       /"data\/batch\/users\/x.csv".*data\/batch\/<table>\/year=YYYY/,
     );
   });
@@ -119,10 +120,10 @@ describe('Function: buildManifestKey()', () => {
   it('sits in the run folder and round-trips', () => {
     fc.assert(
       fc.property(tableArb, minuteArb, (table, runAt) => {
-        const key = buildManifestKey(table, runAt);
-        expect(key.startsWith(buildRunFolder(table, runAt))).toBe(true);
-        expect(parseManifestKey(key)).toEqual({ table, runAt });
-        expect(parseRunFolder(buildRunFolder(table, runAt))).toEqual({ table, runAt });
+        const key = buildManifestKey(catalog, table, runAt);
+        expect(key.startsWith(buildRunFolder(catalog, table, runAt))).toBe(true);
+        expect(parseManifestKey(catalog, key)).toEqual({ table, runAt });
+        expect(parseRunFolder(catalog, buildRunFolder(catalog, table, runAt))).toEqual({ table, runAt });
       }),
     );
   });
@@ -131,11 +132,11 @@ describe('Function: buildManifestKey()', () => {
 describe('Function: parseStreamingKey()', () => {
   it('reads the arrival minute of an object Firehose named', () => {
     const at = new Date('2026-11-23T14:05:07Z');
-    const key = `${buildStreamingFolder('orders', at)}${buildFirehoseObjectName('insightflow-dev-orders', 1, at, 'a1b2c3')}`;
+    const key = `${buildStreamingFolder(catalog, 'orders', at)}${buildFirehoseObjectName('insightflow-dev-orders', 1, at, 'a1b2c3')}`;
     expect(key).toBe(
       'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
     );
-    expect(parseStreamingKey(key)).toEqual({
+    expect(parseStreamingKey(catalog, key)).toEqual({
       stream: 'orders',
       arrivedAt: new Date('2026-11-23T14:05:00Z'),
       objectName: 'insightflow-dev-orders-1-2026-11-23-14-05-07-a1b2c3',
@@ -149,14 +150,14 @@ describe('Function: parseStreamingKey()', () => {
     'data/streaming/orders_error/processing-failed/year=2026/month=11/day=23/x',
     'data/streaming/shipment_updates/year=2026/month=11/day=23/hhmm=1405/x',
   ])('refuses %s', (key) => {
-    expect(() => parseStreamingKey(key)).toThrow(LakeKeyError);
+    expect(() => parseStreamingKey(catalog, key)).toThrow(LakeKeyError);
   });
 
   it('puts processing failures under the error prefix by type', () => {
-    expect(buildStreamingErrorFolder('orders', 'processing-failed', new Date('2026-01-02T03:04:05Z'))).toBe(
+    expect(buildStreamingErrorFolder(catalog, 'orders', 'processing-failed', new Date('2026-01-02T03:04:05Z'))).toBe(
       'data/streaming/orders_error/processing-failed/year=2026/month=01/day=02/',
     );
-    expect(() => buildStreamingErrorFolder('orders', '../x', new Date())).toThrow(LakeKeyError);
+    expect(() => buildStreamingErrorFolder(catalog, 'orders', '../x', new Date())).toThrow(LakeKeyError);
   });
 
   describe('with a catalog of two streams', () => {
@@ -173,27 +174,28 @@ describe('Function: parseStreamingKey()', () => {
       },
       'two streams',
     );
-    beforeEach(() => useCatalog(twoStreams));
-    afterEach(() => useCatalog(instacartCatalog()));
 
     it('gives each stream its own data and error prefix, and reads the stream back from a key', () => {
       const at = new Date('2026-11-23T14:05:07Z');
-      expect(streamingPrefix('clicks')).toBe('data/streaming/clicks/');
-      expect(streamingErrorPrefix('clicks')).toBe('data/streaming/clicks_error/');
-      expect(firehosePrefixes('shipment_updates')).toEqual({
+      expect(streamingPrefix(twoStreams, 'clicks')).toBe('data/streaming/clicks/');
+      expect(streamingErrorPrefix(twoStreams, 'clicks')).toBe('data/streaming/clicks_error/');
+      expect(firehosePrefixes(twoStreams, 'shipment_updates')).toEqual({
         data: 'data/streaming/shipment_updates/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hhmm=!{timestamp:HHmm}/',
         error:
           'data/streaming/shipment_updates_error/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
       });
-      const key = `${buildStreamingFolder('clicks', at)}${buildFirehoseObjectName('insightflow-dev-clicks', 1, at, 'x')}`;
-      expect(parseStreamingKey(key)).toMatchObject({ stream: 'clicks', arrivedAt: new Date('2026-11-23T14:05:00Z') });
+      const key = `${buildStreamingFolder(twoStreams, 'clicks', at)}${buildFirehoseObjectName('insightflow-dev-clicks', 1, at, 'x')}`;
+      expect(parseStreamingKey(twoStreams, key)).toMatchObject({
+        stream: 'clicks',
+        arrivedAt: new Date('2026-11-23T14:05:00Z'),
+      });
     });
 
     it('refuses a stream the catalog does not have, in a key or a prefix', () => {
-      expect(() => streamingPrefix('orders')).toThrow(LakeKeyError);
-      expect(() => parseStreamingKey('data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/x')).toThrow(
-        /unknown stream "orders"/,
-      );
+      expect(() => streamingPrefix(twoStreams, 'orders')).toThrow(LakeKeyError);
+      expect(() =>
+        parseStreamingKey(twoStreams, 'data/streaming/orders/year=2026/month=11/day=23/hhmm=1405/x'),
+      ).toThrow(/unknown stream "orders"/);
     });
   });
 });

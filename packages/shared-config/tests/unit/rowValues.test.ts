@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type ColumnSpec, checkField, checkRecord, getTable, recordFromJson, type TableSpec } from '../../src/index.js';
+import {
+  type ColumnSpec,
+  checkField,
+  checkRecord,
+  instacartCatalog,
+  recordFromJson,
+  type TableSpec,
+} from '../../src/index.js';
 
-const orders = getTable('orders');
+const orders = instacartCatalog().table('orders');
 
 describe('Function: checkRecord()', () => {
   it('accepts a row that fits the catalog, NULL included where the column allows it', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { Catalog, instacartCatalog, useCatalog } from '@insightflow/shared-config';
+import { Catalog } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,6 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
   };
 
   beforeAll(async () => {
-    useCatalog(testCatalog);
     s3 = await startTestS3();
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-prefix-'));
     warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
@@ -60,7 +59,6 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
   afterAll(async () => {
     await warehouse?.close();
     await s3?.stop();
-    useCatalog(instacartCatalog());
   });
 
   it('loads every .csv and .csv.gz file under the prefix once, in key order; a rerun loads nothing; a rewritten file loads again', async () => {
@@ -69,7 +67,7 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
     await put('feeds/events/README.txt', 'not data');
     await put('feeds/shops/shops.csv', 'shop_id,city\n1,Lyon\n');
 
-    const first = await loadStagedFiles(warehouse, stage, ['events']);
+    const first = await loadStagedFiles(warehouse, testCatalog, stage, ['events']);
     expect(first.tables.events?.files.map((f) => [f.file, f.status, f.rowsLoaded])).toEqual([
       ['feeds/events/2026-12-01.csv', 'loaded', 2],
       ['feeds/events/2026-12-02.csv.gz', 'loaded', 1],
@@ -81,12 +79,12 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
       [3n, 'buy', '1.25', 'gz'],
     ]);
 
-    const again = await loadStagedFiles(warehouse, stage, ['events']);
+    const again = await loadStagedFiles(warehouse, testCatalog, stage, ['events']);
     expect(again).toMatchObject({ rows: 0, filesLoaded: 0, filesSkipped: 2, filesRejected: 0 });
     expect(await warehouse.countRows('events')).toBe(3);
 
     await put('feeds/events/2026-12-01.csv', 'event_id,kind,amount,note\n4,refund,-9.50,rewritten\n');
-    const rewritten = await loadStagedFiles(warehouse, stage, ['events']);
+    const rewritten = await loadStagedFiles(warehouse, testCatalog, stage, ['events']);
     expect(rewritten.tables.events?.files.map((f) => [f.file, f.status, f.rowsLoaded])).toEqual([
       ['feeds/events/2026-12-01.csv', 'loaded', 1],
       ['feeds/events/2026-12-02.csv.gz', 'skipped', 0],
@@ -98,7 +96,7 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
     await put('feeds/shops/shops.csv', 'shop_id,city\n1,Lyon\n');
     await put('feeds/shops/shops-reordered.csv', 'city,shop_id\nOslo,2\n"Porto, PT",3\n');
     await put('feeds/shops/shops-no-city.csv', 'SHOP_ID\n4\n');
-    const summary = await loadStagedFiles(warehouse, stage, ['shops']);
+    const summary = await loadStagedFiles(warehouse, testCatalog, stage, ['shops']);
     expect(summary).toMatchObject({ rows: 4, filesLoaded: 3, filesRejected: 0 });
     expect(await rows('SELECT shop_id, city FROM shops ORDER BY shop_id')).toEqual([
       [1, 'Lyon'],
@@ -112,7 +110,7 @@ describe('Function: loadStagedFiles() over prefix stages, columns by header name
     const before = await warehouse.countRows('events');
     await put('feeds/events/2026-12-03.csv', 'event_id,amount\n10,1.00\n');
     await put('feeds/events/2026-12-04.csv', 'event_id,kind,colour\n11,view,red\n');
-    const summary = await loadStagedFiles(warehouse, stage, ['events']);
+    const summary = await loadStagedFiles(warehouse, testCatalog, stage, ['events']);
     expect(summary).toMatchObject({ rows: 0, filesLoaded: 0, filesRejected: 2 });
     const [missing, unknown] = summary.tables.events?.files.filter((f) => f.status === 'rejected') ?? [];
     expect(missing?.file).toBe('feeds/events/2026-12-03.csv');

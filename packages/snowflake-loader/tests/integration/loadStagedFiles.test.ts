@@ -4,13 +4,7 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { planGeneration, writeStagedTables } from '@insightflow/instacart-generator';
 import { S3ObjectStore } from '@insightflow/object-store';
-import {
-  Catalog,
-  type CatalogDocument,
-  instacartCatalog,
-  SchemaChangeRefusedError,
-  useCatalog,
-} from '@insightflow/shared-config';
+import { Catalog, type CatalogDocument, instacartCatalog, SchemaChangeRefusedError } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { DuckDbWarehouse } from '@insightflow/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +36,7 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
   });
 
   it('loads every good file, rejects the bad one whole with its lines, and reports the totals', async () => {
-    const summary = await loadStagedFiles(warehouse, stage);
+    const summary = await loadStagedFiles(warehouse, instacartCatalog(), stage);
     expect(summary.schemaChanges).toEqual(
       instacartCatalog()
         .tableNames()
@@ -72,7 +66,7 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
       plan,
       tables: ['products'],
     });
-    const summary = await loadStagedFiles(warehouse, stage);
+    const summary = await loadStagedFiles(warehouse, instacartCatalog(), stage);
     expect(summary).toMatchObject({ filesLoaded: 1, filesSkipped: 5, filesRejected: 0, rows: plan.rows.products });
     expect(summary.schemaChanges).toEqual([]);
     expect(await warehouse.countRows('products')).toBe(plan.rows.products);
@@ -91,16 +85,12 @@ describe('Function: loadStagedFiles() (DuckDB warehouse, real S3 API server)', (
         Body: 'aisle_id,aisle\n999,new aisle\n',
       }),
     );
-    useCatalog(Catalog.fromDocument(document, 'the Instacart catalog, narrowed'));
-    try {
-      const error = await loadStagedFiles(warehouse, stage).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SchemaChangeRefusedError);
-      expect((error as Error).message).toMatch(
-        /orders\.days_since_prior_order: real → smallint: a narrowing could lose values/,
-      );
-    } finally {
-      useCatalog(instacartCatalog());
-    }
+    const narrowed = Catalog.fromDocument(document, 'the Instacart catalog, narrowed');
+    const error = await loadStagedFiles(warehouse, narrowed, stage).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaChangeRefusedError);
+    expect((error as Error).message).toMatch(
+      /orders\.days_since_prior_order: real → smallint: a narrowing could lose values/,
+    );
     // The rewritten aisles file would have loaded: nothing did.
     expect(await warehouse.countRows('aisles')).toBe(plan.rows.aisles);
   });

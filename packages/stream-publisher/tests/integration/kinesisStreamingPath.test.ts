@@ -3,13 +3,14 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { kinesisCheckpointKey, type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import type { ObjectStore } from '@insightflow/object-store';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { streamingErrorPrefix, streamingPrefix } from '@insightflow/shared-config';
+import { instacartCatalog, streamingErrorPrefix, streamingPrefix } from '@insightflow/shared-config';
 import type { FirehoseTransformationEvent } from '@insightflow/stream-transformer';
 import { startTestKinesis, startTestS3, type TestKinesis, type TestS3 } from '@insightflow/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisDataStream, orderEvents, publishEvents } from '../../src/index.js';
 
 const ORDERS = 'orders';
+const catalog = instacartCatalog();
 const RAW = 'insightflow-raw-bucket';
 const DELIVERY = 'insightflow-local-orders';
 
@@ -50,6 +51,7 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
   async function startDelivery(store: ObjectStore = new S3ObjectStore(s3.client, RAW)): Promise<LocalDeliveryStream> {
     const delivery = await startLocalDeliveryStream({
       stream: ORDERS,
+      catalog,
       streamName: DELIVERY,
       store,
       transform: (event) => {
@@ -66,7 +68,7 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
 
   async function deliveredOrderIds(): Promise<number[]> {
     const ids: number[] = [];
-    for (const key of await s3.listKeys(RAW, streamingPrefix(ORDERS))) {
+    for (const key of await s3.listKeys(RAW, streamingPrefix(catalog, ORDERS))) {
       for (const line of (await s3.read(RAW, key)).toString('utf8').split('\n').filter(Boolean)) {
         ids.push(JSON.parse(line).order_id);
       }
@@ -172,7 +174,7 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
     await expect(crashed.flush()).rejects.toThrow('killed');
     await crashed.stop();
     open.splice(open.indexOf(crashed), 1);
-    const objectsBefore = await s3.listKeys(RAW, streamingPrefix(ORDERS));
+    const objectsBefore = await s3.listKeys(RAW, streamingPrefix(catalog, ORDERS));
     expect(objectsBefore).toHaveLength(1);
     const pending = JSON.parse((await s3.read(RAW, checkpointKey)).toString('utf8'));
     expect(pending.pending).toBeDefined();
@@ -181,7 +183,7 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
     await restarted.flush();
 
     // The replay wrote the same object again, nothing beside it.
-    expect(await s3.listKeys(RAW, streamingPrefix(ORDERS))).toEqual(objectsBefore);
+    expect(await s3.listKeys(RAW, streamingPrefix(catalog, ORDERS))).toEqual(objectsBefore);
     expect(await deliveredOrderIds()).toEqual(range(100_001, 250));
     const committed = JSON.parse((await s3.read(RAW, checkpointKey)).toString('utf8'));
     expect(committed.pending).toBeUndefined();
@@ -200,8 +202,8 @@ describe('Kinesis path: publisher → Kinesis data stream (kinesalite) → local
     expect(answer.FailedRecordCount).toBe(0);
     await delivery.flush();
 
-    expect(await s3.listKeys(RAW, streamingPrefix(ORDERS))).toEqual([]);
-    const errorKeys = await s3.listKeys(RAW, `${streamingErrorPrefix(ORDERS)}processing-failed/`);
+    expect(await s3.listKeys(RAW, streamingPrefix(catalog, ORDERS))).toEqual([]);
+    const errorKeys = await s3.listKeys(RAW, `${streamingErrorPrefix(catalog, ORDERS)}processing-failed/`);
     const errors = [];
     for (const key of errorKeys) {
       errors.push(

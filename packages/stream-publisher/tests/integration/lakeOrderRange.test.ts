@@ -1,5 +1,6 @@
 import { Lake } from '@insightflow/lake';
 import { S3ObjectStore } from '@insightflow/object-store';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeOrderRange, PublishError } from '../../src/index.js';
@@ -50,14 +51,14 @@ describe('Function: lakeOrderRange() (real S3 API server)', () => {
   beforeAll(async () => {
     s3 = await startTestS3();
     store = new S3ObjectStore(s3.client, RAW);
-    lake = new Lake(store);
+    lake = new Lake(store, instacartCatalog());
   });
   afterAll(async () => {
     await s3?.stop();
   });
 
   it('refuses, as retryable, when the lake holds no orders run yet, saying to ingest orders first', async () => {
-    const attempt = lakeOrderRange(store);
+    const attempt = lakeOrderRange(lake);
     await expect(attempt).rejects.toBeInstanceOf(PublishError);
     await expect(attempt).rejects.toThrow(/no committed batch run of orders.*ingest orders first/);
     await expect(attempt).rejects.toMatchObject({ kind: 'retryable' });
@@ -70,6 +71,6 @@ describe('Function: lakeOrderRange() (real S3 API server)', () => {
       // The last record has no line break; a NULL user id takes nothing.
       '9,,"train\nwith a line break",3,1,9,2\n11,25,prior,4,1,9,30',
     ]);
-    expect(await lakeOrderRange(store)).toEqual({ maxOrderId: 12, maxUserId: 40 });
+    expect(await lakeOrderRange(lake)).toEqual({ maxOrderId: 12, maxUserId: 40 });
   });
 });

@@ -1,7 +1,7 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { type LocalDeliveryStream, startLocalDeliveryStream } from '@insightflow/local-services';
 import { S3ObjectStore } from '@insightflow/object-store';
-import { streamingErrorPrefix, streamingPrefix } from '@insightflow/shared-config';
+import { instacartCatalog, streamingErrorPrefix, streamingPrefix } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FirehoseDeliveryStream, orderEvents, publishEvents, UndeliveredEventsError } from '../../src/index.js';
@@ -9,7 +9,8 @@ import { FirehoseDeliveryStream, orderEvents, publishEvents, UndeliveredEventsEr
 const STREAM = 'insightflow-local-orders';
 /** The catalog stream the publisher's order events travel on. */
 const ORDERS = 'orders';
-const STREAMING_PREFIX = streamingPrefix(ORDERS);
+const catalog = instacartCatalog();
+const STREAMING_PREFIX = streamingPrefix(catalog, ORDERS);
 const RAW = 'insightflow-raw-bucket';
 
 describe('Streaming path: publisher → local Firehose → stream-transformer → raw bucket (real S3 API server)', () => {
@@ -50,6 +51,7 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
     const store = new S3ObjectStore(s3.client, RAW);
     delivery = await startLocalDeliveryStream({
       stream: ORDERS,
+      catalog,
       streamName: STREAM,
       store,
       transform,
@@ -93,7 +95,14 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
     await s3.server.stop();
     s3 = await startTestS3();
     const store = new S3ObjectStore(s3.client, RAW);
-    delivery = await startLocalDeliveryStream({ stream: ORDERS, streamName: STREAM, store, transform, bufferMs: 100 });
+    delivery = await startLocalDeliveryStream({
+      stream: ORDERS,
+      catalog,
+      streamName: STREAM,
+      store,
+      transform,
+      bufferMs: 100,
+    });
     const client = clientFor(delivery.endpoint);
     const malformed = Array.from({ length: 50 }, (_, i) =>
       i % 2 === 0 ? `{"order_id": ${i}, "eval_set": "prior"` : JSON.stringify({ order_id: i, user_id: 'seven' }),
@@ -109,7 +118,9 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
     client.destroy();
 
     expect(await s3.listKeys(RAW, STREAMING_PREFIX)).toEqual([]);
-    const errors = (await linesUnder(`${streamingErrorPrefix(ORDERS)}processing-failed/`)).map((l) => JSON.parse(l));
+    const errors = (await linesUnder(`${streamingErrorPrefix(catalog, ORDERS)}processing-failed/`)).map((l) =>
+      JSON.parse(l),
+    );
     expect(errors).toHaveLength(50);
     expect(errors.map((e) => Buffer.from(e.rawData, 'base64').toString()).sort()).toEqual([...malformed].sort());
     expect(errors[0].errorCode).toBe('Lambda.ProcessingFailedStatus');
@@ -117,7 +128,14 @@ describe('Streaming path: publisher → local Firehose → stream-transformer �
 
   it('gives up after the attempt bound, counting what was not delivered', async () => {
     const store = new S3ObjectStore(s3.client, RAW);
-    delivery = await startLocalDeliveryStream({ stream: ORDERS, streamName: STREAM, store, transform, failShare: 1 });
+    delivery = await startLocalDeliveryStream({
+      stream: ORDERS,
+      catalog,
+      streamName: STREAM,
+      store,
+      transform,
+      failShare: 1,
+    });
     const client = clientFor(delivery.endpoint);
     const attempt = publishEvents(
       new FirehoseDeliveryStream(client, STREAM),

@@ -11,11 +11,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ObjectInfo, type ObjectStore, S3ObjectStore } from '@insightflow/object-store';
 import {
-  activeCatalog,
+  type Catalog,
   type ColumnSpec,
   createTableSql,
-  getTable,
-  listTables,
   parseColumnType,
   quoteIdentifier,
   SchemaChangeRefusedError,
@@ -25,10 +23,11 @@ import {
 } from '@insightflow/shared-config';
 import { parse } from 'csv-parse';
 import pLimit from 'p-limit';
-import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
+import { planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { WarehouseError } from '../errors.js';
 import { DUCKDB_COLUMNS_SQL, DUCKDB_PRIMARY_KEYS_SQL, sourceTablesFrom } from '../informationSchema.js';
 import {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceTable,
@@ -281,12 +280,12 @@ export class DuckDbWarehouse implements Warehouse {
    * else creates the missing tables and applies the changes (`ADD COLUMN`, `ALTER COLUMN … TYPE`,
    * `ALTER COLUMN … DROP NOT NULL`) in one transaction.
    */
-  public async ensureCatalogTables(): Promise<CatalogTableChange[]> {
+  public async ensureCatalogTables(catalog: Catalog): Promise<CatalogTableChange[]> {
     const plan = planCatalogTables(
       'duckdb',
       await this.describeTables(),
-      listTables(),
-      activeCatalog().schemaChanges,
+      catalog.tables,
+      catalog.schemaChanges,
       (table) =>
         `drop ${table} in the local warehouse and forget its loaded files (in DuckDB: DROP TABLE ${table}; ` +
         `DELETE FROM ${LOADED_FILES_TABLE} WHERE table_name = '${table}'), then run \`insightflow load\` again; ` +
@@ -336,14 +335,14 @@ export class DuckDbWarehouse implements Warehouse {
    */
   public async loadStagedFile(file: StagedFile): Promise<FileLoadReport> {
     const store = this.storeFor(file.bucket, 'load staged files');
-    const table = getTable(file.table);
+    const { table } = file;
     const etag = await this.etagOf(store, file);
     // Ledgers written before the ObjectStore port recorded the entity tag with its quotes.
     const already = await this.connection.runAndReadAll(
       `SELECT count(*) FROM ${LOADED_FILES_TABLE} WHERE file_key = $1 AND etag IN ($2, $3)`,
       [file.key, etag, `"${etag}"`],
     );
-    const base = { table: file.table, file: file.key };
+    const base = { table: table.name, file: file.key };
     if (Number(already.getRows()[0]?.[0] ?? 0) > 0) {
       return { ...base, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
     }

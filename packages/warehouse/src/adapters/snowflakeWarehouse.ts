@@ -1,19 +1,19 @@
 import type { Readable } from 'node:stream';
 import {
-  activeCatalog,
+  type Catalog,
   createTableSql,
   dialectIdentifier,
-  getTable,
-  listTables,
   SchemaChangeRefusedError,
   sqlType,
   type TableName,
+  type TableSpec,
 } from '@insightflow/shared-config';
 import snowflake from 'snowflake-sdk';
-import { type CatalogTableChange, planCatalogTables, planChanges } from '../catalogTableChanges.js';
+import { planCatalogTables, planChanges } from '../catalogTableChanges.js';
 import { kindForSqlState, WarehouseError } from '../errors.js';
 import { snowflakeInformationSchemaSql, sourceTablesFrom } from '../informationSchema.js';
 import {
+  type CatalogTableChange,
   type FileLoadReport,
   MAX_REPORTED_PROBLEMS,
   type SourceTable,
@@ -236,12 +236,12 @@ export class SnowflakeWarehouse implements Warehouse {
    * (`ADD COLUMN`, `ALTER COLUMN … SET DATA TYPE`, `ALTER COLUMN … DROP NOT NULL`). Snowflake
    * commits each DDL statement on its own, so a failure midway leaves the statements before it applied.
    */
-  public async ensureCatalogTables(): Promise<CatalogTableChange[]> {
+  public async ensureCatalogTables(catalog: Catalog): Promise<CatalogTableChange[]> {
     const plan = planCatalogTables(
       'snowflake',
       await this.describeTables(),
-      listTables(),
-      activeCatalog().schemaChanges,
+      catalog.tables,
+      catalog.schemaChanges,
       (table) =>
         `rebuild ${table.toUpperCase()} in Snowflake with the new types (CREATE OR REPLACE TABLE … AS SELECT with casts you ` +
         'have checked, or drop it and load its staged files again), or change the catalog back',
@@ -288,7 +288,7 @@ export class SnowflakeWarehouse implements Warehouse {
     if (file.bucket !== stage.bucket || !file.key.startsWith(stage.prefix)) {
       throw new WarehouseError(`Staged file s3://${file.bucket}/${file.key} is outside stage ${stage.name}.`);
     }
-    const table = getTable(file.table);
+    const { table } = file;
     const tableName = dialectIdentifier(table.name, 'snowflake');
     const { rows, queryId } = await this.query(
       `COPY INTO ${tableName} FROM @${dialectIdentifier(stage.name.toLowerCase(), 'snowflake')} ` +
@@ -297,9 +297,9 @@ export class SnowflakeWarehouse implements Warehouse {
     const result = rows[0];
     if (!result || !('ROWS_LOADED' in result || 'rows_loaded' in result)) {
       // "Copy executed with 0 files processed.": loaded before, per Snowflake's load metadata.
-      return { table: file.table, file: file.key, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
+      return { table: table.name, file: file.key, status: 'skipped', rowsLoaded: 0, rowsRejected: 0, problems: [] };
     }
-    const [report] = await this.reportsOf(file.table, [result], queryId, () => file.key);
+    const [report] = await this.reportsOf(table, [result], queryId, () => file.key);
     return report as FileLoadReport;
   }
 
@@ -310,15 +310,15 @@ export class SnowflakeWarehouse implements Warehouse {
    * each file once, so files loaded before are not in its result and get no report.
    */
   public async loadStage(source: StagedSource): Promise<FileLoadReport[]> {
-    const { table: name, bucket, location } = source;
-    if (!location.endsWith('/')) return [await this.loadStagedFile({ table: name, bucket, key: location })];
+    const { table, bucket, location } = source;
+    if (!location.endsWith('/')) return [await this.loadStagedFile({ table, bucket, key: location })];
     const stage = this.requireStage(this.options.sourceStage, 'sourceStage', 'load staged files');
     if (bucket !== stage.bucket || !location.startsWith(stage.prefix)) {
       throw new WarehouseError(`Stage s3://${bucket}/${location} is outside stage ${stage.name}.`);
     }
     const path = location.slice(stage.prefix.length);
     const { rows, queryId } = await this.query(
-      `COPY INTO ${dialectIdentifier(getTable(name).name, 'snowflake')} FROM @${dialectIdentifier(stage.name.toLowerCase(), 'snowflake')}` +
+      `COPY INTO ${dialectIdentifier(table.name, 'snowflake')} FROM @${dialectIdentifier(stage.name.toLowerCase(), 'snowflake')}` +
         `${path ? `/${path}` : ''} PATTERN = ${STAGED_FILES_PATTERN} FILE_FORMAT = ${LOAD_BY_NAME_FILE_FORMAT} ` +
         'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = SKIP_FILE',
     );
@@ -329,7 +329,7 @@ export class SnowflakeWarehouse implements Warehouse {
       if (reported.startsWith(url)) return reported.slice(url.length);
       return reported.startsWith(stage.prefix) ? reported : `${stage.prefix}${reported}`;
     };
-    const reports = await this.reportsOf(name, results, queryId, (r) => keyOf(r));
+    const reports = await this.reportsOf(table, results, queryId, (r) => keyOf(r));
     return reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
 
@@ -338,17 +338,17 @@ export class SnowflakeWarehouse implements Warehouse {
    * rows for that file), else from the COPY row's first error.
    */
   private async reportsOf(
-    tableName: TableName,
+    table: TableSpec,
     results: readonly Record<string, unknown>[],
     queryId: string,
     keyOf: (reported: string) => string,
   ): Promise<FileLoadReport[]> {
-    const quoted = dialectIdentifier(getTable(tableName).name, 'snowflake');
+    const quoted = dialectIdentifier(table.name, 'snowflake');
     let validation: Record<string, unknown>[] | undefined;
     const reports: FileLoadReport[] = [];
     for (const result of results) {
       const field = (name: string) => result[name.toUpperCase()] ?? result[name];
-      const base = { table: tableName, file: keyOf(String(field('file') ?? '')) };
+      const base = { table: table.name, file: keyOf(String(field('file') ?? '')) };
       const status = String(field('status'));
       const rowsLoaded = Number(field('rows_loaded') ?? 0);
       const errorsSeen = Number(field('errors_seen') ?? 0);

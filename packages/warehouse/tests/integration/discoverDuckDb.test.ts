@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbWarehouse, describeProblem, discoverWarehouseCatalog } from '../../src/index.js';
+import { DuckDbWarehouse, describeProblem, discoverCatalogFromWarehouse } from '../../src/index.js';
 
-describe('Function: discoverWarehouseCatalog() over a DuckDB file warehouse (real DuckDB)', () => {
+describe('Function: discoverCatalogFromWarehouse() over a DuckDB file warehouse (real DuckDB)', () => {
   let dir: string;
   let warehouse: DuckDbWarehouse;
 
@@ -35,7 +35,7 @@ describe('Function: discoverWarehouseCatalog() over a DuckDB file warehouse (rea
   });
 
   it('maps every mappable DuckDB type and the NOT NULL flag', async () => {
-    const { document } = await discoverWarehouseCatalog(warehouse, { tables: ['every_type'] });
+    const { document } = await discoverCatalogFromWarehouse(warehouse, { tables: ['every_type'] });
     expect(document).toEqual({
       tables: [
         {
@@ -67,7 +67,7 @@ describe('Function: discoverWarehouseCatalog() over a DuckDB file warehouse (rea
   });
 
   it('writes a composite primary key in key order (not column order), leaves out an unmappable column and reports it with a fix', async () => {
-    const { document, problems } = await discoverWarehouseCatalog(warehouse, { tables: ['ORDER_LINES'] });
+    const { document, problems } = await discoverCatalogFromWarehouse(warehouse, { tables: ['ORDER_LINES'] });
     expect(document.tables).toEqual([
       {
         name: 'order_lines',
@@ -85,7 +85,7 @@ describe('Function: discoverWarehouseCatalog() over a DuckDB file warehouse (rea
   });
 
   it('discovers every table and view but the load ledger, and reports a name the catalog cannot hold', async () => {
-    const { document, problems, missingTables } = await discoverWarehouseCatalog(warehouse);
+    const { document, problems, missingTables } = await discoverCatalogFromWarehouse(warehouse);
     expect(document.tables.map((t) => t.name)).toEqual(['every_type', 'mixed_case', 'order_lines', 'order_skus']);
     expect(document.tables.find((t) => t.name === 'order_skus')?.columns).toEqual([
       { name: 'order_id', type: 'bigint' },
@@ -99,7 +99,9 @@ describe('Function: discoverWarehouseCatalog() over a DuckDB file warehouse (rea
   });
 
   it('lists a requested table that does not exist', async () => {
-    const { missingTables, document } = await discoverWarehouseCatalog(warehouse, { tables: ['order_lines', 'nope'] });
+    const { missingTables, document } = await discoverCatalogFromWarehouse(warehouse, {
+      tables: ['order_lines', 'nope'],
+    });
     expect(missingTables).toEqual(['nope']);
     expect(document.tables.map((t) => t.name)).toEqual(['order_lines']);
   });

@@ -1,7 +1,7 @@
 import { type CannedResult, type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
-import { describeProblem, discoverWarehouseCatalog, WarehouseError } from '../../src/index.js';
+import { describeProblem, discoverCatalogFromWarehouse, WarehouseError } from '../../src/index.js';
 
 const COLUMNS_SQL =
   'SELECT table_name, column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale ' +
@@ -72,7 +72,7 @@ const connect = (server: SnowflakeTestServer, schema = 'raw') =>
     accessUrl: server.accessUrl,
   });
 
-describe('Function: discoverWarehouseCatalog() over Snowflake (real snowflake-sdk against the Snowflake-protocol test server)', () => {
+describe('Function: discoverCatalogFromWarehouse() over Snowflake (real snowflake-sdk against the Snowflake-protocol test server)', () => {
   let server: SnowflakeTestServer;
   let warehouse: SnowflakeWarehouse;
 
@@ -92,13 +92,13 @@ describe('Function: discoverWarehouseCatalog() over Snowflake (real snowflake-sd
   });
 
   it('sends the INFORMATION_SCHEMA query with the schema as a bind value, then SHOW PRIMARY KEYS (both answers canned)', async () => {
-    await discoverWarehouseCatalog(warehouse);
+    await discoverCatalogFromWarehouse(warehouse);
     expect(server.log.statements).toEqual([COLUMNS_SQL, KEYS_SQL]);
     expect(server.log.binds).toEqual([['RAW'], []]);
   });
 
   it('maps every Snowflake type, lower-cases names, and orders the key by key_sequence (answers canned)', async () => {
-    const { document } = await discoverWarehouseCatalog(warehouse);
+    const { document } = await discoverCatalogFromWarehouse(warehouse);
     expect(document).toEqual({
       tables: [
         {
@@ -138,7 +138,7 @@ describe('Function: discoverWarehouseCatalog() over Snowflake (real snowflake-sd
   });
 
   it('reports GEOGRAPHY, VECTOR and a quoted mixed-case table name instead of writing them (answers canned)', async () => {
-    const { problems } = await discoverWarehouseCatalog(warehouse);
+    const { problems } = await discoverCatalogFromWarehouse(warehouse);
     expect(problems.map(describeProblem)).toEqual([
       expect.stringMatching(
         /^every_type\.area: GEOGRAPHY — the catalog has no type for it; cast it in a view, e\.g\. ST_ASWKT/,

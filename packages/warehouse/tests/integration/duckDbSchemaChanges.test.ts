@@ -2,14 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  activeCatalog,
-  type Catalog,
-  instacartCatalog,
-  SchemaChangeRefusedError,
-  useCatalog,
-} from '@insightflow/shared-config';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instacartCatalog, SchemaChangeRefusedError } from '@insightflow/shared-config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse, describeCatalogTableChange } from '../../src/index.js';
 import { EVERY_TYPE_COLUMNS, shipmentsCatalog, V1_COLUMNS, V2_COLUMNS } from '../helpers/schemaChangeCatalogs.js';
 
@@ -42,46 +36,38 @@ const columnTypes = async (warehouse: DuckDbWarehouse, table: string) =>
     `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
   );
 
-describe('Adapter: DuckDbWarehouse.ensureCatalogTables() evolves tables by the catalog’s policy (real DuckDB)', () => {
-  let previous: Catalog;
-  beforeAll(() => {
-    previous = activeCatalog();
-  });
-  afterEach(() => useCatalog(previous));
-
+describe('Adapter: DuckDbWarehouse.ensureCatalogTables(catalog) evolves tables by the catalog’s policy (real DuckDB)', () => {
   it('creates the Instacart tables once, then plans zero changes for the unchanged catalog', async () => {
-    useCatalog(instacartCatalog());
+    const catalog = instacartCatalog();
     const warehouse = await open();
     try {
-      const first = await warehouse.ensureCatalogTables();
+      const first = await warehouse.ensureCatalogTables(catalog);
       expect(first.map(describeCatalogTableChange)).toEqual(
         instacartCatalog()
           .tableNames()
           .map((t) => `${t}: created`),
       );
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
     } finally {
       await warehouse.close();
     }
   });
 
   it('plans zero changes for a table of every catalog type once created (varchar(n) and text are both VARCHAR)', async () => {
-    useCatalog(
-      shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], { carriers: EVERY_TYPE_COLUMNS }),
-    );
+    let catalog = shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
+      carriers: EVERY_TYPE_COLUMNS,
+    });
     const warehouse = await open();
     try {
-      await warehouse.ensureCatalogTables();
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      await warehouse.ensureCatalogTables(catalog);
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
       // DuckDB keeps no VARCHAR length: a longer varchar(n) is no change it could make.
       const longer = EVERY_TYPE_COLUMNS.map((c) => (c.name === 'c_varchar' ? { ...c, type: 'varchar(40)' } : c));
-      useCatalog(
-        shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
-          carriers: longer,
-          policy: 'freeze',
-        }),
-      );
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      catalog = shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
+        carriers: longer,
+        policy: 'freeze',
+      });
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
     } finally {
       await warehouse.close();
     }
@@ -90,33 +76,29 @@ describe('Adapter: DuckDbWarehouse.ensureCatalogTables() evolves tables by the c
   describe('a loaded table', () => {
     let warehouse: DuckDbWarehouse;
     beforeAll(async () => {
-      useCatalog(shipmentsCatalog(V1_COLUMNS));
       warehouse = await open();
-      await warehouse.ensureCatalogTables();
+      await warehouse.ensureCatalogTables(shipmentsCatalog(V1_COLUMNS));
       await warehouse.execute(
         "INSERT INTO shipments VALUES (1, 32767, 'ten chars!', 12345678.91, 0.5, 'A'), (2, NULL, '', NULL, NULL, 'B'), (3, -32768, 'x', -0.01, 1.25, '')",
       );
       await warehouse.execute('INSERT INTO carriers VALUES (7)');
-      useCatalog(previous);
     });
     afterAll(async () => {
       await warehouse?.close();
     });
 
     it('a narrowing in one table and an added column in another: refused, naming both types, and nothing changes', async () => {
-      useCatalog(
-        shipmentsCatalog(
-          V1_COLUMNS.map((c) => (c.name === 'price' ? { ...c, type: 'decimal(8,2)' } : c)),
-          {
-            carriers: [
-              { name: 'carrier_id', type: 'integer', nullable: false },
-              { name: 'name', type: 'text' },
-            ],
-          },
-        ),
+      const catalog = shipmentsCatalog(
+        V1_COLUMNS.map((c) => (c.name === 'price' ? { ...c, type: 'decimal(8,2)' } : c)),
+        {
+          carriers: [
+            { name: 'carrier_id', type: 'integer', nullable: false },
+            { name: 'name', type: 'text' },
+          ],
+        },
       );
       const before = await fingerprint(warehouse);
-      const error = await warehouse.ensureCatalogTables().catch((e: unknown) => e);
+      const error = await warehouse.ensureCatalogTables(catalog).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaChangeRefusedError);
       expect((error as SchemaChangeRefusedError).refused).toEqual([
         expect.objectContaining({ table: 'shipments', column: 'price', from: 'decimal(10,2)', to: 'decimal(8,2)' }),
@@ -136,33 +118,35 @@ describe('Adapter: DuckDbWarehouse.ensureCatalogTables() evolves tables by the c
       ],
       ['NOT NULL added', 'label', { nullable: false }, /shipments\.label: varchar\(10\) → varchar\(10\) NOT NULL/],
     ])('%s is refused and nothing changes', async (_, name, change, message) => {
-      useCatalog(shipmentsCatalog(V1_COLUMNS.map((c) => (c.name === name ? { ...c, ...change } : c))));
+      const catalog = shipmentsCatalog(V1_COLUMNS.map((c) => (c.name === name ? { ...c, ...change } : c)));
       const before = await fingerprint(warehouse);
-      await expect(warehouse.ensureCatalogTables()).rejects.toThrow(message);
+      await expect(warehouse.ensureCatalogTables(catalog)).rejects.toThrow(message);
       expect(await fingerprint(warehouse)).toBe(before);
     });
 
     it('freeze refuses even an added column', async () => {
-      useCatalog(shipmentsCatalog([...V1_COLUMNS, { name: 'note', type: 'text' }], { policy: 'freeze' }));
+      const catalog = shipmentsCatalog([...V1_COLUMNS, { name: 'note', type: 'text' }], { policy: 'freeze' });
       const before = await fingerprint(warehouse);
-      await expect(warehouse.ensureCatalogTables()).rejects.toThrow(
+      await expect(warehouse.ensureCatalogTables(catalog)).rejects.toThrow(
         /shipments\.note: \(absent\) → text: a column was added; set schemaChanges: evolve/,
       );
       expect(await fingerprint(warehouse)).toBe(before);
     });
 
     it('a removed NOT NULL column is refused; a changed key is no change here (the local warehouse holds no key)', async () => {
-      useCatalog(shipmentsCatalog(V1_COLUMNS.filter((c) => c.name !== 'code')));
+      let catalog = shipmentsCatalog(V1_COLUMNS.filter((c) => c.name !== 'code'));
       const before = await fingerprint(warehouse);
-      await expect(warehouse.ensureCatalogTables()).rejects.toThrow(/shipments\.code: text NOT NULL → \(removed\)/);
-      useCatalog(shipmentsCatalog(V1_COLUMNS, { key: ['shipment_id', 'code'] }));
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      await expect(warehouse.ensureCatalogTables(catalog)).rejects.toThrow(
+        /shipments\.code: text NOT NULL → \(removed\)/,
+      );
+      catalog = shipmentsCatalog(V1_COLUMNS, { key: ['shipment_id', 'code'] });
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
       expect(await fingerprint(warehouse)).toBe(before);
     });
 
     it('evolve adds a column and widens four, in place: every value kept, the new column NULL', async () => {
-      useCatalog(shipmentsCatalog(V2_COLUMNS));
-      const changes = await warehouse.ensureCatalogTables();
+      let catalog = shipmentsCatalog(V2_COLUMNS);
+      const changes = await warehouse.ensureCatalogTables(catalog);
       expect(changes.map(describeCatalogTableChange)).toEqual([
         'shipments: widened column qty from smallint to integer',
         'shipments: widened column price from decimal(10,2) to decimal(12,2)',
@@ -191,10 +175,10 @@ describe('Adapter: DuckDbWarehouse.ensureCatalogTables() evolves tables by the c
       await warehouse.execute(
         "INSERT INTO shipments VALUES (4, 2000000000, 'twenty characters!!!', 9999999999.99, 0.1, NULL, 'new')",
       );
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
       // A column gone from the catalog stays, holding NULL from now on.
-      useCatalog(shipmentsCatalog(V2_COLUMNS.filter((c) => c.name !== 'note')));
-      expect(await warehouse.ensureCatalogTables()).toEqual([]);
+      catalog = shipmentsCatalog(V2_COLUMNS.filter((c) => c.name !== 'note'));
+      expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
       expect((await columnTypes(warehouse, 'shipments')).map((c) => c[0])).toContain('note');
     });
   });

@@ -2,10 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { startTestS3, type TestS3 } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../src/index.js';
 
+const catalog = instacartCatalog();
 const STAGE = 'insightflow-stage';
 const ORDERS_HEADER = 'order_id,user_id,eval_set,order_number,order_dow,order_hour_of_day,days_since_prior_order';
 
@@ -19,7 +21,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     s3 = await startTestS3();
     const dir = await mkdtemp(path.join(tmpdir(), 'insightflow-wh-'));
     warehouse = await DuckDbWarehouse.open({ path: path.join(dir, 'w.duckdb'), s3: s3.client });
-    await warehouse.ensureCatalogTables();
+    await warehouse.ensureCatalogTables(catalog);
   });
   afterAll(async () => {
     await warehouse?.close();
@@ -31,7 +33,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
       'good/products.csv',
       'product_id,product_name,aisle_id,department_id\n1,"Crème ""Fraîche"", 8 oz",2,3\n2,"Gift Box\nHoliday, Edition",4,5\n',
     );
-    const file = { table: 'products' as const, bucket: STAGE, key: 'good/products.csv' };
+    const file = { table: catalog.table('products'), bucket: STAGE, key: 'good/products.csv' };
     expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 2 });
     expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'skipped', rowsLoaded: 0 });
     const names: string[] = [];
@@ -43,7 +45,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
 
   it('records the entity tag unquoted, and skips a file an older ledger recorded with quotes', async () => {
     await put('legacy/departments.csv', 'department_id,department\n1,frozen\n');
-    const file = { table: 'departments' as const, bucket: STAGE, key: 'legacy/departments.csv' };
+    const file = { table: catalog.table('departments'), bucket: STAGE, key: 'legacy/departments.csv' };
     expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 1 });
     const ledger = async () => {
       const rows: unknown[] = [];
@@ -67,7 +69,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
     rows[4] = '5,7,prior,five,3,14,5'; // line 6: order_number not a number
     rows[9] = '10,7,prior,10,3'; // line 11: missing columns
     await put('bad/orders.csv', `${ORDERS_HEADER}\n${rows.join('\n')}\n`);
-    const file = { table: 'orders' as const, bucket: STAGE, key: 'bad/orders.csv' };
+    const file = { table: catalog.table('orders'), bucket: STAGE, key: 'bad/orders.csv' };
 
     const report = await warehouse.loadStagedFile(file);
     expect(report.status).toBe('rejected');
@@ -86,7 +88,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
   it('rolls back a file that breaks a NOT NULL column, leaving nothing half-loaded', async () => {
     await put('dup/aisles.csv', 'aisle_id,aisle\n1,fresh fruits\n2,yogurt\n3,\n');
     const error = await warehouse
-      .loadStagedFile({ table: 'aisles', bucket: STAGE, key: 'dup/aisles.csv' })
+      .loadStagedFile({ table: catalog.table('aisles'), bucket: STAGE, key: 'dup/aisles.csv' })
       .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/dup\/aisles.csv.*rolled back/);
@@ -130,7 +132,7 @@ describe('Adapter: DuckDbWarehouse (real DuckDB and S3 API server)', () => {
   });
   it('reads a header with a byte order mark, quoted names and CRLF line ends, matching columns by name', async () => {
     await put('bom/departments.csv', '\ufeff"department","department_id"\r\n"fresh, herbs",7\r\n"",8\r\n');
-    const file = { table: 'departments' as const, bucket: STAGE, key: 'bom/departments.csv' };
+    const file = { table: catalog.table('departments'), bucket: STAGE, key: 'bom/departments.csv' };
     expect(await warehouse.loadStagedFile(file)).toMatchObject({ status: 'loaded', rowsLoaded: 2 });
     const rows: unknown[] = [];
     for await (const batch of warehouse.streamRows(

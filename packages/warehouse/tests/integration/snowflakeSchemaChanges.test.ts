@@ -1,12 +1,6 @@
-import {
-  activeCatalog,
-  type Catalog,
-  instacartCatalog,
-  SchemaChangeRefusedError,
-  useCatalog,
-} from '@insightflow/shared-config';
+import { instacartCatalog, SchemaChangeRefusedError } from '@insightflow/shared-config';
 import { type CannedResult, type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
 import { describeCatalogTableChange } from '../../src/index.js';
 import { EVERY_TYPE_COLUMNS, shipmentsCatalog, V1_COLUMNS, V2_COLUMNS } from '../helpers/schemaChangeCatalogs.js';
@@ -118,18 +112,13 @@ const V1_TABLES: HeldTable[] = [
   { name: 'carriers', columns: [{ name: 'carrier_id', type: 'integer', nullable: false }] },
 ];
 
-describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk against the Snowflake-protocol test server; information schema and DDL answers canned)', () => {
-  let previous: Catalog;
+describe('Adapter: SnowflakeWarehouse.ensureCatalogTables(catalog) (real snowflake-sdk against the Snowflake-protocol test server; information schema and DDL answers canned)', () => {
   const open: { server: SnowflakeTestServer; warehouse: SnowflakeWarehouse }[] = [];
   const holding = async (tables: readonly HeldTable[]) => {
     const opened = await serverHolding(tables);
     open.push(opened);
     return opened;
   };
-  beforeAll(() => {
-    previous = activeCatalog();
-  });
-  afterEach(() => useCatalog(previous));
   afterAll(async () => {
     for (const { server, warehouse } of open) {
       await warehouse.close();
@@ -138,11 +127,11 @@ describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk 
   });
 
   it('plans zero changes for the unchanged Instacart catalog: it only reads the information schema', async () => {
-    useCatalog(instacartCatalog());
+    const catalog = instacartCatalog();
     const { server, warehouse } = await holding(
       instacartCatalog().tables.map((t) => ({ name: t.name, columns: t.columns, primaryKey: t.primaryKey })),
     );
-    expect(await warehouse.ensureCatalogTables()).toEqual([]);
+    expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
     expect(server.log.statements).toEqual(DESCRIBE);
   });
 
@@ -156,23 +145,21 @@ describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk 
       },
     ];
     const { server, warehouse } = await holding([...every, { name: 'carriers', columns }]);
-    useCatalog(shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], { carriers: columns }));
-    expect(await warehouse.ensureCatalogTables()).toEqual([]);
+    let catalog = shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], { carriers: columns });
+    expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
     const realAsDouble = columns.map((c) => (c.name === 'c_real' ? { ...c, type: 'double' } : c));
-    useCatalog(
-      shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
-        carriers: realAsDouble,
-        policy: 'freeze',
-      }),
-    );
-    expect(await warehouse.ensureCatalogTables()).toEqual([]);
+    catalog = shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
+      carriers: realAsDouble,
+      policy: 'freeze',
+    });
+    expect(await warehouse.ensureCatalogTables(catalog)).toEqual([]);
     expect(server.log.statements).toEqual([...DESCRIBE, ...DESCRIBE]);
   });
 
   it('creates a missing table with unquoted names and its key', async () => {
-    useCatalog(shipmentsCatalog(V1_COLUMNS));
+    const catalog = shipmentsCatalog(V1_COLUMNS);
     const { server, warehouse } = await holding([V1_TABLES[1] as HeldTable]);
-    const changes = await warehouse.ensureCatalogTables();
+    const changes = await warehouse.ensureCatalogTables(catalog);
     expect(changes.map(describeCatalogTableChange)).toEqual(['shipments: created']);
     expect(server.log.statements).toEqual([
       ...DESCRIBE,
@@ -182,9 +169,9 @@ describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk 
   });
 
   it('adds a column, widens NUMBER precision and VARCHAR length, drops NOT NULL: these exact statements', async () => {
-    useCatalog(shipmentsCatalog(V2_COLUMNS));
+    const catalog = shipmentsCatalog(V2_COLUMNS);
     const { server, warehouse } = await holding(V1_TABLES);
-    const changes = await warehouse.ensureCatalogTables();
+    const changes = await warehouse.ensureCatalogTables(catalog);
     expect(server.log.statements).toEqual([
       ...DESCRIBE,
       'ALTER TABLE SHIPMENTS ALTER COLUMN QTY SET DATA TYPE NUMBER(10,0)',
@@ -233,19 +220,17 @@ describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk 
       { ...(V1_TABLES[0] as HeldTable), columns: V1_COLUMNS.map((c) => (c.name === name ? { ...c, type: held } : c)) },
       V1_TABLES[1] as HeldTable,
     ];
-    useCatalog(
-      shipmentsCatalog(
-        V1_COLUMNS.map((c) => (c.name === name ? { ...c, type: declared } : c)),
-        {
-          carriers: [
-            { name: 'carrier_id', type: 'integer', nullable: false },
-            { name: 'name', type: 'text' },
-          ],
-        },
-      ),
+    const catalog = shipmentsCatalog(
+      V1_COLUMNS.map((c) => (c.name === name ? { ...c, type: declared } : c)),
+      {
+        carriers: [
+          { name: 'carrier_id', type: 'integer', nullable: false },
+          { name: 'name', type: 'text' },
+        ],
+      },
     );
     const { server, warehouse } = await holding(heldTables);
-    const error = await warehouse.ensureCatalogTables().catch((e: unknown) => e);
+    const error = await warehouse.ensureCatalogTables(catalog).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchemaChangeRefusedError);
     expect((error as Error).message).toMatch(
       /^Refused a schema change in the warehouse; nothing was changed:\n {2}- shipments\./,
@@ -255,9 +240,9 @@ describe('Adapter: SnowflakeWarehouse.ensureCatalogTables() (real snowflake-sdk 
   });
 
   it('refuses a changed primary key, read from SHOW PRIMARY KEYS', async () => {
-    useCatalog(shipmentsCatalog(V1_COLUMNS, { key: ['shipment_id', 'code'] }));
+    const catalog = shipmentsCatalog(V1_COLUMNS, { key: ['shipment_id', 'code'] });
     const { server, warehouse } = await holding(V1_TABLES);
-    await expect(warehouse.ensureCatalogTables()).rejects.toThrow(
+    await expect(warehouse.ensureCatalogTables(catalog)).rejects.toThrow(
       /shipments\.\(primary key\): \(shipment_id\) → \(shipment_id, code\): the primary key changed/,
     );
     expect(server.log.statements).toEqual(DESCRIBE);

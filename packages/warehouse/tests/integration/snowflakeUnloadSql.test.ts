@@ -1,4 +1,3 @@
-import { activeCatalog, type Catalog, getTable, useCatalog } from '@insightflow/shared-config';
 import { type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
@@ -10,13 +9,11 @@ const rawStage = { name: 'INSIGHTFLOW_RAW_STAGE', bucket: 'raw-bucket', prefix: 
 describe('Adapter: SnowflakeWarehouse.unload() of a batch run’s export query (real snowflake-sdk against the Snowflake-protocol test server; COPY result canned: DuckDB cannot write a stage)', () => {
   let server: SnowflakeTestServer;
   let warehouse: SnowflakeWarehouse;
-  let previous: Catalog;
+  const catalog = shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], {
+    carriers: EVERY_TYPE_COLUMNS,
+  });
 
   beforeAll(async () => {
-    previous = activeCatalog();
-    useCatalog(
-      shipmentsCatalog([{ name: 'shipment_id', type: 'bigint', nullable: false }], { carriers: EVERY_TYPE_COLUMNS }),
-    );
     server = await startSnowflakeTestServer();
     server.answer(/^COPY INTO @INSIGHTFLOW_RAW_STAGE\//, {
       columns: [
@@ -39,11 +36,10 @@ describe('Adapter: SnowflakeWarehouse.unload() of a batch run’s export query (
   afterAll(async () => {
     await warehouse?.close();
     await server?.stop();
-    if (previous) useCatalog(previous);
   });
 
   it('sends one COPY INTO the raw stage over the export query, every type rendered as lake text by Snowflake itself', async () => {
-    const query = exportQuerySql(getTable('carriers'), 'snowflake');
+    const query = exportQuerySql(catalog.table('carriers'), 'snowflake');
     const files = await warehouse.unload({
       sql: query,
       bucket: 'raw-bucket',

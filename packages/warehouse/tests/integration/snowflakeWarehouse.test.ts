@@ -1,10 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { access } from 'node:fs/promises';
+import { instacartCatalog } from '@insightflow/shared-config';
 import { type SnowflakeTestServer, startSnowflakeTestServer } from '@insightflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../../src/adapters/snowflakeWarehouse.js';
 import { WarehouseError } from '../../src/index.js';
 
+const catalog = instacartCatalog();
 const stage = { name: 'INSIGHTFLOW_SOURCE_STAGE', bucket: 'stage-bucket', prefix: 'instacart/' };
 const rawStage = { name: 'INSIGHTFLOW_RAW_STAGE', bucket: 'raw-bucket', prefix: '' };
 
@@ -84,7 +86,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       rows: [['s3://stage-bucket/instacart/aisles.csv', 'LOADED', '134', '134', '0']],
     });
     const report = await warehouse.loadStagedFile({
-      table: 'aisles',
+      table: catalog.table('aisles'),
       bucket: 'stage-bucket',
       key: 'instacart/aisles.csv',
     });
@@ -101,7 +103,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       rows: [['Copy executed with 0 files processed.']],
     });
     const report = await warehouse.loadStagedFile({
-      table: 'departments',
+      table: catalog.table('departments'),
       bucket: 'stage-bucket',
       key: 'instacart/departments.csv',
     });
@@ -132,7 +134,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       ],
     });
     const report = await warehouse.loadStagedFile({
-      table: 'products',
+      table: catalog.table('products'),
       bucket: 'stage-bucket',
       key: 'instacart/products.csv',
     });
@@ -177,7 +179,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       rows: [["Numeric value 'x' is not recognized", 'daily/3.csv', '4', '"ORDERS"["ORDER_NUMBER":4]']],
     });
     const reports = await warehouse.loadStage({
-      table: 'orders',
+      table: catalog.table('orders'),
       bucket: 'stage-bucket',
       location: 'instacart/daily/',
     });
@@ -204,7 +206,11 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       rows: [['Copy executed with 0 files processed.']],
     });
     expect(
-      await warehouse.loadStage({ table: 'aisles', bucket: 'stage-bucket', location: 'instacart/aisles/' }),
+      await warehouse.loadStage({
+        table: catalog.table('aisles'),
+        bucket: 'stage-bucket',
+        location: 'instacart/aisles/',
+      }),
     ).toEqual([]);
   });
 
@@ -214,7 +220,7 @@ describe('Adapter: SnowflakeWarehouse (real snowflake-sdk against the Snowflake-
       rows: [['Copy executed with 0 files processed.']],
     });
     const reports = await warehouse.loadStage({
-      table: 'departments',
+      table: catalog.table('departments'),
       bucket: 'stage-bucket',
       location: 'instacart/departments.csv',
     });

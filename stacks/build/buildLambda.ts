@@ -9,20 +9,21 @@
  * `yaml`, and zod's error-message translations other than English; dependencies' source maps
  * (see {@link withoutDependencyMappings}). `dist/metafile.json` (beside the zip, not in it) records
  * every input and its bytes in each output.
- * The active catalog document is compiled in as `__INSIGHTFLOW_CATALOG__` (the handlers use it),
- * so a catalog change is a code change: a new hash, and a change in the plan.
+ * The catalog it is given is compiled in as `__INSIGHTFLOW_CATALOG__` (`bundledCatalog()` in
+ * lambda-handler hands it to every handler), so a catalog change is a code change: a new hash,
+ * and a change in the plan.
  *
- * Usage (from a Lambda package directory): tsx ../../scripts/build-lambda.ts
+ * Usage (from a Lambda package directory): tsx ../../stacks/build/buildLambda.ts
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { activeCatalog } from '@insightflow/shared-config';
+import type { Catalog } from '@insightflow/shared-config';
 import { build, type Plugin } from 'esbuild';
 import yazl from 'yazl';
-import { useConfiguredCatalog } from './configuredCatalog.js';
+import { readConfiguredCatalog } from './configuredCatalog.js';
 
 /**
  * The Lambda runtime the bundles target (the current Node.js runtime the AWS provider accepts);
@@ -76,7 +77,7 @@ const leaveOutCloudClients: Plugin = {
       loader: 'js',
       contents: `module.exports = new Proxy({}, { get(_, key) {
   if (typeof key === 'symbol' || key === '__esModule' || key === 'then') return undefined;
-  throw new Error(${JSON.stringify(`${args.path} is not bundled into InsightFlow's Lambdas (see UNSHIPPED_MODULES in scripts/build-lambda.ts); `)} + 'it was asked for ' + String(key) + '.');
+  throw new Error(${JSON.stringify(`${args.path} is not bundled into InsightFlow's Lambdas (see UNSHIPPED_MODULES in stacks/build/buildLambda.ts); `)} + 'it was asked for ' + String(key) + '.');
 } });`,
     }));
   },
@@ -247,7 +248,11 @@ export interface LambdaArtifact {
 }
 
 /** Bundles and zips the Lambda package in `packageDir`. */
-export async function buildLambda(packageDir: string, extraFiles: readonly string[] = []): Promise<LambdaArtifact> {
+export async function buildLambda(
+  packageDir: string,
+  catalog: Catalog,
+  extraFiles: readonly string[] = [],
+): Promise<LambdaArtifact> {
   const name = path.basename(packageDir);
   const outDir = path.join(packageDir, 'dist');
   const bundleDir = path.join(outDir, 'bundle');
@@ -275,7 +280,7 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
-    define: { __INSIGHTFLOW_CATALOG__: JSON.stringify(activeCatalog().document) },
+    define: { __INSIGHTFLOW_CATALOG__: JSON.stringify(catalog.document) },
     banner: { js: ESM_BANNER },
     // DuckDB is the local warehouse only (loaded on demand); its native addon never ships to Lambda.
     external: ['@duckdb/*'],
@@ -301,15 +306,14 @@ export async function buildLambda(packageDir: string, extraFiles: readonly strin
   const zipPath = path.join(outDir, `${name}.zip`);
   await pipeline(zip.outputStream, createWriteStream(zipPath));
 
-  await writeFile(path.join(outDir, CATALOG_STAMP), `${activeCatalog().hash}\n`);
+  await writeFile(path.join(outDir, CATALOG_STAMP), `${catalog.hash}\n`);
 
   const bytes = await readFile(zipPath);
   return { zipPath, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('base64') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  useConfiguredCatalog();
-  const artifact = await buildLambda(process.cwd());
+  const artifact = await buildLambda(process.cwd(), readConfiguredCatalog());
   process.stderr.write(
     `${path.relative(process.cwd(), artifact.zipPath)}: ${(artifact.bytes / 1024).toFixed(1)} KiB, sha256 ${artifact.sha256}\n`,
   );

@@ -1,21 +1,21 @@
 /**
  * The catalog the stacks are synthesised with, and so the one bundled into every Lambda zip:
- * the file `INSIGHTFLOW_CATALOG` names, or the built-in Instacart catalog.
+ * the file `INSIGHTFLOW_CATALOG` names, or the built-in Instacart catalog. Each entry point (the
+ * app, the bundler, the offline plan) reads it once and hands it on.
  */
 import { readFileSync } from 'node:fs';
 import {
-  activeCatalog,
   Catalog,
   CatalogDocumentError,
+  instacartCatalog,
   parseCatalogText,
   readCatalogPath,
-  useCatalog,
 } from '@insightflow/shared-config';
 
-/** Makes the configured catalog the process's catalog and returns it; a bad file throws naming it. */
-export function useConfiguredCatalog(): Catalog {
+/** Reads the configured catalog; a bad file throws naming it. */
+export function readConfiguredCatalog(): Catalog {
   const file = readCatalogPath();
-  if (file === undefined) return activeCatalog();
+  if (file === undefined) return instacartCatalog();
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -27,7 +27,5 @@ export function useConfiguredCatalog(): Catalog {
       },
     ]);
   }
-  const catalog = new Catalog(parseCatalogText(text, file));
-  useCatalog(catalog);
-  return catalog;
+  return new Catalog(parseCatalogText(text, file));
 }

@@ -1,11 +1,14 @@
-import type { TableName } from '@insightflow/shared-config';
-import type { ObjectLoadResult } from './loadObject.js';
+import type { TableName } from './catalog.js';
+import { InsightFlowError } from './errors.js';
 
 /**
  * The sync's destination as a port: what it has loaded (the ledger and the snapshots), and the
- * three ways a unit of work lands, each in one transaction. The PostgreSQL adapter is
- * {@link PostgresDestination}; the sync's planner is tested against plain values of
- * {@link SyncState}, without any database.
+ * three ways a unit of work lands, each in one transaction. The sync's core (`s3-to-rds-sync`:
+ * `planSync`, `applyUnit`, `syncLake`) uses only this; the PostgreSQL adapter
+ * (`PostgresDestination`, `postgres-destination`) implements it. It lives here, not in
+ * s3-to-rds-sync, because the sync's handler wires that adapter: the adapter importing its port
+ * from the sync's package would make the two packages depend on each other. The planner is tested
+ * against plain values of {@link SyncState}, without any database.
  */
 
 /** What the destination holds now. */
@@ -43,6 +46,30 @@ export interface StreamObjectToLoad {
   /** Bytes, for estimating how long it takes. */
   size: number;
   arrivedAt: Date;
+}
+
+/** What loading one object did. */
+export interface ObjectLoadResult {
+  rows: number;
+  rejected: number;
+  /** Stream rows skipped because their order was already loaded (at-least-once delivery). */
+  duplicates: number;
+  /** `copy`: bytes straight into COPY. `validated`: row by row, bad rows to the rejects table. */
+  path: 'copy' | 'validated';
+}
+
+/**
+ * An object whose header or key does not match the catalog: nothing from it is executed. The
+ * destination throws it; the sync records the refusal and goes on with the next unit.
+ */
+export class ObjectRefusedError extends InsightFlowError {
+  public constructor(
+    public readonly key: string,
+    reason: string,
+  ) {
+    super(`Refused s3 object ${JSON.stringify(key)}: ${reason}. Nothing from it was loaded.`);
+    this.name = 'ObjectRefusedError';
+  }
 }
 
 /** What one unit of work did. */

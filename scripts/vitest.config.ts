@@ -1,0 +1,3 @@
+import { insightflowProject } from '../vitest.shared.js';
+
+export default insightflowProject('scripts');
