@@ -150,6 +150,7 @@ export async function ingestTable(deps: IngestDependencies, request: IngestTable
       table,
       runAt: runAt.toISOString(),
       mode,
+      kind: 'snapshot',
       source: warehouse.kind,
       query,
       columns,

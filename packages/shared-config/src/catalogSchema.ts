@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { COLUMN_TYPE_HINT, type ColumnType, isColumnType } from './columnTypes.js';
+import { CURSOR_TYPES, cursorBase, lagAmount } from './cursorValues.js';
 import { InsightFlowError } from './errors.js';
 
 /**
@@ -26,6 +27,10 @@ const name = (what: string) =>
 /** Provenance columns: the sync's `_source_id` and the clean layer's `_source`, `_source_key`, `_source_at`. */
 export const RESERVED_COLUMN_NAMES = ['_source_id', '_source', '_source_key', '_source_at'] as const;
 
+/** How a table's runs load it; see {@link CatalogTableSchema}'s `load`. */
+export const LOAD_KINDS = ['replace', 'append', 'merge'] as const;
+export type LoadKind = (typeof LOAD_KINDS)[number];
+
 /** One column of a catalog table. */
 export const CatalogColumnSchema = z
   .object({
@@ -50,6 +55,90 @@ export const CatalogColumnSchema = z
   })
   .strict();
 
+type TableFields = {
+  name: string;
+  primaryKey: readonly string[];
+  columns: readonly { name: string; type: string; nullable: boolean }[];
+  load: LoadKind;
+  cursor?: string | undefined;
+  lag?: string | number | undefined;
+  deletes?: string | undefined;
+};
+
+/**
+ * What is wrong with a table's `load`, `cursor`, `lag` and `deletes`, each with its field and
+ * the fix: `append` needs a cursor, `merge` a cursor and a primary key; the cursor is a NOT NULL
+ * column of a type that grows; the lag fits the cursor; `deletes` is a boolean of a `merge` table.
+ */
+function loadProblems(table: TableFields): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const add = (field: string, message: string) => problems.push({ path: [field], message });
+  const incremental = table.load !== 'replace';
+  if (!incremental) {
+    for (const field of ['cursor', 'lag', 'deletes'] as const) {
+      if (table[field] !== undefined) {
+        add(
+          field,
+          `${field} applies to load: append or merge; table ${table.name} loads by replace (set load, or remove ${field})`,
+        );
+      }
+    }
+    return problems;
+  }
+  if (table.cursor === undefined) {
+    add(
+      'cursor',
+      `load: ${table.load} reads only the rows whose cursor grew; name the column that grows when a row is written (e.g. cursor: updated_at)`,
+    );
+  }
+  if (table.load === 'merge' && table.primaryKey.length === 0) {
+    add(
+      'primaryKey',
+      `load: merge upserts rows by primary key; give table ${table.name} a primaryKey, or use load: append`,
+    );
+  }
+  const cursor = table.columns.find((c) => c.name === table.cursor);
+  const base = cursor ? cursorBase(cursor.type) : undefined;
+  if (table.cursor !== undefined && !cursor) {
+    add(
+      'cursor',
+      `cursor ${table.cursor} is not a column of table ${table.name}; use one of ${table.columns.map((c) => c.name).join(', ')}`,
+    );
+  } else if (cursor && !base) {
+    add(
+      'cursor',
+      `cursor ${cursor.name} is ${cursor.type}; a cursor is one of ${CURSOR_TYPES.join(', ')} (decimal(p,s) included)`,
+    );
+  } else if (cursor?.nullable) {
+    add(
+      'cursor',
+      `cursor ${cursor.name} may be NULL, and a row whose cursor is NULL would never be read; declare it nullable: false`,
+    );
+  }
+  if (table.lag !== undefined && base) {
+    try {
+      lagAmount(table.lag, base);
+    } catch (error) {
+      add('lag', (error as Error).message);
+    }
+    if (table.load === 'append' && table.primaryKey.length === 0) {
+      add(
+        'lag',
+        `a lag re-reads rows already loaded; an append table needs a primaryKey to keep them once (give table ${table.name} a primaryKey, or remove lag)`,
+      );
+    }
+  }
+  if (table.deletes !== undefined) {
+    const deletes = table.columns.find((c) => c.name === table.deletes);
+    if (table.load !== 'merge')
+      add('deletes', `deletes applies to load: merge only; table ${table.name} loads by ${table.load}`);
+    else if (!deletes) add('deletes', `deletes ${table.deletes} is not a column of table ${table.name}`);
+    else if (deletes.type !== 'boolean')
+      add('deletes', `deletes ${deletes.name} is ${deletes.type}; it must be a boolean column`);
+  }
+  return problems;
+}
+
 /** One catalog table. */
 export const CatalogTableSchema = z
   .object({
@@ -65,6 +154,17 @@ export const CatalogTableSchema = z
      * (`<column>=<value>/`), in order; none when absent.
      */
     partitionBy: z.array(z.string()).readonly().optional(),
+    /**
+     * How each run loads the table: `replace` (every run a full snapshot), `append` (each run
+     * the rows whose cursor grew), `merge` (those rows upserted by primary key).
+     */
+    load: z.enum(LOAD_KINDS, { error: `load must be one of ${LOAD_KINDS.join(', ')}` }).default('replace'),
+    /** The column whose value grows when a row is written: what an `append` or `merge` run reads by. */
+    cursor: name('cursor column').optional(),
+    /** How far behind the last high-water mark a run re-reads: a duration for time cursors, a number otherwise. */
+    lag: z.union([z.string(), z.number()], { error: 'lag is a duration such as 2h, or a number' }).optional(),
+    /** `merge` only: a boolean column; a row whose value there is true is a delete. */
+    deletes: name('deletes column').optional(),
   })
   .strict()
   .superRefine((table, ctx) => {
@@ -105,6 +205,7 @@ export const CatalogTableSchema = z
         message: `table ${table.name} cannot be partitioned by all of its columns; leave at least one column out of partitionBy`,
       });
     }
+    for (const problem of loadProblems(table)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .transform((table) => ({ ...table, stage: table.stage ?? `${table.name}/` }));
 
@@ -174,6 +275,21 @@ export type TableSpec = z.infer<typeof CatalogTableSchema>;
 export type ColumnSpec = z.infer<typeof CatalogColumnSchema>;
 /** One validated stream of the catalog. */
 export type StreamSpec = z.infer<typeof CatalogStreamSchema>;
+
+/** An incremental table's cursor, as validated: its column, that column's type and the table's lag. */
+export interface TableCursor {
+  column: string;
+  type: ColumnType;
+  /** A duration (time cursors) or a number; absent: no re-read behind the high-water mark. */
+  lag?: string | number;
+}
+
+/** The cursor of an `append` or `merge` table; undefined for a `replace` table. */
+export function tableCursor(table: TableSpec): TableCursor | undefined {
+  if (table.load === 'replace' || table.cursor === undefined) return undefined;
+  const column = table.columns.find((c) => c.name === table.cursor) as ColumnSpec;
+  return { column: column.name, type: column.type, ...(table.lag === undefined ? {} : { lag: table.lag }) };
+}
 
 /** One problem with a catalog document: where in the document, and what to do. */
 export interface CatalogProblem {

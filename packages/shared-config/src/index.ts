@@ -20,10 +20,14 @@ export {
   CatalogStreamSchema,
   CatalogTableSchema,
   type ColumnSpec,
+  LOAD_KINDS,
+  type LoadKind,
   parseCatalogText,
   RESERVED_COLUMN_NAMES,
   type StreamSpec,
+  type TableCursor,
   type TableSpec,
+  tableCursor,
   validateCatalog,
 } from './catalogSchema.js';
 export {
@@ -102,6 +106,18 @@ export {
 } from './config.js';
 export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
+  CURSOR_TYPES,
+  type CursorBase,
+  type CursorKind,
+  CursorValueError,
+  compareCursorValues,
+  cursorBase,
+  cursorKind,
+  lagAmount,
+  parseDurationMicros,
+  subtractLag,
+} from './cursorValues.js';
+export {
   ConfigError,
   type ConfigProblem,
   ErrorKind,
@@ -152,6 +168,10 @@ export { type CsvField, checkField, checkRecord, type RowCheck, recordFromJson }
 export {
   type ManifestPart,
   ManifestPartSchema,
+  RUN_KINDS,
+  type RunCursor,
+  RunCursorSchema,
+  type RunKind,
   type RunManifest,
   RunManifestSchema,
   runManifestSchema,

@@ -21,6 +21,23 @@ export const ManifestPartSchema = z.object({
 });
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
+/**
+ * The cursor window of a run of an `append` or `merge` table, as exact text (the lake's form of
+ * the cursor's type; never a JSON number). The run holds the rows with `from < cursor <= to`.
+ */
+export const RunCursorSchema = z.object({
+  column: z.string().min(1),
+  /** Exclusive lower bound; null: none (the first run, a snapshot, or a backfill). */
+  from: z.string().nullable(),
+  /** Inclusive upper bound: the source's max(cursor) when the run began; null when the table was empty. */
+  to: z.string().nullable(),
+});
+export type RunCursor = z.infer<typeof RunCursorSchema>;
+
+/** `snapshot`: the whole table (it replaces what is held). `increment`: the rows of a cursor window. */
+export const RUN_KINDS = ['snapshot', 'increment'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
 /** The manifest document, its table any name (see {@link runManifestSchema} for a catalog's). */
 export const RunManifestSchema = z.object({
   version: z.literal(1),
@@ -28,6 +45,10 @@ export const RunManifestSchema = z.object({
   /** The run's trigger time (UTC, to the minute): the partition folders' values. */
   runAt: z.iso.datetime(),
   mode: z.enum(['stream', 'unload']),
+  /** Absent in manifests written before incremental loading: a snapshot. */
+  kind: z.enum(RUN_KINDS).default('snapshot'),
+  /** The cursor window (tables loaded by append or merge); absent for a replace table. */
+  cursor: RunCursorSchema.optional(),
   /** Which warehouse the rows came from. */
   source: z.enum(['duckdb', 'snowflake']),
   /** The query whose result the parts hold, exactly as sent. */

@@ -38,6 +38,7 @@ export async function writeTestRun(
     table,
     runAt: runAt.toISOString(),
     mode: 'stream',
+    kind: 'snapshot',
     source: 'duckdb',
     query: `SELECT * FROM ${table}`,
     columns: options.columns ?? columnNames(catalog.table(table)),

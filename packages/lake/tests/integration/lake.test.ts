@@ -29,6 +29,7 @@ async function writeRun(lake: Lake, table: TableName, runAt: Date, count = 1): P
 /** What a run's manifest says of its source, for a table of two columns. */
 const RUN_SHAPE = (table: TableName) => ({
   mode: 'stream' as const,
+  kind: 'snapshot' as const,
   source: 'duckdb' as const,
   query: `SELECT * FROM ${table}`,
   columns: ['a', 'b'],

@@ -4,6 +4,7 @@ import {
   CatalogSchema,
   INSTACART_CATALOG,
   parseCatalogText,
+  tableCursor,
   validateCatalog,
 } from '../../src/index.js';
 import { CONTRACT_EXAMPLE_YAML, contractExample } from '../helpers/catalogDocuments.js';
@@ -30,7 +31,15 @@ describe('Schema: CatalogSchema', () => {
   it('defaults stage to <name>/, primaryKey to none, streams to none and schemaChanges to evolve', () => {
     const catalog = CatalogSchema.parse({ tables: [{ name: 't', columns: [{ name: 'a', type: 'text' }] }] });
     expect(catalog).toEqual({
-      tables: [{ name: 't', stage: 't/', primaryKey: [], columns: [{ name: 'a', type: 'text', nullable: true }] }],
+      tables: [
+        {
+          name: 't',
+          stage: 't/',
+          primaryKey: [],
+          load: 'replace',
+          columns: [{ name: 'a', type: 'text', nullable: true }],
+        },
+      ],
       streams: [],
       schemaChanges: 'evolve',
     });
@@ -164,5 +173,79 @@ describe('Function: parseCatalogText()', () => {
     expect(() => parseCatalogText(text, 'conf/catalog.yaml')).toThrow(
       /Catalog conf\/catalog\.yaml is not valid:\n {2}tables\[0\]\.columns\[0\]\.type: unknown type "bignum"/,
     );
+  });
+});
+
+describe('Schema: CatalogTableSchema load, cursor, lag and deletes', () => {
+  const shipments = (fields: Record<string, unknown>, columns: Record<string, unknown>[] = []) => ({
+    tables: [
+      {
+        name: 'shipments',
+        primaryKey: ['shipment_id'],
+        columns: [
+          { name: 'shipment_id', type: 'bigint', nullable: false },
+          { name: 'updated_at', type: 'timestamptz', nullable: false },
+          { name: 'is_deleted', type: 'boolean' },
+          { name: 'note', type: 'text' },
+          ...columns,
+        ],
+        ...fields,
+      },
+    ],
+  });
+
+  it('accepts the contract example and gives its cursor', () => {
+    const catalog = validateCatalog(
+      shipments({ load: 'merge', cursor: 'updated_at', lag: '2h', deletes: 'is_deleted' }),
+      'catalog.yaml',
+    );
+    const table = catalog.tables[0];
+    expect(table?.load).toBe('merge');
+    expect(table && tableCursor(table)).toEqual({ column: 'updated_at', type: 'timestamptz', lag: '2h' });
+  });
+
+  it('gives a replace table no cursor', () => {
+    const table = validateCatalog(shipments({}), 'catalog.yaml').tables[0];
+    expect(table?.load).toBe('replace');
+    expect(table && tableCursor(table)).toBeUndefined();
+  });
+
+  it('refuses append and merge without a cursor, and merge without a primary key, naming the field', () => {
+    expect(refusal(shipments({ load: 'append' }))).toContain('tables[0].cursor: load: append reads only the rows');
+    const keyless = shipments({ load: 'merge', cursor: 'updated_at', primaryKey: [] });
+    expect(refusal(keyless)).toContain('tables[0].primaryKey: load: merge upserts rows by primary key');
+  });
+
+  it('refuses a cursor that is missing, of a type that does not grow, or nullable', () => {
+    expect(refusal(shipments({ load: 'append', cursor: 'nope' }))).toContain('cursor nope is not a column');
+    expect(refusal(shipments({ load: 'append', cursor: 'note' }))).toContain('cursor note is text; a cursor is one of');
+    const nullable = shipments({ load: 'append', cursor: 'seen_at' }, [{ name: 'seen_at', type: 'timestamp' }]);
+    expect(refusal(nullable)).toContain('declare it nullable: false');
+  });
+
+  it('refuses a lag of the wrong form for its cursor, and a lag on a keyless append table', () => {
+    expect(refusal(shipments({ load: 'merge', cursor: 'updated_at', lag: 7200 }))).toContain(
+      'tables[0].lag: a timestamptz cursor',
+    );
+    const numeric = shipments({ load: 'merge', cursor: 'shipment_id', lag: '2h' });
+    expect(refusal(numeric)).toContain('a whole number');
+    const keyless = shipments({ load: 'append', cursor: 'updated_at', lag: '1h', primaryKey: [] });
+    expect(refusal(keyless)).toContain('an append table needs a primaryKey');
+  });
+
+  it('refuses deletes outside merge and on a column that is not boolean', () => {
+    expect(refusal(shipments({ load: 'append', cursor: 'updated_at', deletes: 'is_deleted' }))).toContain(
+      'deletes applies to load: merge only',
+    );
+    expect(refusal(shipments({ load: 'merge', cursor: 'updated_at', deletes: 'note' }))).toContain(
+      'deletes note is text; it must be a boolean column',
+    );
+  });
+
+  it('refuses cursor, lag or deletes on a replace table, and an unknown load', () => {
+    expect(refusal(shipments({ cursor: 'updated_at' }))).toContain(
+      'tables[0].cursor: cursor applies to load: append or merge',
+    );
+    expect(refusal(shipments({ load: 'upsert' }))).toContain('load must be one of replace, append, merge');
   });
 });

@@ -37,6 +37,7 @@ describe('Function: lakeOrderRange() (real S3 API server)', () => {
       table: 'orders',
       runAt: at,
       mode: 'stream',
+      kind: 'snapshot',
       source: 'duckdb',
       query: 'SELECT * FROM orders',
       columns: COLUMNS,
