@@ -104,7 +104,6 @@ export {
   type SyncConfig,
   SyncConfigSchema,
 } from './config.js';
-export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   CURSOR_TYPES,
   type CursorBase,
@@ -117,6 +116,7 @@ export {
   parseDurationMicros,
   subtractLag,
 } from './cursorValues.js';
+export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   ConfigError,
   type ConfigProblem,
