@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -53,10 +53,13 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** A SQL string literal; only paths and keys this engine checked or made are passed here. */
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-/** A build's own directory under the work directory: downloads, spill, staged and written files. */
+/**
+ * A build's own directory under the work directory (downloads, spill, staged and written files):
+ * `insightflow-clean-<pid>-<random>`. The owner's pid is in the name, so the directory says whose
+ * it is from the moment it exists: a build killed before it wrote anything is still recognised.
+ */
 const BUILD_DIRECTORY_PREFIX = 'insightflow-clean-';
-/** The pid of the process a build directory belongs to. */
-const OWNER_FILE = 'owner.pid';
+const BUILD_DIRECTORY_OWNER = /^insightflow-clean-(\d+)-/;
 
 /** True when a process with this pid is running (signal 0 checks without signalling). */
 function isRunning(pid: number): boolean {
@@ -70,15 +73,15 @@ function isRunning(pid: number): boolean {
 
 /**
  * Removes the directories of builds whose process is gone (killed mid-build, they hold up to the
- * table's whole raw input): a build directory whose owner pid is not running, or that has no
- * owner file and is over an hour old. A build that is running keeps its directory.
+ * table's whole raw input): a build directory whose owner pid (in its name) is not running, or
+ * whose name carries no pid and that is over an hour old. A build that is running keeps its directory.
  */
 export async function removeAbandonedBuilds(workDirectory: string): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(workDirectory, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !entry.name.startsWith(BUILD_DIRECTORY_PREFIX)) continue;
     const directory = path.join(workDirectory, entry.name);
-    const owner = Number.parseInt(await readFile(path.join(directory, OWNER_FILE), 'utf8').catch(() => ''), 10);
+    const owner = Number.parseInt(BUILD_DIRECTORY_OWNER.exec(entry.name)?.[1] ?? '', 10);
     const abandoned = Number.isSafeInteger(owner)
       ? owner !== process.pid && !isRunning(owner)
       : Date.now() - (await stat(directory)).mtimeMs > 3_600_000;
@@ -151,8 +154,7 @@ export class DuckDbCleanEngine implements CleanEngine {
   ): Promise<T> {
     const workDirectory = this.options.workDirectory ?? tmpdir();
     await removeAbandonedBuilds(workDirectory);
-    const home = await mkdtemp(path.join(workDirectory, BUILD_DIRECTORY_PREFIX));
-    await writeFile(path.join(home, OWNER_FILE), String(process.pid));
+    const home = await mkdtemp(path.join(workDirectory, `${BUILD_DIRECTORY_PREFIX}${process.pid}-`));
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
     try {
