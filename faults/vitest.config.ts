@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { QUIET_TEST_ENV } from '../vitest.shared.js';
 
 /** `npm run test:faults`: the fault-injection suite, one file, run in sequence against real services. */
 export default defineConfig({
@@ -9,6 +10,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     fileParallelism: false,
     sequence: { concurrent: false },
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: QUIET_TEST_ENV,
   },
 });

@@ -5,6 +5,8 @@ import { defineHandler } from '../../src/index.js';
 
 /** The EMF documents written to stdout while `work` runs (Powertools Metrics writes them there). */
 async function emfDocuments(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  // The shared test setup silences Powertools Metrics; this test is about them.
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
