@@ -17,16 +17,16 @@ import {
   partitionColumns,
   projectionParameters,
 } from '../cleanLayer.js';
-import { CATALOG_KEY_ALIAS } from '../deployAccess.js';
-import { CRAWLER_CATALOG_ACTIONS } from '../glueCrawlerRaw.js';
-import { PROVIDER_LOCK_FILE } from '../insightflowStack.js';
 import {
   HANDLER_RETRYABLE,
   HANDLER_TERMINAL,
   MAX_SYNC_ROUNDS,
   pipelineDefinition,
   SYNC_ROUNDS_EXCEEDED,
-} from '../orchestration.js';
+} from '../constructs/pipelineStateMachine.js';
+import { CATALOG_KEY_ALIAS } from '../deployAccess.js';
+import { CRAWLER_CATALOG_ACTIONS } from '../glueCrawlerRaw.js';
+import { PROVIDER_LOCK_FILE } from '../insightflowStack.js';
 import { ATHENA_RESULTS_RETENTION_DAYS } from '../s3Buckets.js';
 import { EXAMPLE_SNOWFLAKE_ENV, type SynthesisedApp, synth } from './helpers/synth.js';
 import { POLICIES, type SynthStack } from './policies.js';
