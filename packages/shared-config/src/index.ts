@@ -70,13 +70,17 @@ export {
   CliConfigSchema,
   type ConfigVariable,
   checkVariables,
+  childEnvironment,
   type DatabaseRolesConfig,
   DatabaseRolesConfigSchema,
   type Environment,
   type HandlerConfig,
   HandlerConfigSchema,
   LOCAL_DEFAULTS,
+  type PlanConfig,
+  PlanConfigSchema,
   type PublisherDestination,
+  quietAwsSdkNodeVersionWarning,
   readBatchIngestConfig,
   readCatalogPath,
   readCleanLayerConfig,
@@ -84,6 +88,8 @@ export {
   readConfig,
   readDatabaseRolesConfig,
   readHandlerConfig,
+  readPlanConfig,
+  readPlannedStacksConfig,
   readSnowflakeLoaderConfig,
   readStacksConfig,
   readStreamPublisherConfig,
@@ -104,7 +110,6 @@ export {
   type SyncConfig,
   SyncConfigSchema,
 } from './config.js';
-export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   CURSOR_TYPES,
   type CursorBase,
@@ -117,6 +122,7 @@ export {
   parseDurationMicros,
   subtractLag,
 } from './cursorValues.js';
+export { errorKindOf, kindOfAll, REPORTED_ERROR_NAMES, type ReportedErrorName } from './errorKinds.js';
 export {
   ConfigError,
   type ConfigProblem,
