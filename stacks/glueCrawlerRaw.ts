@@ -8,6 +8,7 @@ import { streamingPrefix, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import { catalogKeyUse } from './deployAccess.js';
+import { GLUE_PARTITION_ACTIONS } from './iamActions.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 
@@ -26,13 +27,7 @@ export const CRAWLER_CATALOG_ACTIONS = [
   'glue:GetTables',
   'glue:CreateTable',
   'glue:UpdateTable',
-  'glue:GetPartition',
-  'glue:GetPartitions',
-  'glue:CreatePartition',
-  'glue:BatchCreatePartition',
-  'glue:BatchGetPartition',
-  'glue:UpdatePartition',
-  'glue:BatchUpdatePartition',
+  ...GLUE_PARTITION_ACTIONS,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { PipelineStateMachine } from './constructs/pipelineStateMachine.js';
 import { type PolicyStatement, ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
+import { LOG_DELIVERY_ACTIONS } from './iamActions.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { RdsPostgresqlStack } from './rdsPostgresql.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -87,16 +88,7 @@ export class OrchestrationStack extends InsightFlowStack {
         { actions: ['glue:StartCrawler'], resources: crawlers.crawlers.map((c) => c.arn) },
         {
           // Log delivery is configured account-wide: these actions take no narrower resource.
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:GetLogDelivery',
-            'logs:UpdateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:DescribeResourcePolicies',
-            'logs:DescribeLogGroups',
-          ],
+          actions: LOG_DELIVERY_ACTIONS,
           resources: ['*'],
         },
         { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
