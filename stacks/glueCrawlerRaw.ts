@@ -33,11 +33,11 @@ export const CRAWLER_CATALOG_ACTIONS = [
 /**
  * `glue-crawler-raw`: the raw catalog database and two crawlers — batch runs (one table per
  * catalog table, prefix `raw_`) and streamed objects (one table per catalog stream, prefix
- * `raw_streaming_`; the original never crawled them; left out when the catalog has no stream) — with
- * manifests and scratch files excluded and the recrawl switch (`INSIGHTFLOW_RECRAWL`, both
- * crawlers); a crawler role scoped to this database, the crawled prefixes, the project key (the
- * lake) and the account's catalog key (the Data Catalog, whose encryption the `account` stack
- * owns); and crawler failures sent to the alarm topic.
+ * `raw_streaming_`; the Python/HCL system InsightFlow replaces never crawled them; left out when
+ * the catalog has no stream) — with manifests and scratch files excluded and the recrawl switch
+ * (`INSIGHTFLOW_RECRAWL`, both crawlers); a crawler role scoped to this database, the crawled
+ * prefixes, the project key (the lake) and the account's catalog key (the Data Catalog, whose
+ * encryption the `account` stack owns); and crawler failures sent to the alarm topic.
  */
 export class GlueCrawlerRawStack extends InsightFlowStack {
   public readonly database: GlueCatalogDatabase;

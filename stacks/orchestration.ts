@@ -40,8 +40,8 @@ const FAILED_EXECUTION_METRICS = {
 
 /**
  * `orchestration`: the pipeline's state machine, its schedule (one EventBridge rule instead of
- * the original's staggered crons) and alarms on failed, timed-out and aborted executions to the
- * alarm topic of `s3-buckets`.
+ * the staggered crons of the Python/HCL system InsightFlow replaces) and alarms on failed,
+ * timed-out and aborted executions to the alarm topic of `s3-buckets`.
  */
 export class OrchestrationStack extends InsightFlowStack {
   public readonly stateMachine: PipelineStateMachine;
