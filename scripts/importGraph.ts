@@ -35,18 +35,19 @@ export interface RuleViolation {
 }
 
 /** The top-level directories whose TypeScript is read; `packages` holds one unit per workspace. */
-const UNITS = ['packages', 'stacks', 'scripts', 'bench', 'faults'] as const;
+export const UNITS = ['packages', 'stacks', 'scripts', 'bench', 'faults'] as const;
 const SKIPPED = new Set(['node_modules', 'dist', 'cdktf.out', '.terraform']);
 
-function typescriptFiles(root: string, dir: string): string[] {
+/** The source files under `dir` whose names end in one of `endings` (no declaration files, nothing built). */
+export function sourceFiles(root: string, dir: string, endings: readonly string[] = ['.ts']): string[] {
   const out: string[] = [];
   const absolute = path.join(root, dir);
   if (!existsSync(absolute)) return out;
   for (const entry of readdirSync(absolute)) {
     if (SKIPPED.has(entry) || entry.startsWith('.')) continue;
     const relative = `${dir}/${entry}`;
-    if (statSync(path.join(root, relative)).isDirectory()) out.push(...typescriptFiles(root, relative));
-    else if (entry.endsWith('.ts') && !entry.endsWith('.d.ts')) out.push(relative);
+    if (statSync(path.join(root, relative)).isDirectory()) out.push(...sourceFiles(root, relative, endings));
+    else if (endings.some((ending) => entry.endsWith(ending)) && !entry.endsWith('.d.ts')) out.push(relative);
   }
   return out;
 }
@@ -91,7 +92,7 @@ function resolve(
 /** Every TypeScript file of the repository under `root`, with the repository files it imports. */
 export function readImportGraph(root: string): SourceFile[] {
   const packages = workspacePackages(root);
-  return UNITS.flatMap((unit) => typescriptFiles(root, unit)).map((file) => {
+  return UNITS.flatMap((unit) => sourceFiles(root, unit)).map((file) => {
     const { importedFiles } = ts.preProcessFile(readFileSync(path.join(root, file), 'utf8'), true, true);
     const imports = importedFiles
       .map((i) => resolve(root, file, i.fileName, packages))

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readCatalogPath } from '@insightflow/shared-config';
+import { childEnvironment, readCatalogPath } from '@insightflow/shared-config';
 import { CATALOG_STAMP } from '../stacks/build/buildLambda.js';
 import { readConfiguredCatalog } from '../stacks/build/configuredCatalog.js';
 
@@ -72,7 +72,7 @@ export function buildStaleLambdaZips(): string[] {
   const catalogHash = readConfiguredCatalog().hash;
   const catalogFile = readCatalogPath();
   // The build runs in the package's directory: hand it the catalog's absolute path.
-  const buildEnv = { ...process.env, ...(catalogFile ? { INSIGHTFLOW_CATALOG: path.resolve(catalogFile) } : {}) };
+  const buildEnv = childEnvironment(catalogFile ? { INSIGHTFLOW_CATALOG: path.resolve(catalogFile) } : {});
   const shared = Math.max(
     newestModification(path.join(ROOT, 'stacks', 'build')),
     newestModification(path.join(ROOT, 'package-lock.json')),

@@ -6,6 +6,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { Construct } from 'constructs';
 import { ServiceRole, serviceTrust } from './constructs/serviceRole.js';
+import { SESSION_MANAGER_INSTANCE_ACTIONS } from './iamActions.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 import type { VpcStack } from './vpc.js';
@@ -37,13 +38,7 @@ export class BastionStack extends InsightFlowStack {
       permissionsBoundary: storage.permissionsBoundary,
       statements: [
         {
-          actions: [
-            'ssm:UpdateInstanceInformation',
-            'ssmmessages:CreateControlChannel',
-            'ssmmessages:CreateDataChannel',
-            'ssmmessages:OpenControlChannel',
-            'ssmmessages:OpenDataChannel',
-          ],
+          actions: SESSION_MANAGER_INSTANCE_ACTIONS,
           resources: ['*'],
         },
       ],

@@ -43,10 +43,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       functionName: this.name('snowflake-loader'),
       memorySize: 512,
       timeout: 900,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       // S3 invokes it asynchronously: events that still fail are kept, not lost.
       asyncFailureQueue: { kmsKeyArn: storage.key.arn },
       configSchema: SnowflakeLoaderConfigSchema,
@@ -82,10 +79,7 @@ export class BatchIngestionStack extends InsightFlowStack {
       functionName: this.name('batch-ingest'),
       memorySize: 1024,
       timeout: 900,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       configSchema: BatchIngestConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,

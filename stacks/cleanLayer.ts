@@ -205,10 +205,7 @@ export class CleanLayerStack extends InsightFlowStack {
       functionName: this.name('clean-layer'),
       memorySize: 512,
       timeout: 900,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       configSchema: CleanLayerConfigSchema,
       environment: {
         RAW_BUCKET: raw.bucket,

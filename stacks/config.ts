@@ -135,7 +135,8 @@ export function environmentSettings(
     multiAz: prod,
     deletionProtection: prod,
     logRetentionDays: prod ? 90 : 14,
-    // One schedule for the whole pipeline (the original staggered three crons over the month).
+    // One schedule for the whole pipeline (the Python/HCL system InsightFlow replaces staggered three
+    // crons over the month).
     scheduleExpression: config.INSIGHTFLOW_SCHEDULE,
     publisherSchedule: config.INSIGHTFLOW_PUBLISHER_RATE,
     recrawl: config.INSIGHTFLOW_RECRAWL,

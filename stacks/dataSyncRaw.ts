@@ -39,10 +39,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       functionName: this.name('s3-to-rds-sync'),
       memorySize: 2048,
       timeout: 900,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       vpc,
       configSchema: SyncConfigSchema,
       environment: {
@@ -75,10 +72,7 @@ export class DataSyncRawStack extends InsightFlowStack {
       functionName: this.name('database-roles'),
       memorySize: 256,
       timeout: 60,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       vpc,
       configSchema: DatabaseRolesConfigSchema,
       environment: {

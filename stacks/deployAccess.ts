@@ -5,6 +5,13 @@
  * resources; create or change a role only with that boundary attached; never the boundary itself).
  */
 import type { PolicyCondition, PolicyStatement } from './constructs/serviceRole.js';
+import {
+  GLUE_PARTITION_ACTIONS,
+  LOG_DELIVERY_ACTIONS,
+  LOG_DELIVERY_CHANGES,
+  SESSION_MANAGER_INSTANCE_ACTIONS,
+  VPC_NETWORK_INTERFACE_ACTIONS,
+} from './iamActions.js';
 
 /** The environments one account holds side by side. */
 export const ENVIRONMENTS = ['dev', 'prod'] as const;
@@ -94,13 +101,7 @@ export function boundaryStatements(scope: DeployScope): PolicyStatement[] {
         'glue:CreateTable',
         'glue:UpdateTable',
         'glue:DeleteTable',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:CreatePartition',
-        'glue:BatchCreatePartition',
-        'glue:BatchGetPartition',
-        'glue:UpdatePartition',
-        'glue:BatchUpdatePartition',
+        ...GLUE_PARTITION_ACTIONS,
         'glue:DeletePartition',
       ],
       resources: [
@@ -147,27 +148,11 @@ export function boundaryStatements(scope: DeployScope): PolicyStatement[] {
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
         // Step Functions' log delivery is configured account-wide.
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
+        ...LOG_DELIVERY_ACTIONS,
         // A function in a VPC: its network interfaces.
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
+        ...VPC_NETWORK_INTERFACE_ACTIONS,
         // The bastion: Session Manager's instance actions.
-        'ssm:UpdateInstanceInformation',
-        'ssmmessages:CreateControlChannel',
-        'ssmmessages:CreateDataChannel',
-        'ssmmessages:OpenControlChannel',
-        'ssmmessages:OpenDataChannel',
+        ...SESSION_MANAGER_INSTANCE_ACTIONS,
       ],
       resources: ['*'],
     },
@@ -380,13 +365,8 @@ export function applyPolicies(scope: DeployScope & { stateBucket: string }): Rec
         // Log delivery (the state machine's) and these reads take no narrower resource.
         sid: 'LogDelivery',
         actions: [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
+          // Its reads (logs:DescribeLogGroups) come with ReadOnlyAccess.
+          ...LOG_DELIVERY_CHANGES,
           'states:ValidateStateMachineDefinition',
           // Glue names no security configuration in an ARN.
           'glue:CreateSecurityConfiguration',

@@ -8,6 +8,7 @@ import { streamingPrefix, tablePrefix } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import { ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import { catalogKeyUse } from './deployAccess.js';
+import { GLUE_PARTITION_ACTIONS } from './iamActions.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { S3BucketsStack } from './s3Buckets.js';
 
@@ -26,23 +27,17 @@ export const CRAWLER_CATALOG_ACTIONS = [
   'glue:GetTables',
   'glue:CreateTable',
   'glue:UpdateTable',
-  'glue:GetPartition',
-  'glue:GetPartitions',
-  'glue:CreatePartition',
-  'glue:BatchCreatePartition',
-  'glue:BatchGetPartition',
-  'glue:UpdatePartition',
-  'glue:BatchUpdatePartition',
+  ...GLUE_PARTITION_ACTIONS,
 ];
 
 /**
  * `glue-crawler-raw`: the raw catalog database and two crawlers — batch runs (one table per
  * catalog table, prefix `raw_`) and streamed objects (one table per catalog stream, prefix
- * `raw_streaming_`; the original never crawled them; left out when the catalog has no stream) — with
- * manifests and scratch files excluded and the recrawl switch (`INSIGHTFLOW_RECRAWL`, both
- * crawlers); a crawler role scoped to this database, the crawled prefixes, the project key (the
- * lake) and the account's catalog key (the Data Catalog, whose encryption the `account` stack
- * owns); and crawler failures sent to the alarm topic.
+ * `raw_streaming_`; the Python/HCL system InsightFlow replaces never crawled them; left out when
+ * the catalog has no stream) — with manifests and scratch files excluded and the recrawl switch
+ * (`INSIGHTFLOW_RECRAWL`, both crawlers); a crawler role scoped to this database, the crawled
+ * prefixes, the project key (the lake) and the account's catalog key (the Data Catalog, whose
+ * encryption the `account` stack owns); and crawler failures sent to the alarm topic.
  */
 export class GlueCrawlerRawStack extends InsightFlowStack {
   public readonly database: GlueCatalogDatabase;

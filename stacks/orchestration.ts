@@ -1,16 +1,16 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { ErrorKind, REPORTED_ERROR_NAMES } from '@insightflow/shared-config';
 import type { Construct } from 'constructs';
 import type { BatchIngestionStack } from './batchIngestion.js';
 import type { CleanLayerStack } from './cleanLayer.js';
 import { notifyingAlarm } from './constructs/notifyingAlarm.js';
 import { PipelineDashboard } from './constructs/pipelineDashboard.js';
+import { PipelineStateMachine } from './constructs/pipelineStateMachine.js';
 import { type PolicyStatement, ServiceRole, serviceTrust, viaService } from './constructs/serviceRole.js';
 import type { DataSyncRawStack } from './dataSyncRaw.js';
 import type { GlueCrawlerRawStack } from './glueCrawlerRaw.js';
+import { LOG_DELIVERY_ACTIONS } from './iamActions.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
 import type { RdsPostgresqlStack } from './rdsPostgresql.js';
 import type { S3BucketsStack } from './s3Buckets.js';
@@ -31,24 +31,6 @@ export interface OrchestrationStackProps extends InsightFlowStackProps {
   syncLagThresholdSeconds?: number;
 }
 
-/** Failures of the Lambda service itself, before or around our code: always worth a quick retry. */
-export const LAMBDA_TRANSIENT = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
-/** What our handlers report (defineHandler): a retryable failure is retried, a terminal one fails at once. */
-export const HANDLER_RETRYABLE = REPORTED_ERROR_NAMES[ErrorKind.retryable];
-export const HANDLER_TERMINAL = REPORTED_ERROR_NAMES[ErrorKind.terminal];
-
-/** Sync rounds an execution may run before it fails: a sync that always reports `more` must not loop forever. */
-export const MAX_SYNC_ROUNDS = 50;
-
-/** The error an execution fails with when the sync still reports `more` after {@link MAX_SYNC_ROUNDS}. */
-export const SYNC_ROUNDS_EXCEEDED = 'InsightFlow.SyncRoundsExceeded';
-
 /** Execution outcomes that alarm, by their AWS/States metric. */
 const FAILED_EXECUTION_METRICS = {
   ExecutionsFailed: 'failed',
@@ -57,156 +39,12 @@ const FAILED_EXECUTION_METRICS = {
 } as const;
 
 /**
- * The state machine: ingest (a Map over tables; left out when there is no ingest function) →
- * start the crawlers → build the clean tables (a Map over the same tables, one clean-layer
- * invocation each, while the crawlers run) → sync while `more`, at most {@link MAX_SYNC_ROUNDS}
- * rounds (counted in `$.syncRounds.count`). Each Map runs as many tables at once as `tables` has.
- */
-export function pipelineDefinition(
-  arns: { ingest?: string; clean: string; sync: string; crawlers: string[] },
-  tables: readonly string[],
-): string {
-  const transientRetry = {
-    ErrorEquals: LAMBDA_TRANSIENT,
-    IntervalSeconds: 2,
-    MaxAttempts: 6,
-    BackoffRate: 2,
-    JitterStrategy: 'FULL',
-  };
-  return JSON.stringify({
-    Comment:
-      'InsightFlow: batch ingest every table in parallel, crawl the lake, build the clean tables, sync PostgreSQL.',
-    StartAt: arns.ingest ? 'IngestTables' : 'StartCrawlers',
-    States: {
-      ...(arns.ingest && {
-        IngestTables: {
-          Type: 'Map',
-          ItemsPath: '$.tables',
-          MaxConcurrency: tables.length,
-          // Every table of a run shares the run's time: the execution's start.
-          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'runAt.$': '$$.Execution.StartTime' },
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'INLINE' },
-            StartAt: 'IngestTable',
-            States: {
-              IngestTable: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke',
-                Parameters: { FunctionName: arns.ingest, 'Payload.$': '$' },
-                // No rule matches HANDLER_TERMINAL: a terminal failure fails the execution at once.
-                Retry: [
-                  transientRetry,
-                  { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
-                ],
-                End: true,
-              },
-            },
-          },
-          ResultPath: null,
-          Next: 'StartCrawlers',
-        },
-      }),
-      StartCrawlers: {
-        Type: 'Parallel',
-        Branches: arns.crawlers.map((name, i) => ({
-          StartAt: `StartCrawler${i}`,
-          States: {
-            [`StartCrawler${i}`]: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::aws-sdk:glue:startCrawler',
-              Parameters: { Name: name },
-              Retry: [
-                { ErrorEquals: ['Glue.ThrottlingException'], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2 },
-              ],
-              Catch: [{ ErrorEquals: ['Glue.CrawlerRunningException'], Next: `CrawlerAlreadyRunning${i}` }],
-              End: true,
-            },
-            [`CrawlerAlreadyRunning${i}`]: { Type: 'Succeed' },
-          },
-        })),
-        ResultPath: null,
-        Next: 'CleanTables',
-      },
-      // One invocation per table: each gets the function's whole time budget, and Athena runs
-      // the tables' queries side by side (within the account's concurrent-query quota).
-      CleanTables: {
-        Type: 'Map',
-        ItemsPath: '$.tables',
-        MaxConcurrency: tables.length,
-        ItemSelector: { 'table.$': '$$.Map.Item.Value' },
-        ItemProcessor: {
-          ProcessorConfig: { Mode: 'INLINE' },
-          StartAt: 'CleanTable',
-          States: {
-            CleanTable: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::lambda:invoke',
-              Parameters: { FunctionName: arns.clean, Payload: { 'tables.$': 'States.Array($.table)' } },
-              Retry: [
-                transientRetry,
-                { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 },
-              ],
-              End: true,
-            },
-          },
-        },
-        ResultPath: null,
-        Next: 'StartSync',
-      },
-      StartSync: { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.syncRounds', Next: 'Sync' },
-      Sync: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: { FunctionName: arns.sync, Payload: {} },
-        ResultSelector: { 'more.$': '$.Payload.more', 'rows.$': '$.Payload.rows' },
-        ResultPath: '$.sync',
-        Retry: [
-          transientRetry,
-          { ErrorEquals: [HANDLER_RETRYABLE], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2 },
-        ],
-        Next: 'CountSyncRound',
-      },
-      CountSyncRound: {
-        Type: 'Pass',
-        Parameters: { 'count.$': 'States.MathAdd($.syncRounds.count, 1)' },
-        ResultPath: '$.syncRounds',
-        Next: 'SyncRoundsLeft',
-      },
-      SyncRoundsLeft: {
-        Type: 'Choice',
-        Choices: [
-          {
-            And: [
-              { Variable: '$.sync.more', BooleanEquals: true },
-              { Variable: '$.syncRounds.count', NumericGreaterThanEquals: MAX_SYNC_ROUNDS },
-            ],
-            Next: 'TooManySyncRounds',
-          },
-        ],
-        Default: 'MoreToSync',
-      },
-      TooManySyncRounds: {
-        Type: 'Fail',
-        Error: SYNC_ROUNDS_EXCEEDED,
-        Cause: `The sync still had more to do after ${MAX_SYNC_ROUNDS} rounds; the next scheduled run resumes it.`,
-      },
-      MoreToSync: {
-        Type: 'Choice',
-        Choices: [{ Variable: '$.sync.more', BooleanEquals: true, Next: 'Sync' }],
-        Default: 'Done',
-      },
-      Done: { Type: 'Succeed' },
-    },
-  });
-}
-
-/**
  * `orchestration`: the pipeline's state machine, its schedule (one EventBridge rule instead of
- * the original's staggered crons) and alarms on failed, timed-out and aborted executions to the
- * alarm topic of `s3-buckets`.
+ * the staggered crons of the Python/HCL system InsightFlow replaces) and alarms on failed,
+ * timed-out and aborted executions to the alarm topic of `s3-buckets`.
  */
 export class OrchestrationStack extends InsightFlowStack {
-  public readonly stateMachine: SfnStateMachine;
+  public readonly stateMachine: PipelineStateMachine;
 
   public constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
@@ -250,16 +88,7 @@ export class OrchestrationStack extends InsightFlowStack {
         { actions: ['glue:StartCrawler'], resources: crawlers.crawlers.map((c) => c.arn) },
         {
           // Log delivery is configured account-wide: these actions take no narrower resource.
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:GetLogDelivery',
-            'logs:UpdateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:DescribeResourcePolicies',
-            'logs:DescribeLogGroups',
-          ],
+          actions: LOG_DELIVERY_ACTIONS,
           resources: ['*'],
         },
         { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
@@ -267,25 +96,18 @@ export class OrchestrationStack extends InsightFlowStack {
       ],
     });
 
-    this.stateMachine = new SfnStateMachine(this, 'pipeline', {
-      name: machineName,
+    this.stateMachine = new PipelineStateMachine(this, 'pipeline', {
+      stateMachineName: machineName,
       roleArn: role.arn,
-      definition: pipelineDefinition(
-        {
-          ...(ingestArn ? { ingest: ingestArn } : {}),
-          clean: cleanArn,
-          sync: syncArn,
-          crawlers: crawlers.crawlers.map((c) => c.name),
-        },
-        catalog.tableNames(),
-      ),
-      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logs.arn}:*` },
-      tracingConfiguration: { enabled: true },
-      encryptionConfiguration: {
-        type: 'CUSTOMER_MANAGED_KMS_KEY',
-        kmsKeyId: storage.key.arn,
-        kmsDataKeyReusePeriodSeconds: 300,
+      logGroupArn: logs.arn,
+      kmsKeyArn: storage.key.arn,
+      targets: {
+        ...(ingestArn ? { ingest: ingestArn } : {}),
+        clean: cleanArn,
+        sync: syncArn,
+        crawlers: crawlers.crawlers.map((c) => c.name),
       },
+      tables: catalog.tableNames(),
     });
 
     const eventsRole = new ServiceRole(this, 'schedule-role', {

@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { SnowflakeIntegration } from './config.js';
 import { AccessLogBucket } from './constructs/accessLogBucket.js';
 import { EncryptedBucket } from './constructs/encryptedBucket.js';
+import type { EnvironmentFunctionProps } from './constructs/nodeLambda.js';
 import { ServiceRole, viaService } from './constructs/serviceRole.js';
 import { permissionsBoundaryArn } from './deployAccess.js';
 import { InsightFlowStack, type InsightFlowStackProps } from './insightflowStack.js';
@@ -61,12 +62,7 @@ export class S3BucketsStack extends InsightFlowStack {
     this.permissionsBoundary = permissionsBoundaryArn(this.accountId, settings.env);
     const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
       statement: [
-        {
-          sid: 'AccountAdministers',
-          actions: ['kms:*'],
-          principals: [{ type: 'AWS', identifiers: [`arn:aws:iam::${this.accountId}:root`] }],
-          resources: ['*'],
-        },
+        this.accountAdministers(),
         {
           // Every log group of the account, Glue's /aws-glue/crawlers-role/… included.
           sid: 'CloudWatchLogsEncrypts',
@@ -160,6 +156,29 @@ export class S3BucketsStack extends InsightFlowStack {
     });
   }
 
+  /** The statement of every key policy here: the account's IAM administers the key (and grants its use by IAM policy). */
+  private accountAdministers() {
+    return {
+      sid: 'AccountAdministers',
+      actions: ['kms:*'],
+      principals: [{ type: 'AWS', identifiers: [`arn:aws:iam::${this.accountId}:root`] }],
+      resources: ['*'],
+    };
+  }
+
+  /**
+   * What every function of the environment takes from this stack: its log group's retention and
+   * key, the topic its alarms notify, and its role's permissions boundary.
+   */
+  public functionDefaults(): EnvironmentFunctionProps {
+    return {
+      logRetentionDays: this.settings.logRetentionDays,
+      logKmsKeyArn: this.key.arn,
+      alarmTopicArn: this.alarmTopic.arn,
+      permissionsBoundary: this.permissionsBoundary,
+    };
+  }
+
   /**
    * The alarm topic's own key. SNS encrypts with the publisher's permission, so CloudWatch and
    * EventBridge must be able to use it; on a key of its own that grant reaches no data.
@@ -172,12 +191,7 @@ export class S3BucketsStack extends InsightFlowStack {
     });
     const policy = new DataAwsIamPolicyDocument(this, 'alarm-key-policy', {
       statement: [
-        {
-          sid: 'AccountAdministers',
-          actions: ['kms:*'],
-          principals: [{ type: 'AWS', identifiers: [`arn:aws:iam::${this.accountId}:root`] }],
-          resources: ['*'],
-        },
+        this.accountAdministers(),
         {
           sid: 'AlarmPublishersUseKeyForEncryptedTopic',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],

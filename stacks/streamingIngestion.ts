@@ -109,10 +109,7 @@ export class StreamingIngestionStack extends InsightFlowStack {
       functionName: this.name('stream-publisher'),
       memorySize: 256,
       timeout: 120,
-      logRetentionDays: settings.logRetentionDays,
-      logKmsKeyArn: storage.key.arn,
-      alarmTopicArn: storage.alarmTopic.arn,
-      permissionsBoundary: storage.permissionsBoundary,
+      ...storage.functionDefaults(),
       // EventBridge invokes it asynchronously: failed events land in a queue, not nowhere. No
       // retries: each invocation reserves its order ids as it starts, so invocations that start
       // only on the schedule's ticks never reserve at once (what the reservation of 1 ensured).

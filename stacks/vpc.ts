@@ -41,12 +41,12 @@ export interface VpcStackProps extends InsightFlowStackProps {
 }
 
 /**
- * `vpc`: two AZs of private subnets (the original's private addresses) and no route to the
- * internet — nothing the stacks put there may leave the VPC but through its endpoints (every
- * security group sends only to PostgreSQL, the S3 prefix list and the endpoints), so the
- * original's public subnets, internet gateway and NAT gateways had no user. An S3 gateway
- * endpoint and a Secrets Manager interface endpoint (and the SSM ones when the bastion is
- * enabled), each with a policy that admits only this account's principals to this account's
+ * `vpc`: two AZs of private subnets (the private addresses of the Python/HCL system InsightFlow
+ * replaces) and no route to the internet — nothing the stacks put there may leave the VPC but
+ * through its endpoints (every security group sends only to PostgreSQL, the S3 prefix list and the
+ * endpoints), so that system's public subnets, internet gateway and NAT gateway had no user. An
+ * S3 gateway endpoint and a Secrets Manager interface endpoint (and the SSM ones when the bastion
+ * is enabled), each with a policy that admits only this account's principals to this account's
  * resources (and, for the bastion, Amazon's package and agent buckets); flow logs to an encrypted
  * log group; a default security group with no rules.
  */

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT_READER, environmentReads, environmentViolations } from '../environmentReads.js';
 import { dependencyViolations, readImportGraph } from '../importGraph.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -81,5 +82,39 @@ describe('Function: dependencyViolations() over a broken copy', () => {
       'lambda-handler-outside-handler',
       'stacks-import-scripts',
     ]);
+  });
+});
+
+describe('Function: environmentViolations(), the rule that only config.ts reads process.env', () => {
+  it('holds over the repository, whose scan finds config.ts reading it', () => {
+    const reads = environmentReads(ROOT);
+    expect(reads.map((r) => r.file)).toContain(ENVIRONMENT_READER);
+    expect(environmentViolations(reads)).toEqual([]);
+  });
+
+  it('finds every form of read outside config.ts, and exempts tests and benchmarks, and a comment', () => {
+    const root = tree({
+      [ENVIRONMENT_READER]: 'export const read = (env = process.env) => env;\n',
+      'stacks/build/plan.ts':
+        "// process.env is not read here\nconst mirror = process.env.TF_PLUGIN_MIRROR ?? '/opt';\n",
+      'scripts/entry.ts': "const { env } = process;\nconst home = process['env'].HOME;\n",
+      'packages/cli/bin/cli.js': "process.env.FLAG ??= 'true';\n",
+      'packages/local/src/spawn.ts': "import { env } from 'node:process';\nexport const e = env;\n",
+      'packages/local/tests/unit/spawn.test.ts': 'const e = { ...process.env };\n',
+      'packages/testkit/src/services.ts': 'const e = process.env.PATH;\n',
+      'bench/run.ts': 'const e = process.env.PATH;\n',
+      'faults/pipeline.faults.test.ts': 'const e = process.env;\n',
+    });
+    try {
+      expect(environmentViolations(environmentReads(root)).map((v) => v.split(' ')[0])).toEqual([
+        'packages/cli/bin/cli.js:1',
+        'packages/local/src/spawn.ts:1',
+        'stacks/build/plan.ts:2',
+        'scripts/entry.ts:1',
+        'scripts/entry.ts:2',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

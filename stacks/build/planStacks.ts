@@ -4,7 +4,7 @@
  * it again with every knob of two values at its other value (`INSIGHTFLOW_STREAM_SOURCE`,
  * `INSIGHTFLOW_RECRAWL`) and plans the stacks that synth changes:
  * - providers come from a filesystem mirror when the machine has one (TF_PLUGIN_MIRROR, default
- *   /opt/tf-plugins), through a generated Terraform CLI configuration, and must match the
+ *   /opt/tf-plugins, `PlanConfigSchema`), through a generated Terraform CLI configuration, and must match the
  *   committed lock file (`init -lockfile=readonly`);
  * - a CI-only provider override supplies dummy credentials and the provider's skip_* flags, and
  *   points the two APIs the provider calls during plan at a local stand-in;
@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type Catalog, readStacksConfig } from '@insightflow/shared-config';
+import { type Catalog, childEnvironment, readPlanConfig, readPlannedStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../app.js';
 import { BASTION_AMI_PARAMETER } from '../bastion.js';
 import { type EnvironmentSettings, EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../config.js';
@@ -31,7 +31,6 @@ interface ManifestStack {
   dependencies: string[];
 }
 
-const MIRROR = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
 const execFileAsync = promisify(execFile);
 
 /** Fails with install instructions when terraform is missing. */
@@ -39,7 +38,7 @@ export function requireTerraform(): string {
   try {
     return execFileSync('terraform', ['version', '-json'], {
       encoding: 'utf8',
-      env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
+      env: childEnvironment({ TF_CLI_CONFIG_FILE: '/dev/null' }),
     });
   } catch {
     throw new Error(
@@ -132,9 +131,10 @@ function startPlanStandIn(): Promise<{ endpoint: string; close: () => void }> {
 
 /**
  * Writes a Terraform CLI configuration under `root` that installs hashicorp providers from the
- * mirror (when the machine has one) through a plugin cache; returns its path (TF_CLI_CONFIG_FILE).
+ * mirror (`TF_PLUGIN_MIRROR`, when the machine has one) through a plugin cache; returns its path
+ * (TF_CLI_CONFIG_FILE).
  */
-export function writeTerraformCliConfig(root: string): string {
+export function writeTerraformCliConfig(root: string, pluginMirror = readPlanConfig().TF_PLUGIN_MIRROR): string {
   const cliConfig = path.join(root, 'terraform.rc');
   const pluginCache = path.join(root, 'plugin-cache');
   mkdirSync(pluginCache, { recursive: true });
@@ -142,8 +142,8 @@ export function writeTerraformCliConfig(root: string): string {
     cliConfig,
     // The cache makes every stack's init link the provider instead of copying 700 MB.
     `plugin_cache_dir = "${pluginCache}"\n` +
-      (existsSync(MIRROR)
-        ? `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`
+      (existsSync(pluginMirror)
+        ? `provider_installation {\n  filesystem_mirror {\n    path    = "${pluginMirror}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`
         : ''),
   );
   return cliConfig;
@@ -228,15 +228,12 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   // The bastion is optional in a deployment but always planned, so its stack cannot rot unseen;
   // so are the functions that read Snowflake (without Snowflake settings, example ones stand in)
   // and the account stack's CI roles (without a repository, an example one stands in).
-  const configured = Object.keys(EXAMPLE_SNOWFLAKE_ENV).some((name) => process.env[name]);
-  if (!configured) log('plan: no SNOWFLAKE_* settings; planning with example values so every function is planned');
+  const stacksConfig = readPlannedStacksConfig(EXAMPLE_SNOWFLAKE_ENV);
+  if (stacksConfig.examplesUsed)
+    log('plan: no SNOWFLAKE_* settings; planning with example values so every function is planned');
   // The catalog the zips were built with (npm run build reads INSIGHTFLOW_CATALOG too).
   const catalog = readConfiguredCatalog();
-  const read = environmentSettings(
-    catalog,
-    readStacksConfig({ ...(configured ? {} : EXAMPLE_SNOWFLAKE_ENV), ...process.env }),
-    log,
-  );
+  const read = environmentSettings(catalog, stacksConfig.config, log);
   const settings: EnvironmentSettings = {
     ...read,
     bastion: true,
@@ -250,8 +247,7 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
   );
 
   const cliConfig = writeTerraformCliConfig(root);
-  const env = {
-    ...process.env,
+  const env = childEnvironment({
     TF_CLI_CONFIG_FILE: cliConfig,
     // One data directory for every stack: the provider is installed (and its 700 MB checked
     // against the lock file) once, not once per stack.
@@ -261,7 +257,7 @@ export async function planStacks(options: { log?: (line: string) => void } = {})
     CHECKPOINT_DISABLE: '1',
     AWS_ACCESS_KEY_ID: 'insightflow-offline-plan',
     AWS_SECRET_ACCESS_KEY: 'insightflow-offline-plan',
-  };
+  });
   /** Every plan: its label, and the stack directory it runs in. */
   const plans = [
     ...deployOrder(base.manifest.stacks).map((name) => ({

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { LAMBDA_RUNTIME } from '../build/buildLambda.js';
 import { LambdaBundleMissingError } from '../errors.js';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../iamActions.js';
 import type { InsightFlowStack } from '../insightflowStack.js';
 import { notifyingAlarm } from './notifyingAlarm.js';
 import { type PolicyStatement, ServiceRole, serviceTrust, viaService } from './serviceRole.js';
@@ -36,20 +37,6 @@ export type LambdaEnvironment<S extends LambdaConfigSchema> = Partial<
 >;
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * What a function in a VPC needs for its network interfaces (Lambda creates and deletes them with
- * the function's role): AWSLambdaVPCAccessExecutionRole without its `logs:*` on every log group.
- * EC2 takes no narrower resource for a function whose interfaces Lambda names.
- */
-export const VPC_NETWORK_INTERFACE_ACTIONS = [
-  'ec2:CreateNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:DeleteNetworkInterface',
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:UnassignPrivateIpAddresses',
-];
 
 /** Props of {@link NodeLambda}. */
 export interface NodeLambdaProps<S extends LambdaConfigSchema> {
@@ -80,6 +67,12 @@ export interface NodeLambdaProps<S extends LambdaConfigSchema> {
     retries?: number;
   };
 }
+
+/** What every function of an environment shares (`S3BucketsStack.functionDefaults()`). */
+export type EnvironmentFunctionProps = Pick<
+  NodeLambdaProps<LambdaConfigSchema>,
+  'logRetentionDays' | 'logKmsKeyArn' | 'alarmTopicArn' | 'permissionsBoundary'
+>;
 
 /** The zip of a Lambda package, built by `npm run build` (stacks/build/buildLambda.ts). */
 export function lambdaZipPath(packageName: string): string {

@@ -3,7 +3,8 @@
 // needs no build step before `npx insightflow` and never runs stale code.
 import { register } from 'tsx/esm/api';
 
-// The AWS SDK warns on every start under Node.js 20; the warning says nothing actionable here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
+// Before any SDK client exists: the SDK's warning on every start under Node.js 20 says nothing actionable here.
+const { quietAwsSdkNodeVersionWarning } = await import('@insightflow/shared-config');
+quietAwsSdkNodeVersionWarning();
 await import('../src/cli.ts');

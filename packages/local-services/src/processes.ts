@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { childEnvironment } from '@insightflow/shared-config';
 import { LocalServiceError } from './errors.js';
 import { isProcessAlive } from './serviceState.js';
 
@@ -37,7 +38,7 @@ export function spawnEntryPoint(
   return spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', tsx, file, ...args], {
     detached: options.detached ?? false,
     stdio: ['ignore', out, out, 'ipc'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: childEnvironment({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
   });
 }
 

@@ -6,7 +6,9 @@ import { DEFAULT_STAGE_PREFIX } from './lakeLayout.js';
 
 /**
  * Every environment variable InsightFlow reads is declared here, one zod schema per runtime
- * (each Lambda and the CLI). Nothing else in the code base touches `process.env`.
+ * (each Lambda, the CLI, the stacks and the offline plan). Nothing else in the code base touches
+ * `process.env` (tests and benchmarks aside): a child process gets its environment from
+ * {@link childEnvironment}. `scripts/tests/dependencyRules.test.ts` keeps it so.
  *
  * A runtime reads its configuration once, at start (a Lambda at cold start), through its
  * `readXxxConfig()` function; a bad or missing variable raises a {@link ConfigError} that
@@ -509,6 +511,50 @@ export function readCatalogPath(env: Environment = process.env): string | undefi
 /** Reads the stacks' configuration. */
 export const readStacksConfig = (env: Environment = process.env): StacksConfig =>
   readConfig('stacks', StacksConfigSchema, env);
+
+/** Environment of the offline plan (`npm run plan`) beside the stacks' own: where Terraform finds its providers. */
+export const PlanConfigSchema = z.object({
+  TF_PLUGIN_MIRROR: z
+    .string()
+    .min(1)
+    .default('/opt/tf-plugins')
+    .describe('a directory holding a Terraform provider mirror (hashicorp/aws 5.100.0), e.g. /opt/tf-plugins'),
+});
+export type PlanConfig = z.infer<typeof PlanConfigSchema>;
+
+/** Reads the offline plan's own configuration. */
+export const readPlanConfig = (env: Environment = process.env): PlanConfig => readConfig('plan', PlanConfigSchema, env);
+
+/**
+ * The stacks' configuration for what must plan every resource (the offline plan): when no
+ * Snowflake setting ({@link SNOWFLAKE_DEPLOY_VARIABLES}) is set, `examples` stand in for them and
+ * `examplesUsed` says so.
+ */
+export function readPlannedStacksConfig(
+  examples: Environment,
+  env: Environment = process.env,
+): { config: StacksConfig; examplesUsed: boolean } {
+  const examplesUsed = !SNOWFLAKE_DEPLOY_VARIABLES.some((variable) => env[variable]);
+  return { config: readStacksConfig(examplesUsed ? { ...examples, ...env } : env), examplesUsed };
+}
+
+/**
+ * The environment a child process (terraform, npm, a local service) starts with: this process's
+ * own, `overrides` on top. Handing variables on reads none of ours; it is done here so that this
+ * file stays the one that touches `process.env`.
+ */
+export function childEnvironment(overrides: Environment = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+/**
+ * Turns off the AWS SDK's warning, on every start under Node.js 20, that Node.js 20 support ends
+ * (`AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED`, the SDK's own variable, unless set): it says
+ * nothing a user of the CLI can act on. The CLI's executable calls it before any client exists.
+ */
+export function quietAwsSdkNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
 
 function hasPassword(url: string): boolean {
   try {

@@ -10,7 +10,7 @@
  * event targets), so a configuration change moves the edge with it.
  */
 import { BATCH_PREFIX, DEFAULT_STAGE_PREFIX } from '@insightflow/shared-config';
-import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/nodeLambda.js';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../iamActions.js';
 import { CATALOG_KEY_ACTIONS } from './athenaRequests.js';
 import { ACCOUNT_ID, type DeployedApp } from './deployedApp.js';
 import type { IamRequest } from './iamRequests.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Catalog, instacartCatalog, readStacksConfig } from '@insightflow/shared-config';
 import { buildApp } from '../../app.js';
-import { EXAMPLE_CI, environmentSettings } from '../../config.js';
+import { EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV, environmentSettings } from '../../config.js';
 import type { SynthStack } from '../policies.js';
 
 export { EXAMPLE_CI, EXAMPLE_SNOWFLAKE_ENV } from '../../config.js';
@@ -38,3 +38,10 @@ export function synth(env: Record<string, string> = {}, catalog: Catalog = insta
   }));
   return { outdir, stacks, manifest, warnings };
 }
+
+/** The prod deployment the stack tests look at: every optional stack on, example Snowflake settings. */
+export const PROD_ENV: Record<string, string> = {
+  INSIGHTFLOW_ENV: 'prod',
+  INSIGHTFLOW_BASTION: 'true',
+  ...EXAMPLE_SNOWFLAKE_ENV,
+};

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  childEnvironment,
   readBatchIngestConfig,
   readCliConfig,
+  readPlanConfig,
+  readPlannedStacksConfig,
   readStreamPublisherConfig,
   readSyncConfig,
   s3ClientOptions,
@@ -164,5 +167,43 @@ describe('Function: s3ClientOptions()', () => {
 
   it('leaves the AWS endpoint alone when none is configured', () => {
     expect(s3ClientOptions({ AWS_REGION: 'eu-west-1' })).not.toHaveProperty('endpoint');
+  });
+});
+
+describe('Function: readPlanConfig() and readPlannedStacksConfig(), the offline plan', () => {
+  const examples = {
+    SNOWFLAKE_ACCOUNT: 'exampleorg-insightflow',
+    SNOWFLAKE_USER: 'INSIGHTFLOW_SERVICE',
+    SNOWFLAKE_ROLE: 'INSIGHTFLOW_LOADER',
+    SNOWFLAKE_WAREHOUSE: 'INSIGHTFLOW_WH',
+    SNOWFLAKE_IAM_USER_ARN: 'arn:aws:iam::123456789012:user/snowflake-example',
+    SNOWFLAKE_EXTERNAL_ID: 'EXAMPLE',
+  };
+
+  it('looks for the provider mirror in /opt/tf-plugins unless TF_PLUGIN_MIRROR says where', () => {
+    expect(readPlanConfig({}).TF_PLUGIN_MIRROR).toBe('/opt/tf-plugins');
+    expect(readPlanConfig({ TF_PLUGIN_MIRROR: '/srv/mirror' }).TF_PLUGIN_MIRROR).toBe('/srv/mirror');
+  });
+
+  it('stands the examples in for the Snowflake settings only when none is set, keeping the other settings', () => {
+    const none = readPlannedStacksConfig(examples, { INSIGHTFLOW_ENV: 'prod', INSIGHTFLOW_BASTION: 'true' });
+    expect(none.examplesUsed).toBe(true);
+    expect(none.config).toMatchObject({ INSIGHTFLOW_ENV: 'prod', INSIGHTFLOW_BASTION: true, ...examples });
+    // One setting of the user's: the user's configuration is read as it is, and a half-set pair is refused.
+    expect(() => readPlannedStacksConfig(examples, { SNOWFLAKE_ACCOUNT: 'myorg-account' })).toThrow(
+      /SNOWFLAKE_USER: .*required together with SNOWFLAKE_ACCOUNT/,
+    );
+    const own = readPlannedStacksConfig(examples, { SNOWFLAKE_ACCOUNT: 'myorg-account', SNOWFLAKE_USER: 'ME' });
+    expect(own.examplesUsed).toBe(false);
+    expect(own.config.SNOWFLAKE_IAM_USER_ARN).toBeUndefined();
+  });
+});
+
+describe('Function: childEnvironment()', () => {
+  it("hands this process's environment on, the overrides on top", () => {
+    const env = childEnvironment({ PATH: '/only/here', INSIGHTFLOW_CHILD: 'yes' });
+    expect(env).toMatchObject({ PATH: '/only/here', INSIGHTFLOW_CHILD: 'yes' });
+    expect(Object.keys(env).length).toBeGreaterThan(2);
+    expect(childEnvironment().PATH).not.toBe('/only/here');
   });
 });
