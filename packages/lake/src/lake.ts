@@ -301,9 +301,34 @@ export class Lake {
   }
 
   /**
-   * The newest committed run of a table within the window whose manifest is valid: it fits the
-   * manifest schema, is for this table, and lists only parts of this table inside this run's
-   * folder. Each run passed over is recorded in `refused`, with the reason.
+   * Reads and checks one committed run's manifest: it fits the manifest schema, is for this
+   * table, and lists only parts of this table inside this run's folder. Undefined (and the
+   * reason recorded in `refused`) when it does not.
+   */
+  private async validRun(
+    table: TableName,
+    run: { runAt: Date; manifestKey: string },
+    refused: Refusal[],
+  ): Promise<CommittedRun | undefined> {
+    const parsed = await this.parseAt(run.manifestKey, this.manifestSchema);
+    if (!parsed.ok) {
+      refused.push({ key: run.manifestKey, reason: `not a valid run manifest: ${parsed.reason}` });
+      return undefined;
+    }
+    const foreign = foreignPart(this.catalog, parsed.value, table, run.manifestKey);
+    if (foreign) {
+      refused.push({
+        key: run.manifestKey,
+        reason: `lists ${JSON.stringify(foreign.key)}, which is not a part of this run`,
+      });
+      return undefined;
+    }
+    return { manifest: parsed.value, manifestKey: run.manifestKey, runAt: run.runAt };
+  }
+
+  /**
+   * The newest committed run of a table within the window whose manifest is valid (see
+   * {@link validRun}). Each run passed over is recorded in `refused`, with the reason.
    */
   public async newestCommittedRun(
     table: TableName,
@@ -311,22 +336,32 @@ export class Lake {
     refused: Refusal[],
   ): Promise<CommittedRun | undefined> {
     for (const run of await this.committedRuns(table, window, refused)) {
-      const parsed = await this.parseAt(run.manifestKey, this.manifestSchema);
-      if (!parsed.ok) {
-        refused.push({ key: run.manifestKey, reason: `not a valid run manifest: ${parsed.reason}` });
-        continue;
-      }
-      const foreign = foreignPart(this.catalog, parsed.value, table, run.manifestKey);
-      if (foreign) {
-        refused.push({
-          key: run.manifestKey,
-          reason: `lists ${JSON.stringify(foreign.key)}, which is not a part of this run`,
-        });
-        continue;
-      }
-      return { manifest: parsed.value, manifestKey: run.manifestKey, runAt: run.runAt };
+      const valid = await this.validRun(table, run, refused);
+      if (valid) return valid;
     }
     return undefined;
+  }
+
+  /**
+   * What a reader of an incrementally loaded table applies: the newest valid snapshot run within
+   * the window, and every valid increment committed after it, oldest first (run order). Without
+   * a snapshot in the window, `snapshot` is undefined and `increments` holds every increment in
+   * it. For a `replace` table (every run a snapshot) this is the newest run and no increments.
+   * Invalid manifests are passed over and recorded in `refused`, as {@link newestCommittedRun}.
+   */
+  public async runsSinceSnapshot(
+    table: TableName,
+    window: LakeWindow | undefined,
+    refused: Refusal[],
+  ): Promise<{ snapshot: CommittedRun | undefined; increments: CommittedRun[] }> {
+    const increments: CommittedRun[] = [];
+    for (const run of await this.committedRuns(table, window, refused)) {
+      const valid = await this.validRun(table, run, refused);
+      if (!valid) continue;
+      if (valid.manifest.kind === 'snapshot') return { snapshot: valid, increments: increments.reverse() };
+      increments.push(valid);
+    }
+    return { snapshot: undefined, increments: increments.reverse() };
   }
 
   /**

@@ -186,6 +186,27 @@ describe('Class: Lake (real S3 API server)', () => {
     it('newestCommittedRun answers undefined when no run lies in the window', async () => {
       expect(await lake.newestCommittedRun('orders', { until: minute('0859') }, [])).toBeUndefined();
     });
+
+    it('runsSinceSnapshot returns the newest snapshot and the increments after it, oldest first', async () => {
+      const day = (hhmm: string) => new Date(`2026-04-03T${hhmm.slice(0, 2)}:${hhmm.slice(2)}:00Z`);
+      const commit = async (hhmm: string, kind: 'snapshot' | 'increment') =>
+        lake.commitRun({ ...(await writeRun(lake, 'order_products_prior', day(hhmm))), kind });
+      await commit('0800', 'increment');
+      await commit('0900', 'snapshot');
+      await commit('0910', 'increment');
+      await commit('0920', 'increment');
+      await lake.store.put(lake.manifestKey('order_products_prior', day('0915')), '{"version": 1}');
+
+      const refused: Refusal[] = [];
+      const since = await lake.runsSinceSnapshot('order_products_prior', { since: day('0000') }, refused);
+      expect(since.snapshot?.runAt).toEqual(day('0900'));
+      expect(since.increments.map((r) => r.runAt)).toEqual([day('0910'), day('0920')]);
+      expect(refused.map((r) => r.key)).toEqual([lake.manifestKey('order_products_prior', day('0915'))]);
+
+      const before = await lake.runsSinceSnapshot('order_products_prior', { since: day('0000'), until: day('0859') }, []);
+      expect(before.snapshot).toBeUndefined();
+      expect(before.increments.map((r) => r.runAt)).toEqual([day('0800')]);
+    });
   });
 
   describe('streaming objects', () => {
