@@ -203,7 +203,11 @@ describe('Class: Lake (real S3 API server)', () => {
       expect(since.increments.map((r) => r.runAt)).toEqual([day('0910'), day('0920')]);
       expect(refused.map((r) => r.key)).toEqual([lake.manifestKey('order_products_prior', day('0915'))]);
 
-      const before = await lake.runsSinceSnapshot('order_products_prior', { since: day('0000'), until: day('0859') }, []);
+      const before = await lake.runsSinceSnapshot(
+        'order_products_prior',
+        { since: day('0000'), until: day('0859') },
+        [],
+      );
       expect(before.snapshot).toBeUndefined();
       expect(before.increments.map((r) => r.runAt)).toEqual([day('0800')]);
     });
